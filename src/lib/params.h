@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Command options declared as a table that fills a per-command config
+ * struct; the same table prints the usage text, so help never drifts.
+ */
+#ifndef DS_PARAMS_H
+#define DS_PARAMS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum opt_type {
+	OPT_FLAG,	/* bool, set to true */
+	OPT_U32,	/* unsigned, range-checked against min..max */
+	OPT_U64,
+	OPT_SECONDS,	/* double seconds: "5", "2.5", "500ms", "1m" */
+	OPT_STRING,	/* const char *, points into argv */
+	OPT_CUSTOM,	/* parse() fills the field */
+};
+
+struct opt {
+	const char *name;
+	int short_opt;			/* 0: long form only */
+	enum opt_type type;
+	size_t off;			/* offsetof(config struct, field) */
+	const char *metavar;
+	const char *help;
+	unsigned long long min, max;	/* OPT_U32/U64 range; OPT_SECONDS in ms */
+	int (*parse)(const char *arg, void *field);	/* OPT_CUSTOM: 0 or -EINVAL */
+};
+
+#define OPT_END { 0 }
+
+/**
+ * params_parse() - parse argv against an option table into @cfg.
+ * @cmd:  command name used in messages ("rr")
+ * Return: index of the first positional argument, or -1 after printing a
+ * one-line error (the caller exits 2). "-h/--help" returns -2 after usage.
+ */
+int params_parse(const char *cmd, const char *synopsis, const struct opt *opts,
+		 int argc, char **argv, void *cfg);
+
+void params_usage(FILE *f, const char *cmd, const char *synopsis,
+		  const struct opt *opts);
+
+int parse_seconds(const char *s, double *out);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Minimal unit-test harness. Each test prints one `TEST: name [ OK ]` or
+ * `[FAIL]` line, which tests/run.sh tallies; the binary exits 1 on any failure.
+ *
+ *	static void test_x(void) { CHECK(a == b, "a=%d b=%d", a, b); }
+ *	int main(void) { RUN(test_x); return unit_done(); }
+ */
+#ifndef DS_UNIT_H
+#define DS_UNIT_H
+
+#include <stdio.h>
+
+static int unit_failed_total;
+static int unit_failed_now;
+
+#define CHECK(cond, ...)                                                    \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			if (unit_failed_now++ < 5) {                        \
+				fprintf(stdout, "  %s:%d: check failed: %s: ", \
+					__FILE__, __LINE__, #cond);          \
+				fprintf(stdout, __VA_ARGS__);               \
+				fputc('\n', stdout);                        \
+			}                                                   \
+		}                                                           \
+	} while (0)
+
+#define RUN(fn)                                                             \
+	do {                                                                \
+		unit_failed_now = 0;                                        \
+		fn();                                                       \
+		printf("TEST: %-60s [%s]\n", #fn,                           \
+		       unit_failed_now ? "FAIL" : " OK ");                  \
+		if (unit_failed_now)                                        \
+			unit_failed_total++;                                \
+		fflush(stdout);                                             \
+	} while (0)
+
+static inline int unit_done(void)
+{
+	return unit_failed_total ? 1 : 0;
+}
+
+#endif
