@@ -12,17 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "hist.h"
 #include "hist_plot.h"
+#include "human.h"
 
-#define NS_PER_US	1000ULL
-#define NS_PER_MS	1000000ULL
-#define NS_PER_S	1000000000ULL
 
 #define TEXT_BAR_W	40
 #define TEXT_MAX_ROWS	40
 /* 1-2-5 rows up to here, then doubling rows, which is how RTOs back off */
-#define TEXT_DOUBLING_NS (200 * NS_PER_MS)
+#define TEXT_DOUBLING_NS (200 * NSEC_PER_MSEC)
 
 #define SVG_W		900
 #define SVG_H		420
@@ -43,7 +42,7 @@ static void fmt_dur(char *buf, size_t len, uint64_t ns)
 		uint64_t div;
 		const char *unit;
 	} u[] = {
-		{ NS_PER_S, "s" }, { NS_PER_MS, "ms" }, { NS_PER_US, "us" }, { 1, "ns" },
+		{ NSEC_PER_SEC, "s" }, { NSEC_PER_MSEC, "ms" }, { NSEC_PER_USEC, "us" }, { 1, "ns" },
 	};
 	size_t i;
 
@@ -53,20 +52,6 @@ static void fmt_dur(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%" PRIu64 "%s", ns / u[i].div, u[i].unit);
 	else
 		snprintf(buf, len, "%.1f%s", (double)ns / (double)u[i].div, u[i].unit);
-}
-
-/* 1234567 -> "1,234,567", independent of the locale. */
-static void fmt_count(char buf[32], uint64_t n)
-{
-	char digits[24];
-	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n), i, o = 0;
-
-	for (i = 0; i < nd; i++) {
-		if (i && (nd - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
 }
 
 /* Two significant digits below 1% ("0.030%"), two decimals above. */
@@ -99,7 +84,7 @@ static size_t text_edges(uint64_t e[TEXT_MAX_ROWS + 1])
 	uint64_t v;
 
 	e[n++] = 0;
-	for (v = NS_PER_US; v < TEXT_DOUBLING_NS; v *= 10)
+	for (v = NSEC_PER_USEC; v < TEXT_DOUBLING_NS; v *= 10)
 		for (i = 0; i < 3 && steps[i] * v <= TEXT_DOUBLING_NS; i++)
 			e[n++] = steps[i] * v;
 	/* the last edge lies above HIST_MAX_NS, so the top bucket has a row */
@@ -187,7 +172,7 @@ void hist_print_text(FILE *f, const struct hist *h,
 		}
 		if (len > rw)
 			rw = len;
-		fmt_count(num, cnt[i]);
+		human_count(num, sizeof(num), cnt[i]);
 		if ((int)strlen(num) > cw)
 			cw = (int)strlen(num);
 		fmt_pct(pct, sizeof(pct), cnt[i], h->count);
@@ -200,7 +185,7 @@ void hist_print_text(FILE *f, const struct hist *h,
 	for (i = first; i <= last; i++) {
 		int len = 0;
 
-		fmt_count(num, cnt[i]);
+		human_count(num, sizeof(num), cnt[i]);
 		fmt_pct(pct, sizeof(pct), cnt[i], h->count);
 		fprintf(f, "%*s  %*s  %*s", rw, range[i], cw, num, pw, pct);
 		if (cnt[i] == maxc)
