@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The request/response workload engine (TCP_RR style): N streams, each one
+ * TCP connection with one transaction in flight, every transaction's latency
+ * in the project's histogram. Used by `dropscope rr` and by later commands
+ * that need a workload (diagnose).
+ */
+#ifndef DS_RR_H
+#define DS_RR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hist.h"
+#include "tcpinfo.h"
+
+#define RR_DEFAULT_PORT 12867
+#define RR_NTAILS 3		/* >= 200, 400, 800 ms */
+
+extern const uint64_t rr_tail_ns[RR_NTAILS];
+
+struct rr_config {
+	const char *host;	/* client: server name or address */
+	const char *bind;	/* server: listen address, NULL for any */
+	uint32_t port;		/* control port */
+	int family;		/* AF_UNSPEC, AF_INET, AF_INET6 */
+	uint32_t streams;
+	uint32_t threads;	/* 0: min(streams, online CPUs) */
+	double duration_s;
+	uint64_t transactions;	/* > 0: stop after this many in total */
+	uint32_t req_size, resp_size;
+	uint32_t sport_base;	/* > 0: stream i binds source port base + i */
+	double timeout_s;	/* a transaction or connect taking longer fails the run */
+	bool once;		/* server: serve one session, then exit */
+};
+
+struct rr_stream_result {
+	uint16_t sport;
+	uint64_t transactions;
+	uint64_t tail[RR_NTAILS];
+	struct hist hist;
+	struct tcp_retrans local;
+	bool remote_valid;
+	uint64_t remote_transactions;
+	uint64_t remote_retrans;
+	int64_t remote_rto;
+};
+
+struct rr_result {
+	char server[64];	/* "198.18.0.2:12867" */
+	uint32_t nstreams;
+	struct rr_stream_result *streams;
+	struct hist total;
+	uint64_t transactions;
+	uint64_t tail[RR_NTAILS];
+	double elapsed_s;
+	uint64_t local_retrans;
+	int64_t local_rto;	/* -1 when not available */
+	bool remote_valid;
+	uint64_t remote_retrans;
+	int64_t remote_rto;
+	bool interrupted;	/* SIGINT/SIGTERM ended the run early */
+	char error[200];	/* non-empty when the run failed; results are partial */
+};
+
+/**
+ * rr_client_run() - run the workload against an `rr --server`.
+ * @res is filled even on failure (partial results, @res->error set).
+ * Return: 0, or -errno with @res->error describing the failure.
+ */
+int rr_client_run(const struct rr_config *cfg, struct rr_result *res);
+void rr_result_free(struct rr_result *res);
+
+/**
+ * rr_server_run() - serve sessions until SIGINT/SIGTERM (or one, with once).
+ * Return: 0, or -errno after printing why the listener could not start.
+ */
+int rr_server_run(const struct rr_config *cfg);
+
+/* Set from a signal handler to stop a client or server cleanly. */
+extern volatile int rr_stop;
+
+#endif

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/tcp.h>
+
+#include "tcpinfo.h"
+
+/*
+ * Debian 12's uapi struct tcp_info ends at tcpi_snd_wnd; Linux 6.7 appended
+ * tcpi_rcv_wnd, tcpi_rehash (u32 each), then tcpi_total_rto (u16). The
+ * kernel copies min(optlen, its size), so the returned length tells whether
+ * the field exists.
+ */
+#define TCPI_TOTAL_RTO_OFF (offsetof(struct tcp_info, tcpi_snd_wnd) + 4 + 4 + 4)
+
+int tcpinfo_read(int fd, struct tcp_retrans *r)
+{
+	unsigned char buf[512];
+	struct tcp_info ti;
+	socklen_t len = sizeof(buf);
+	uint16_t rto;
+
+	memset(buf, 0, sizeof(buf));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, buf, &len))
+		return -errno;
+	memcpy(&ti, buf, sizeof(ti));
+	r->total_retrans = ti.tcpi_total_retrans;
+	r->rtt_us = ti.tcpi_rtt;
+	r->min_rtt_us = ti.tcpi_min_rtt;
+	r->total_rto = -1;
+	if (len >= TCPI_TOTAL_RTO_OFF + sizeof(rto)) {
+		memcpy(&rto, buf + TCPI_TOTAL_RTO_OFF, sizeof(rto));
+		r->total_rto = rto;
+	}
+	return 0;
+}
