@@ -29,11 +29,16 @@ CMD_OBJS      := $(CMD_SRCS:%.c=$(OUT)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/asan/%.o)
 ASAN_CMD_OBJS := $(CMD_SRCS:%.c=$(OUT)/asan/%.o)
 
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
+FUZZ_CC   ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
 BIN       := dropscope
 ASAN_BIN  := $(OUT)/asan/dropscope
 UNIT_BINS := $(UNITS:%=$(OUT)/tests/%) $(UNITS:%=$(OUT)/asan/tests/%)
 
-.PHONY: all clean deps test unit asan demo bench check-warnings
+.PHONY: all clean deps test unit asan fuzz demo bench
 all: $(BIN)
 
 $(BIN): $(CMD_OBJS) $(LIB_OBJS)
@@ -62,11 +67,18 @@ $(OUT)/asan/tests/%: $(OUT)/asan/tests/unit/%.o $(ASAN_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# libFuzzer targets: every parser of untrusted input, with the lib linked in.
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/lib/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
 unit: $(UNIT_BINS)
 asan: $(ASAN_BIN)
+fuzz: $(FUZZ_BINS)
 
-# The whole suite: unit (plain and sanitized), CLI, network namespaces.
-test: $(BIN) $(ASAN_BIN) $(UNIT_BINS)
+# The whole suite: unit (plain and sanitized), fuzz replay, CLI, network namespaces.
+test: $(BIN) $(ASAN_BIN) $(UNIT_BINS) $(FUZZ_BINS)
 	$(Q)tests/run.sh
 
 deps:

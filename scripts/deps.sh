@@ -5,6 +5,7 @@ set -eu
 
 PKGS="
 build-essential pkg-config
+clang llvm libclang-rt-14-dev
 iproute2 nftables ethtool procps
 jq
 sockperf iperf3

@@ -113,13 +113,14 @@ int rr_ctl_getline(struct rr_ctl *c, char *line, size_t max, int timeout_ms)
 		if (err != -EAGAIN)
 			return err;
 		left = (int64_t)(deadline - now_ns()) / (int64_t)NSEC_PER_MSEC;
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&pfd, 1, (int)left);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		if (n <= 0)
+		/* Even with no time left, take what has already arrived. */
+		n = poll(&pfd, 1, left > 0 ? (int)left : 0);
+		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ETIMEDOUT;
 		n = recv(c->fd, c->buf + c->have, sizeof(c->buf) - c->have, 0);
 		if (n == 0)
 			return -ECONNRESET;
