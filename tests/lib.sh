@@ -1,0 +1,490 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# tests/lib.sh - namespaces, veth pairs, known loss and cleanup for network
+# tests and lab/ scenarios.  Source it from bash:
+#
+#	source "$(dirname "$0")/../lib.sh"
+#	require_root; require_cmd iperf3
+#	lab_pair off                      # CLI_NS/SRV_NS, cli0<->srv0, 198.18.0.1/.2
+#	loss_add "$SRV_NS" 20             # drop 2% of payload segments
+#	...; log_test "my check" $?; tests_exit
+#
+# Rules this library enforces or makes easy: both endpoints live in namespaces
+# it creates (never the root namespace), addresses come from 198.18.0.0/15 and
+# 2001:2::/48 only (addr_add refuses others), no default route is ever added,
+# and everything created is removed on any exit through `defer`.  Do not set
+# your own EXIT/INT/TERM trap after sourcing; register cleanups with defer.
+# Wait with `wait PID` rather than a long foreground command: bash runs the
+# TERM trap only once its foreground child has returned.
+#
+# All helpers are `set -eu` safe; they return non-zero on failure and say why
+# on stderr.
+
+[[ -n ${DS_LIB_LOADED:-} ]] && return 0
+DS_LIB_LOADED=1
+
+: "${DS_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)}"
+: "${DS_BIN:=$DS_ROOT/dropscope}"
+: "${DS_ASAN_BIN:=$DS_ROOT/.output/asan/dropscope}"
+export DS_ROOT DS_BIN DS_ASAN_BIN
+
+DS_DEFER_CMDS=()	# cleanup commands, run last-in first-out
+DS_DEFER_OWNER=()	# BASHPID that registered each one
+DS_TRAP_PID=""		# process whose EXIT trap runs the cleanups
+DS_NS_SEQ=0
+DS_LOSS_SEQ=0
+DS_TESTS_FAILED=0
+LOSS_TABLE=""
+CLI_NS="" SRV_NS=""
+CLI_IP="" SRV_IP="" CLI_IP6="" SRV_IP6=""
+
+# ds__run_deferred: run this process's deferred commands in reverse order; failures are ignored.
+ds__run_deferred() {
+	local i
+	trap '' INT TERM	# a second signal must not cut the cleanup short
+	for ((i = ${#DS_DEFER_CMDS[@]} - 1; i >= 0; i--)); do
+		[[ ${DS_DEFER_OWNER[i]} == "$BASHPID" ]] || continue
+		eval "${DS_DEFER_CMDS[i]}" || true
+		unset 'DS_DEFER_CMDS[i]' 'DS_DEFER_OWNER[i]'
+	done
+	DS_DEFER_CMDS=("${DS_DEFER_CMDS[@]}")
+	DS_DEFER_OWNER=("${DS_DEFER_OWNER[@]}")
+}
+
+# ds__on_exit: EXIT trap; cleans up and keeps the script's exit status.
+ds__on_exit() {
+	local rc=$?
+	ds__run_deferred
+	exit "$rc"
+}
+
+# ds__install_traps: make the current process (script or subshell) clean up on exit and signals.
+ds__install_traps() {
+	trap ds__on_exit EXIT
+	# The handlers ignore further signals first: timeout(1) sends TERM to
+	# the test and then to its whole process group, and a second TERM
+	# landing inside the EXIT trap would cut the cleanup short.  Sourced
+	# into an interactive shell (a lab session), Ctrl-C must not exit it.
+	if [[ $- != *i* ]]; then
+		trap 'trap "" INT TERM; exit 130' INT
+		trap 'trap "" INT TERM; exit 143' TERM
+	fi
+	DS_TRAP_PID=$BASHPID
+}
+
+# defer CMD [ARG...]: register CMD to run, in reverse order, when this shell exits in any way.
+defer() {
+	# A subshell, e.g. $(...), does not inherit the traps: give it its own,
+	# so it removes what it created and nothing of its parent's.
+	[[ $DS_TRAP_PID == "$BASHPID" ]] || ds__install_traps
+	DS_DEFER_CMDS+=("$(printf '%q ' "$@")")
+	DS_DEFER_OWNER+=("$BASHPID")
+}
+
+# ns_exec NS CMD [ARG...]: run CMD inside namespace NS.
+ns_exec() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# ns_destroy NS: end every process left in NS (TERM, then KILL), then delete NS.
+ns_destroy() {
+	local ns=$1 pid i
+	local -a pids=()
+
+	mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+	if ((${#pids[@]})); then
+		for pid in "${pids[@]}"; do
+			[[ $pid == "$$" || $pid == "$BASHPID" ]] || kill -TERM "$pid" 2>/dev/null
+		done
+		for ((i = 0; i < 20; i++)); do
+			[[ -z $(ip netns pids "$ns" 2>/dev/null) ]] && break
+			sleep 0.05
+		done
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			[[ $pid == "$$" || $pid == "$BASHPID" ]] || kill -KILL "$pid" 2>/dev/null
+		done
+	fi
+	ip netns del "$ns" 2>/dev/null || true
+}
+
+# ns_create VAR: make a uniquely named namespace with lo up, store its name in VAR, defer its deletion.
+ns_create() {
+	local __var=$1 __ns
+
+	DS_NS_SEQ=$((DS_NS_SEQ + 1))
+	printf -v __ns 'ds-%s-%s-%04x' "$BASHPID" "$DS_NS_SEQ" "$RANDOM"
+	# Deferred before it exists: a signal between the two must not leak it.
+	defer ns_destroy "$__ns"
+	ip netns add "$__ns" || return 1
+	ip -n "$__ns" link set lo up || return 1
+	# No sysctl is needed for determinism today: a new namespace starts with
+	# kernel defaults and empty TCP metrics.  Tests that pin the recovery
+	# algorithm would set here (via ns_sysctl) net.ipv4.tcp_recovery,
+	# tcp_early_retrans, tcp_sack, tcp_timestamps, tcp_ecn, tcp_no_metrics_save.
+	printf -v "$__var" '%s' "$__ns"
+}
+
+# ns_sysctl NS KEY=VALUE...: set sysctls inside NS (net.* keys are per namespace).
+ns_sysctl() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" sysctl -qw "$@"
+}
+
+# ds__oper_up NS IF: true when IF in NS reports operstate UP (carrier on, qdisc attached).
+ds__oper_up() {
+	[[ $(ip -n "$1" -br link show dev "$2" 2>/dev/null | awk '{ print $2 }') == UP ]]
+}
+
+# ds__link_del NS IF: delete a link quietly (it is gone already if NS was deleted).
+ds__link_del() {
+	ip -n "$1" link del "$2" 2>/dev/null || true
+}
+
+# veth_pair NS_A IFA NS_B IFB: veth with IFA in NS_A and IFB in NS_B, both up and carrying.
+veth_pair() {
+	local ns_a=$1 if_a=$2 ns_b=$3 if_b=$4
+
+	# Created from inside NS_A, so the link never exists in the root namespace.
+	defer ds__link_del "$ns_a" "$if_a"
+	ip -n "$ns_a" link add "$if_a" type veth peer name "$if_b" netns "$ns_b" || return 1
+	ip -n "$ns_a" link set "$if_a" up || return 1
+	ip -n "$ns_b" link set "$if_b" up || return 1
+	# Until linkwatch sees the carrier the device still has the noop qdisc,
+	# which drops: wait for it so the first SYN is not lost.
+	if ! busywait 2000 ds__oper_up "$ns_a" "$if_a" ||
+		! busywait 2000 ds__oper_up "$ns_b" "$if_b"; then
+		echo "veth_pair: $if_a/$if_b did not come up" >&2
+		return 1
+	fi
+}
+
+# veth_offloads NS IF on|off: switch tso, gso, gro, tx and rx checksumming; fixed features are left alone.
+veth_offloads() {
+	local ns=$1 ifname=$2 want=$3 feat bad
+	local -a order
+
+	command -v ethtool >/dev/null || {
+		echo "veth_offloads: ethtool not found" >&2
+		return 1
+	}
+	case $want in
+	on) order=(tx rx gso tso gro) ;;	# tso needs tx checksumming first
+	off) order=(gro tso gso rx tx) ;;
+	*)
+		echo "veth_offloads: want on|off, got '$want'" >&2
+		return 2
+		;;
+	esac
+	# One feature per call: a feature the device lacks or has fixed makes
+	# ethtool fail for that call only.  What counts is the state read back.
+	for feat in "${order[@]}"; do
+		ip netns exec "$ns" ethtool -K "$ifname" "$feat" "$want" >/dev/null 2>&1 || true
+	done
+	bad=$(ip netns exec "$ns" ethtool -k "$ifname" | awk -v want="$want" '
+		/^(tx-checksumming|rx-checksumming|tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):/ {
+			if ($2 != want && $0 !~ /\[fixed\]/)
+				printf " %s", $1
+		}') || return 1
+	if [[ -n $bad ]]; then
+		echo "veth_offloads: $ifname in $ns: could not turn$bad $want" >&2
+		return 1
+	fi
+}
+
+# ds__addr_allowed ADDR: true for 198.18.0.0/15 and 2001:2::/48, the benchmarking prefixes.
+ds__addr_allowed() {
+	[[ $1 =~ ^198\.1[89]\.[0-9]+\.[0-9]+$ ]] ||
+		[[ ${1,,} =~ ^2001:0{0,3}2:(:|0{1,4}:) ]]
+}
+
+# addr_add NS IF ADDR/PLEN: add an IPv4 or IPv6 address (v6 with nodad, usable at once).
+addr_add() {
+	local ns=$1 ifname=$2 cidr=$3
+
+	if [[ $cidr != */* ]] || ! ds__addr_allowed "${cidr%/*}"; then
+		echo "addr_add: '$cidr' is not ADDR/PLEN inside 198.18.0.0/15 or 2001:2::/48" >&2
+		return 2
+	fi
+	if [[ $cidr == *:* ]]; then
+		ip -n "$ns" -6 addr add "$cidr" dev "$ifname" nodad
+	else
+		ip -n "$ns" addr add "$cidr" dev "$ifname"
+	fi
+}
+
+# lab_pair [on|off]: new CLI_NS/SRV_NS joined by cli0/srv0 with CLI_IP, SRV_IP, CLI_IP6, SRV_IP6; no default route.
+lab_pair() {
+	local offloads=${1:-}
+
+	ns_create CLI_NS || return 1
+	ns_create SRV_NS || return 1
+	veth_pair "$CLI_NS" cli0 "$SRV_NS" srv0 || return 1
+	CLI_IP=198.18.0.1
+	SRV_IP=198.18.0.2
+	CLI_IP6=2001:2::1
+	SRV_IP6=2001:2::2
+	addr_add "$CLI_NS" cli0 "$CLI_IP/24" &&
+		addr_add "$SRV_NS" srv0 "$SRV_IP/24" &&
+		addr_add "$CLI_NS" cli0 "$CLI_IP6/64" &&
+		addr_add "$SRV_NS" srv0 "$SRV_IP6/64" || return 1
+	if [[ -n $offloads ]]; then
+		veth_offloads "$CLI_NS" cli0 "$offloads" &&
+			veth_offloads "$SRV_NS" srv0 "$offloads" || return 1
+	fi
+}
+
+# ds__nft_del NS TABLE: delete an inet table quietly.
+ds__nft_del() {
+	ip netns exec "$1" nft delete table inet "$2" 2>/dev/null || true
+}
+
+# loss_add NS PERMILLE [MATCH...]: drop PERMILLE/1000 of TCP segments with payload arriving in NS; sets LOSS_TABLE.
+#
+# nft cannot subtract one field from another, so "payload > 0" is spelled out
+# for every header size: IPv4 IHL 5..15 x TCP data offset 5..15 as
+# `ip length > 4*(ihl+doff)`, IPv6 data offset 5..15 as `ip6 length > 4*doff`
+# (ip6 length is the payload length).  IPv6 counts only when TCP follows the
+# fixed header directly (ip6 nexthdr tcp): with extension headers the length
+# test would be wrong, so such segments, like anything else no rule matches,
+# pass untouched.  IPv4 fragments are reassembled before the input hook.
+# SYN, FIN, RST and pure ACKs carry no payload and are never dropped.  Two
+# named counters: lossseen counts payload segments considered (after MATCH),
+# lossdrops only the ones this table dropped.
+loss_add() {
+	local ns=$1 permille=${2:-} extra ihl doff table verdict rules
+
+	shift 2 || true
+	extra="$*"
+	if ! [[ $permille =~ ^[0-9]+$ ]] || ((10#$permille > 1000)); then
+		echo "loss_add: PERMILLE must be 0..1000, got '$permille'" >&2
+		return 2
+	fi
+	permille=$((10#$permille))
+	# numgen's range is 0..999, so "< 1000" is rejected by nft: 1000 is "always".
+	if ((permille == 1000)); then
+		verdict="counter name lossdrops drop"
+	else
+		verdict="numgen random mod 1000 < $permille counter name lossdrops drop"
+	fi
+	DS_LOSS_SEQ=$((DS_LOSS_SEQ + 1))
+	table="dsloss${DS_LOSS_SEQ}_${BASHPID}"
+
+	rules="table inet $table {
+	counter lossdrops { }
+	counter lossseen { }
+	chain input {
+		type filter hook input priority filter; policy accept;
+		meta l4proto != tcp return
+		meta nfproto ipv4 goto v4
+		meta nfproto ipv6 goto v6
+	}
+	chain v4 {"
+	for ((ihl = 5; ihl <= 15; ihl++)); do
+		for ((doff = 5; doff <= 15; doff++)); do
+			rules+="
+		ip hdrlength $ihl tcp doff $doff ip length > $((4 * (ihl + doff))) $extra goto lossy"
+		done
+		# The common header size first; its pure ACKs stop here.
+		((ihl == 5)) && rules+="
+		ip hdrlength 5 return"
+	done
+	rules+="
+	}
+	chain v6 {"
+	for ((doff = 5; doff <= 15; doff++)); do
+		rules+="
+		ip6 nexthdr tcp tcp doff $doff ip6 length > $((4 * doff)) $extra goto lossy"
+	done
+	rules+="
+	}
+	chain lossy {
+		counter name lossseen
+		$verdict
+	}
+}"
+	defer ds__nft_del "$ns" "$table"
+	ip netns exec "$ns" nft -f - <<<"$rules" || {
+		echo "loss_add: nft rejected the loss table in $ns" >&2
+		return 1
+	}
+	LOSS_TABLE=$table
+}
+
+# ds__nft_counter NS TABLE NAME: packets of a named counter in an inet table.
+ds__nft_counter() {
+	ip netns exec "$1" nft -j list counter inet "$2" "$3" |
+		jq -er '.nftables[] | select(.counter) | .counter.packets'
+}
+
+# loss_count NS [TABLE]: print how many segments the loss table (default LOSS_TABLE) dropped.
+loss_count() {
+	ds__nft_counter "$1" "${2:-$LOSS_TABLE}" lossdrops
+}
+
+# loss_seen NS [TABLE]: print how many payload segments the loss table considered.
+loss_seen() {
+	ds__nft_counter "$1" "${2:-$LOSS_TABLE}" lossseen
+}
+
+# snmp_get NS FIELD: print a counter of /proc/net/snmp or /proc/net/netstat in NS (TcpRetransSegs, TcpExtTCPTimeouts or TCPTimeouts).
+#
+# Both files hold pairs of lines, names then values, each starting with the
+# section ("Tcp:", "TcpExt:").  FIELD is section+name as nstat spells it; a
+# bare name is accepted when only one section has it.
+snmp_get() {
+	local ns=$1 field=$2
+
+	ip netns exec "$ns" cat /proc/net/snmp /proc/net/netstat | awk -v want="$field" '
+		{
+			sect = $1
+			sub(/:$/, "", sect)
+			if (!(sect in names)) {
+				names[sect] = $0
+				next
+			}
+			n = split(names[sect], hdr)
+			delete names[sect]
+			for (i = 2; i <= n && i <= NF; i++) {
+				if (sect hdr[i] == want) {
+					exact = $i
+					found = 1
+				} else if (hdr[i] == want) {
+					bare = $i
+					nbare++
+				}
+			}
+		}
+		END {
+			if (found)
+				print exact
+			else if (nbare == 1)
+				print bare
+			else {
+				printf "snmp_get: no single counter named %s\n", want > "/dev/stderr"
+				exit 1
+			}
+		}'
+}
+
+# ds__alive PID: true while PID is a live (not zombie) child of this shell.
+ds__alive() {
+	local stat state ppid
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	stat=${stat##*") "}	# comm may hold spaces and parentheses
+	read -r state ppid _ <<<"$stat"
+	# The parent check keeps a recycled PID (ours reaped long ago) safe.
+	[[ $state != Z && $ppid == "$BASHPID" ]]
+}
+
+# ds__bg_stop PID: TERM, then KILL after 2 s, then reap a background child.
+ds__bg_stop() {
+	local pid=$1 i
+
+	if ds__alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < 40; i++)); do
+			ds__alive "$pid" || break
+			sleep 0.05
+		done
+		ds__alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+# bg_run NS VAR CMD [ARG...]: start CMD in the background inside NS, PID in VAR, defer its kill and reap.
+bg_run() {
+	local __ns=$1 __var=$2 __pid
+
+	shift 2
+	# ip netns exec execs CMD, so $! is CMD itself.
+	ip netns exec "$__ns" "$@" &
+	__pid=$!
+	defer ds__bg_stop "$__pid"
+	printf -v "$__var" '%s' "$__pid"
+}
+
+# busywait TIMEOUT_MS CMD [ARG...]: retry CMD every 50 ms until it succeeds; else return its last status.
+busywait() {
+	local timeout_ms=$1 start now rc
+
+	shift
+	start=${EPOCHREALTIME//[!0-9]/}
+	while :; do
+		"$@" && return 0
+		rc=$?
+		now=${EPOCHREALTIME//[!0-9]/}
+		(((now - start) / 1000 >= timeout_ms)) && return "$rc"
+		sleep 0.05
+	done
+}
+
+# ns_listening NS PORT: true if a TCP socket listens on PORT in NS.
+ns_listening() {
+	[[ -n $(ip netns exec "$1" ss -Htln "sport = :$2") ]]
+}
+
+# tmpdir_create VAR: make a private temporary directory, name in VAR, defer its removal.
+tmpdir_create() {
+	local __var=$1 __dir
+
+	__dir=$(mktemp -d "${TMPDIR:-/tmp}/ds-test.XXXXXX") || return 1
+	defer rm -rf "$__dir"
+	printf -v "$__var" '%s' "$__dir"
+}
+
+# log_info MSG...: a comment line in the test output (not tallied).
+log_info() {
+	printf '# %s\n' "$*"
+}
+
+# log_test NAME RC [REASON]: print TEST: NAME [ OK ] (RC 0), [SKIP] REASON (RC 4) or [FAIL] REASON.
+log_test() {
+	local name=$1 rc=$2 reason=${3:-}
+
+	case $rc in
+	0) printf 'TEST: %-60s [ OK ]\n' "$name" ;;
+	4) printf 'TEST: %-60s [SKIP]%s\n' "$name" "${reason:+ $reason}" ;;
+	*)
+		printf 'TEST: %-60s [FAIL]%s\n' "$name" "${reason:+ $reason}"
+		DS_TESTS_FAILED=1
+		;;
+	esac
+}
+
+# tests_exit: exit 1 if any log_test failed, else 0.
+tests_exit() {
+	exit $((DS_TESTS_FAILED ? 1 : 0))
+}
+
+# ds__file_name: this test file's name, for file-wide SKIP lines.
+ds__file_name() {
+	local f
+	f=$(basename -- "$0")
+	printf '%s\n' "${f%.sh}"
+}
+
+# require_root: print one SKIP line for the file and exit 4 unless root.
+require_root() {
+	if ((EUID != 0)); then
+		log_test "$(ds__file_name)" 4 "needs root"
+		exit 4
+	fi
+}
+
+# require_cmd CMD...: print one SKIP line for the file and exit 4 if a command is missing.
+require_cmd() {
+	local c
+
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null; then
+			log_test "$(ds__file_name)" 4 "needs $c"
+			exit 4
+		fi
+	done
+}
+
+ds__install_traps
