@@ -49,12 +49,15 @@ cli -j rr "$SRV_IP" --streams 4 --transactions 10000 >"$TMP/tx.json"
 log_test "--transactions 10000: client and server both count 10000" $?
 
 # --sport-base: the kernel's view (ss, mid-run) shows the requested source ports.
-cli -j rr "$SRV_IP" --streams 4 --sport-base 41000 --duration 2 >"$TMP/sp.json" &
+data_ports() {
+	ip netns exec "$CLI_NS" ss -Htn state established "dport != :$PORT" |
+		awk '{n = split($3, a, ":"); print a[n]}' | sort -n | tr '\n' ' '
+}
+cli -j rr "$SRV_IP" --streams 4 --sport-base 41000 --duration 4 >"$TMP/sp.json" &
 cpid=$!
-sleep 1
-ip netns exec "$CLI_NS" ss -Htn state established "dport != :$PORT" >"$TMP/ss"
+busywait 3000 sh -c "[ \"\$(ip netns exec $CLI_NS ss -Htn state established 'dport != :$PORT' | wc -l)\" -eq 4 ]"
+ports=$(data_ports)
 wait $cpid
-ports=$(awk '{split($3, a, ":"); print a[2]}' "$TMP/ss" | sort -n | tr '\n' ' ')
 [ "$ports" = "41000 41001 41002 41003 " ] &&
 [ "$(jq -c '[.streams[].sport]' "$TMP/sp.json")" = "[41000,41001,41002,41003]" ]
 log_test "--sport-base 41000: kernel shows ports $ports" $?
@@ -83,6 +86,13 @@ cli -j rr "$SRV_IP" --streams 4 --duration 1 >"$TMP/after.json"; rc=$?
 [ $rc -eq 0 ] && [ "$(jq .transactions "$TMP/after.json")" -gt 1000 ]
 log_test "server serves a client while another stalls and one vanished" $?
 
+# Ctrl-C ends a run early: what was measured is reported, exit 0.
+ip netns exec "$CLI_NS" "$BIN" -j rr "$SRV_IP" --streams 3 --duration 20 >"$TMP/int.json" &
+cpid=$!
+sleep 1.5; kill -INT $cpid; wait $cpid; rc=$?
+[ $rc -eq 0 ] && jq -e '.interrupted and .transactions > 0 and .duration_s < 5' "$TMP/int.json" >/dev/null
+log_test "SIGINT mid-run: partial results, interrupted=true, exit 0" $?
+
 # IPv6 end to end (the server's wildcard listener takes both families).
 kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null
 start_server --port $PORT
@@ -94,7 +104,7 @@ log_test "IPv6 and IPv4 clients against a wildcard server" $?
 # Server gone mid-run: partial results, a reason, exit 1.
 cli -j rr "$SRV_IP" --streams 4 --duration 10 >"$TMP/gone.json" 2>"$TMP/err" &
 cpid=$!
-sleep 1; kill -9 "$SRV_PID"
+sleep 1; { kill -9 "$SRV_PID"; wait "$SRV_PID"; } 2>/dev/null
 wait $cpid; rc=$?
 [ $rc -eq 1 ] && [ "$(jq .transactions "$TMP/gone.json")" -gt 0 ] &&
 jq -e '.error | length > 0' "$TMP/gone.json" >/dev/null && grep -q "partial" "$TMP/err"
