@@ -4,18 +4,20 @@
 # latency histogram; nft's own counter is printed beside them as the truth.
 # Everything it creates (namespaces, nft table, server) is removed on exit.
 #
-# usage: lab/rr.sh [-l PERMILLE] [-n STREAMS] [-d SECONDS] [-- extra rr options]
+# usage: lab/rr.sh [-j] [-l PERMILLE] [-n STREAMS] [-d SECONDS] [-- extra rr options]
+#   -j: JSON (dropscope -j -p); the nft ground truth then goes to stderr
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/tests/lib.sh"
 
-permille=2 streams=16 secs=5
-while getopts "l:n:d:h" o; do
+permille=2 streams=16 secs=5 global=()
+while getopts "jl:n:d:h" o; do
 	case $o in
+	j) global=(-j -p) ;;
 	l) permille=$OPTARG ;;
 	n) streams=$OPTARG ;;
 	d) secs=$OPTARG ;;
-	*) sed -n '2,9p' "$0"; exit 2 ;;
+	*) sed -n '2,10p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -33,9 +35,11 @@ busywait 5000 ns_listening "$SRV_NS" $PORT || { echo "lab/rr.sh: server did not 
 echo "lab: client $CLI_NS ($CLI_IP) -> server $SRV_NS ($SRV_IP)," \
      "nft drops $permille/1000 of request segments; $streams streams, $secs s" >&2
 echo >&2
-ip netns exec "$CLI_NS" "$BIN" rr "$SRV_IP" --port $PORT --streams "$streams" \
+ip netns exec "$CLI_NS" "$BIN" "${global[@]}" rr "$SRV_IP" --port $PORT --streams "$streams" \
 	--duration "$secs" "$@"
 rc=$?
-[ "$permille" -gt 0 ] &&
-	echo -e "\nground truth: nft dropped $(loss_count "$SRV_NS") request segments on the server's input"
+if [ "$permille" -gt 0 ]; then
+	truth="ground truth: nft dropped $(loss_count "$SRV_NS") request segments on the server's input"
+	if [ ${#global[@]} -gt 0 ]; then echo "$truth" >&2; else printf '\n%s\n' "$truth"; fi
+fi
 exit $rc
