@@ -10,7 +10,7 @@ require_cmd jq
 BIN=${DS_ASAN_BIN:-$DS_ROOT/.output/asan/dropscope}
 [ -x "$BIN" ] || { log_test "rr under ASan: binary $BIN" 4 "not built"; tests_exit; }
 PORT=12867
-TMP=$(mktemp -d); defer rm -rf "$TMP"
+tmpdir_create TMP
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=66
 

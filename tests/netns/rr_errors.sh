@@ -9,7 +9,7 @@ require_cmd jq
 
 BIN=${DS_BIN:-$DS_ROOT/dropscope}
 PORT=12867
-TMP=$(mktemp -d); defer rm -rf "$TMP"
+tmpdir_create TMP
 
 cli() { ip netns exec "$CLI_NS" timeout 60 "$BIN" "$@"; }
 start_server()

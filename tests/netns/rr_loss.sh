@@ -9,7 +9,7 @@ require_cmd jq
 
 BIN=${DS_BIN:-$DS_ROOT/dropscope}
 PORT=12867
-TMP=$(mktemp -d); defer rm -rf "$TMP"
+tmpdir_create TMP
 
 # rr_run NAME PERMILLE SECONDS: a fresh pair, optional loss, one rr run.
 # Leaves the JSON in $TMP/NAME.json and sets DROPS and KERNEL_RETRANS.
