@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -198,7 +199,7 @@ static int accept_conns(struct session *s, struct rr_ctl *ctl)
 {
 	struct endpoint local, peer;
 	uint64_t deadline;
-	int lfd, err = 0;
+	int lfd, err = 0, one = 1;
 
 	if (endpoint_local(s->ctl_fd, &local))
 		return -errno;
@@ -234,6 +235,8 @@ static int accept_conns(struct session *s, struct rr_ctl *ctl)
 		c = &s->conns[s->nconns++];
 		*c = (struct conn){ .fd = fd, .peer_port = endpoint_port(&peer),
 				    .need_rd = s->hello.req_size, .open = true };
+		/* A response split over several send()s must not wait for an ACK. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		/* Bounds a blocking send to a client that stopped reading. */
 		sock_set_timeouts(fd, 0, TICK_MS);
 	}
