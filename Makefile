@@ -96,3 +96,6 @@ clean:
 	$(Q)rm -rf $(OUT) $(BIN)
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+
+# Keep unit-test objects: they are intermediates of a chain rule.
+.SECONDARY:
