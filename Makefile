@@ -8,7 +8,8 @@ WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow \
            -Wno-unused-parameter -Wno-missing-field-initializers
 CPPFLAGS += -Isrc -Isrc/lib -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS)
-LDLIBS  += -lpthread -lm
+PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+LDLIBS  += $(PCAP_LIBS) -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 ifeq ($(V),1)
@@ -23,6 +24,8 @@ LIB_SRCS  := $(wildcard src/lib/*.c)
 CMD_SRCS  := src/main.c $(wildcard src/cmd_*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
 
 LIB_OBJS      := $(LIB_SRCS:%.c=$(OUT)/%.o)
 CMD_OBJS      := $(CMD_SRCS:%.c=$(OUT)/%.o)
@@ -38,7 +41,7 @@ BIN       := dropscope
 ASAN_BIN  := $(OUT)/asan/dropscope
 UNIT_BINS := $(UNITS:%=$(OUT)/tests/%) $(UNITS:%=$(OUT)/asan/tests/%)
 
-.PHONY: all clean deps test unit asan fuzz demo bench
+.PHONY: all clean deps test unit asan fuzz tools demo bench
 all: $(BIN)
 
 $(BIN): $(CMD_OBJS) $(LIB_OBJS)
@@ -73,12 +76,18 @@ $(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/lib/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
+# Test-only programs (capture generators ...), linked with the lib.
+$(OUT)/tools/%: $(OUT)/tests/tools/%.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tools: $(TOOL_BINS)
 unit: $(UNIT_BINS)
 asan: $(ASAN_BIN)
 fuzz: $(FUZZ_BINS)
 
 # The whole suite: unit (plain and sanitized), fuzz replay, CLI, network namespaces.
-test: $(BIN) $(ASAN_BIN) $(UNIT_BINS) $(FUZZ_BINS)
+test: $(BIN) $(ASAN_BIN) $(UNIT_BINS) $(FUZZ_BINS) $(TOOL_BINS)
 	$(Q)tests/run.sh
 
 deps:

@@ -7,8 +7,8 @@ PKGS="
 build-essential pkg-config
 clang llvm libclang-rt-14-dev
 iproute2 nftables ethtool procps
-jq
-sockperf iperf3
+jq libpcap-dev tcpdump
+sockperf iperf3 tcptrace tshark
 "
 
 if [ "$(id -u)" -ne 0 ]; then

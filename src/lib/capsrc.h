@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where packets come from: a pcap/pcapng file, standard input, or a live
+ * interface, through libpcap, with an optional tcpdump-style filter.
+ * Timestamps are delivered in nanoseconds whatever the file's precision.
+ */
+#ifndef DS_CAPSRC_H
+#define DS_CAPSRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct capsrc;
+
+struct capsrc_opts {
+	const char *file;	/* path, or "-" for standard input */
+	const char *iface;	/* live capture instead of a file */
+	const char *filter;	/* tcpdump filter expression, or NULL */
+	int snaplen;		/* live: 0 = 262144 */
+	int buffer_mb;		/* live: kernel ring size, 0 = libpcap default */
+	bool promisc;		/* live */
+};
+
+struct capsrc_stats {
+	uint64_t received;	/* live: what libpcap's ps_recv says */
+	uint64_t dropped;	/* live: ps_drop (ring full: capture loss) */
+	uint64_t if_dropped;	/* live: ps_ifdrop */
+};
+
+/* Return 0 to go on, non-zero to stop the loop (returned by capsrc_loop). */
+typedef int (*capsrc_cb)(void *ctx, uint64_t ts_ns, const uint8_t *data,
+			 uint32_t caplen, uint32_t wirelen);
+
+/**
+ * capsrc_open() - open a file, stdin or interface and apply the filter.
+ * Return: 0, or -errno with a one-line reason in @err (no trailing newline):
+ * "cannot open x.pcap: unknown file format", "no such device eth9",
+ * "capture on eth0 needs CAP_NET_RAW (run as root)" (-EPERM),
+ * "bad filter 'tcp port': syntax error" (-EINVAL).
+ */
+int capsrc_open(struct capsrc **out, const struct capsrc_opts *o, char *err, size_t errlen);
+
+/**
+ * capsrc_loop() - deliver packets until end of file, capsrc_break(), a
+ * non-zero callback return, or an error.
+ * Return: 0 at end of input or break, the callback's value, or -EIO with
+ * the reason from capsrc_error() (e.g. a truncated last record).
+ */
+int capsrc_loop(struct capsrc *c, capsrc_cb cb, void *ctx);
+void capsrc_break(struct capsrc *c);		/* async-signal-safe */
+int capsrc_linktype(const struct capsrc *c);
+const char *capsrc_error(const struct capsrc *c);
+/* Files: fraction of the file read so far, 0..1, or -1 when unknown (stdin). */
+double capsrc_progress(const struct capsrc *c);
+int capsrc_stats(struct capsrc *c, struct capsrc_stats *st);
+void capsrc_close(struct capsrc *c);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Link-layer independent view of one captured TCP segment: only headers are
+ * needed, so truncated captures (snaplen 64..128) decode fully. No I/O.
+ */
+#ifndef DS_PKT_H
+#define DS_PKT_H
+
+#include <stdint.h>
+
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_PSH 0x08
+#define TCPF_ACK 0x10
+#define TCPF_URG 0x20
+#define TCPF_ECE 0x40
+#define TCPF_CWR 0x80
+
+#define PKT_MAX_SACK 4
+
+struct sack_block {
+	uint32_t start, end;
+};
+
+struct tcp_seg {
+	uint64_t ts_ns;			/* capture time */
+	uint8_t family;			/* 4 or 6 */
+	uint8_t flags;			/* TCPF_* */
+	uint8_t nsack;			/* SACK blocks, in wire order */
+	uint8_t wscale;			/* valid when has_wscale */
+	uint8_t has_ts : 1, has_mss : 1, has_wscale : 1, sack_ok : 1;
+	uint16_t sport, dport;
+	uint16_t win;			/* raw, unscaled */
+	uint16_t mss;
+	uint32_t seq, ack;
+	uint32_t payload_len;		/* from the IP length, not the capture length */
+	uint32_t tsval, tsecr;
+	uint8_t saddr[16], daddr[16];	/* IPv4 in the first 4 bytes, rest zero */
+	struct sack_block sack[PKT_MAX_SACK];
+};
+
+enum pkt_status {
+	PKT_TCP = 0,		/* @seg filled */
+	PKT_OTHER,		/* valid, but not a TCP segment we analyze (ARP, UDP, fragment) */
+	PKT_TRUNCATED,		/* headers cut by the snaplen before the TCP header ended */
+	PKT_MALFORMED,		/* lying lengths, bad version, looping options ... */
+	PKT_BAD_LINK,		/* a link type we do not decode */
+};
+
+/**
+ * pkt_decode() - decode one captured frame.
+ * @linktype: libpcap DLT_/LINKTYPE_ value (EN10MB, 802.1Q/QinQ inside it,
+ *            LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL/LOOP)
+ * @data, @caplen: captured bytes; @wirelen: original length
+ * Never reads outside @data[0..caplen). Options are parsed only as far as
+ * they were captured; payload_len comes from the IP header.
+ */
+enum pkt_status pkt_decode(int linktype, const uint8_t *data, uint32_t caplen,
+			   uint32_t wirelen, struct tcp_seg *seg);
+
+#endif
