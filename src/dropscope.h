@@ -27,5 +27,6 @@ void ds_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 int do_rr(int argc, char **argv);
+int do_analyze(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "rr", do_rr, "request/response workload with RTO-aware latency histograms" },
+	{ "analyze", do_analyze, "TCP loss analysis of a capture file or a live interface" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

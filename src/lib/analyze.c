@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Analyzer: decode -> flow table -> tracker, and every event into the
+ * totals, the current interval and the flow's path. Totals are kept at
+ * event time (not at flow end) so intervals are right while flows live.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "pkt.h"
+
+#define DEFAULT_MAX_FLOWS 262144
+
+const char *const skip_name[SKIP_N] = {
+	[SKIP_TRUNCATED] = "truncated",
+	[SKIP_MALFORMED] = "malformed",
+	[SKIP_OTHER] = "other",
+	[SKIP_BAD_LINK] = "bad_link",
+};
+
+static void add_event(struct analyze_totals *t, const struct track_ev *ev)
+{
+	if (ev->data) {
+		t->data_segs++;
+		t->data_bytes += ev->bytes;
+	}
+	if (ev->retrans) {
+		t->retrans_segs++;
+		t->retrans_bytes += ev->bytes;
+		t->by_class[ev->cls]++;
+		t->lost_downstream += ev->where == LOSS_DOWNSTREAM;
+		t->lost_upstream += ev->where == LOSS_UPSTREAM;
+	}
+	if (ev->reclass) {
+		/* A D-SACK proved an earlier retransmission needless. */
+		t->by_class[ev->reclass_from]--;
+		t->by_class[RTX_SPURIOUS]++;
+		t->lost_downstream -= ev->reclass_where == LOSS_DOWNSTREAM;
+		t->lost_upstream -= ev->reclass_where == LOSS_UPSTREAM;
+	}
+	t->reordering += ev->reorder;
+	t->capture_gaps += ev->capture_gaps;
+}
+
+static void summarize(const struct flow *f, struct flow_summary *s)
+{
+	const struct tcp_conn *c = &f->conn;
+
+	s->key = f->key;
+	s->client = c->client_known ? c->client : 2;
+	s->first_ns = f->first_ns;
+	s->last_ns = f->last_ns;
+	s->dir[0] = c->half[0].st;
+	s->dir[1] = c->half[1].st;
+}
+
+static uint64_t flow_retrans(const struct flow_summary *s)
+{
+	return s->dir[0].retrans_segs + s->dir[1].retrans_segs;
+}
+
+/* keep_flows: append; otherwise replace the smallest of the top N. */
+static void keep_summary(struct analyzer *a, const struct flow *f)
+{
+	struct flow_summary s;
+	size_t min = 0;
+
+	summarize(f, &s);
+	if (a->o.keep_flows || a->nkept < a->o.top_flows) {
+		if (a->nkept == a->kept_cap) {
+			size_t cap = a->kept_cap ? a->kept_cap * 2 : 64;
+			struct flow_summary *n = realloc(a->kept, cap * sizeof(*n));
+
+			if (!n)
+				return;
+			a->kept = n;
+			a->kept_cap = cap;
+		}
+		a->kept[a->nkept++] = s;
+		return;
+	}
+	for (size_t i = 1; i < a->nkept; i++)
+		if (flow_retrans(&a->kept[i]) < flow_retrans(&a->kept[min]))
+			min = i;
+	if (a->nkept && flow_retrans(&s) > flow_retrans(&a->kept[min]))
+		a->kept[min] = s;
+}
+
+static void on_flow_end(void *ctx, struct flow *f, enum flow_end why)
+{
+	struct analyzer *a = ctx;
+
+	(void)why;
+	if (a->o.keep_flows || a->o.top_flows)
+		keep_summary(a, f);
+}
+
+static void prefix(uint8_t *dst, const uint8_t *src, int len, int bytes)
+{
+	memset(dst, 0, 16);
+	for (int i = 0; i < bytes && len > 0; i++, len -= 8)
+		dst[i] = len >= 8 ? src[i] : (uint8_t)(src[i] & (0xff << (8 - len)));
+}
+
+/* Index + 1 of the flow's path, found once when the flow appears. */
+static uintptr_t path_of(struct analyzer *a, const struct tcp_seg *s)
+{
+	int bytes = s->family == 6 ? 16 : 4;
+	int len = a->o.by_path_len > bytes * 8 ? bytes * 8 : a->o.by_path_len;
+	struct path_stats p = { .family = s->family, .plen = (uint8_t)len };
+
+	prefix(p.src, s->saddr, len, bytes);
+	prefix(p.dst, s->daddr, len, bytes);
+	for (size_t i = 0; i < a->npaths; i++)
+		if (a->paths[i].family == p.family && !memcmp(a->paths[i].src, p.src, 16) &&
+		    !memcmp(a->paths[i].dst, p.dst, 16))
+			return i + 1;
+	if (a->npaths == a->paths_cap) {
+		size_t cap = a->paths_cap ? a->paths_cap * 2 : 16;
+		struct path_stats *n = realloc(a->paths, cap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		a->paths = n;
+		a->paths_cap = cap;
+	}
+	a->paths[a->npaths++] = p;
+	return a->npaths;
+}
+
+int analyzer_init(struct analyzer *a, const struct analyze_opts *o)
+{
+	memset(a, 0, sizeof(*a));
+	a->o = *o;
+	if (!a->o.max_flows)
+		a->o.max_flows = DEFAULT_MAX_FLOWS;
+	hist_init(&a->rtt);
+	hist_init(&a->rto_gap);
+	a->flows = flowtab_new(a->o.max_flows, on_flow_end, a);
+	return a->flows ? 0 : -1;
+}
+
+static void emit_interval(struct analyzer *a, uint64_t len_ns)
+{
+	const uint64_t *now = (const uint64_t *)&a->t;
+	const uint64_t *then = (const uint64_t *)&a->at_interval;
+	struct analyze_totals d;
+	uint64_t *out = (uint64_t *)&d;
+
+	/* The totals struct is all u64 counters: subtract field-wise. */
+	for (size_t i = 0; i < sizeof(d) / sizeof(uint64_t); i++)
+		out[i] = now[i] - then[i];
+	a->o.on_interval(a->o.ctx, a->interval_start, len_ns, &d);
+	a->at_interval = a->t;
+}
+
+static void interval_tick(struct analyzer *a, uint64_t ts)
+{
+	if (!a->interval_start)
+		a->interval_start = ts - ts % a->o.interval_ns;
+	while (ts >= a->interval_start + a->o.interval_ns) {
+		emit_interval(a, a->o.interval_ns);
+		a->interval_start += a->o.interval_ns;
+	}
+}
+
+static void on_segment(struct analyzer *a, struct tcp_seg *s)
+{
+	struct track_ev ev;
+	struct flow *f;
+	int dir;
+
+	f = flowtab_get(a->flows, s, &dir);
+	if (!f)
+		return;
+	/* A fresh SYN with another ISN on a finished flow: a new connection. */
+	if ((s->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && f->conn.half[dir].syn_seen &&
+	    s->seq != f->conn.half[dir].isn)
+		flowtab_restart(a->flows, f);
+	if (a->o.by_path_len && !f->ext)
+		f->ext = (void *)path_of(a, s);
+	tcp_track(&f->conn, dir, s, &ev);
+	flowtab_touch(a->flows, f, s->ts_ns);
+	add_event(&a->t, &ev);
+	if (f->ext && a->o.by_path_len)
+		add_event(&a->paths[(uintptr_t)f->ext - 1].t, &ev);
+	if (ev.rtt_ns)
+		hist_record(&a->rtt, ev.rtt_ns);
+	if (ev.retrans && ev.cls == RTX_RTO)
+		hist_record(&a->rto_gap, ev.rto_gap_ns);
+}
+
+void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
+		     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	struct tcp_seg s;
+	enum pkt_status st;
+
+	if (!a->first_ns)
+		a->first_ns = ts_ns;
+	/* Captures are not always in time order: never let time run back. */
+	if (ts_ns < a->last_ns)
+		ts_ns = a->last_ns;
+	a->last_ns = ts_ns;
+	if (a->o.interval_ns)
+		interval_tick(a, ts_ns);
+	a->t.packets++;
+	st = pkt_decode(linktype, data, caplen, wirelen, &s);
+	switch (st) {
+	case PKT_TCP:
+		break;
+	case PKT_OTHER:
+		a->t.skipped[SKIP_OTHER]++;
+		return;
+	case PKT_TRUNCATED:
+		a->t.skipped[SKIP_TRUNCATED]++;
+		return;
+	case PKT_MALFORMED:
+		a->t.skipped[SKIP_MALFORMED]++;
+		return;
+	default:
+		a->t.skipped[SKIP_BAD_LINK]++;
+		return;
+	}
+	a->t.tcp_packets++;
+	s.ts_ns = ts_ns;
+	on_segment(a, &s);
+	flowtab_expire(a->flows, ts_ns);
+}
+
+void analyzer_finish(struct analyzer *a)
+{
+	flowtab_flush(a->flows);
+	/* The last, partial interval: as long as the capture lasted in it. */
+	if (a->o.interval_ns && a->interval_start && a->last_ns >= a->interval_start)
+		emit_interval(a, a->last_ns - a->interval_start);
+}
+
+void analyzer_free(struct analyzer *a)
+{
+	flowtab_free(a->flows);
+	free(a->kept);
+	free(a->paths);
+	a->flows = NULL;
+	a->kept = NULL;
+	a->paths = NULL;
+}

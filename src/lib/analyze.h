@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The TCP loss analysis engine: frames in (from any capture source), totals,
+ * per-flow summaries, per-interval deltas and per-path aggregates out. Used
+ * by `analyze`, and by `shape`/`diagnose` to come.
+ */
+#ifndef DS_ANALYZE_H
+#define DS_ANALYZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flowtab.h"
+#include "hist.h"
+#include "tcptrack.h"
+
+enum skip_reason { SKIP_TRUNCATED, SKIP_MALFORMED, SKIP_OTHER, SKIP_BAD_LINK, SKIP_N };
+
+extern const char *const skip_name[SKIP_N];
+
+struct analyze_totals {
+	uint64_t packets, tcp_packets;
+	uint64_t skipped[SKIP_N];
+	uint64_t data_segs, data_bytes;
+	uint64_t retrans_segs, retrans_bytes;
+	uint64_t by_class[RTX_NCLASSES];
+	uint64_t lost_downstream, lost_upstream;
+	uint64_t reordering, capture_gaps;
+};
+
+struct flow_summary {
+	struct flow_key key;
+	uint8_t client;			/* side that sent the first SYN, 2 if unknown */
+	uint64_t first_ns, last_ns;
+	struct tcp_dir_stats dir[2];	/* dir[i]: data sent by side i */
+};
+
+struct path_stats {
+	uint8_t family, plen;
+	uint8_t src[16], dst[16];	/* prefixes, host bits zero */
+	struct analyze_totals t;
+};
+
+typedef void (*interval_cb)(void *ctx, uint64_t start_ns, uint64_t len_ns,
+			    const struct analyze_totals *delta);
+
+struct analyze_opts {
+	size_t max_flows;		/* 0: 262144 */
+	bool keep_flows;		/* keep every flow's summary (flows_list) */
+	size_t top_flows;		/* keep the N with most retransmits */
+	uint64_t interval_ns;		/* > 0: call on_interval per interval */
+	interval_cb on_interval;
+	void *ctx;
+	int by_path_len;		/* > 0: aggregate by (src/len, dst/len); v6 uses len too */
+};
+
+struct analyzer {
+	struct analyze_opts o;
+	struct flowtab *flows;
+	struct analyze_totals t, at_interval;
+	uint64_t first_ns, last_ns, interval_start;
+	struct hist rtt;		/* every RTT sample, ns */
+	struct hist rto_gap;		/* silence before each RTO retransmission */
+	struct flow_summary *kept;	/* keep_flows: all; else the top N */
+	size_t nkept, kept_cap;
+	struct path_stats *paths;
+	size_t npaths, paths_cap;
+};
+
+int analyzer_init(struct analyzer *a, const struct analyze_opts *o);
+void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
+		     const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+/* Ends every open flow (summaries complete) and the last interval. */
+void analyzer_finish(struct analyzer *a);
+void analyzer_free(struct analyzer *a);
+
+#endif

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "analyze_report.h"
+#include "clock.h"
+#include "human.h"
+
+static const char *addr_str(uint8_t family, const uint8_t *addr, char *buf, size_t len)
+{
+	return inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len);
+}
+
+static void json_classes(struct json *j, const uint64_t *by_class)
+{
+	json_obj_open(j, "by_class");
+	for (int c = 0; c < RTX_NCLASSES; c++)
+		json_u64(j, rtx_class_name[c], by_class[c]);
+	json_obj_close(j);
+}
+
+/* The counters every level shares: whole capture, interval, path. */
+static void json_counts(struct json *j, const struct analyze_totals *t)
+{
+	json_u64(j, "data_segs", t->data_segs);
+	json_u64(j, "data_bytes", t->data_bytes);
+	json_u64(j, "retrans_segs", t->retrans_segs);
+	json_u64(j, "retrans_bytes", t->retrans_bytes);
+	json_classes(j, t->by_class);
+	json_u64(j, "lost_downstream", t->lost_downstream);
+	json_u64(j, "lost_upstream", t->lost_upstream);
+	json_u64(j, "reordering", t->reordering);
+	json_u64(j, "capture_gaps", t->capture_gaps);
+}
+
+static void json_rtt(struct json *j, const char *key, const struct hist *h, double div,
+		     int decimals)
+{
+	json_obj_open(j, key);
+	if (h->count) {
+		json_u64(j, "samples", h->count);
+		json_double(j, "min", h->min / div, decimals);
+		json_double(j, "p50", hist_percentile(h, 50) / div, decimals);
+		json_double(j, "p99", hist_percentile(h, 99) / div, decimals);
+		json_double(j, "max", h->max / div, decimals);
+	}
+	json_obj_close(j);
+}
+
+static void json_dir(struct json *j, const struct flow_summary *s, int side)
+{
+	const struct tcp_dir_stats *d = &s->dir[side];
+	char a[INET6_ADDRSTRLEN];
+
+	json_obj_open(j, NULL);
+	json_str(j, "from", addr_str(s->key.family, s->key.addr[side], a, sizeof(a)));
+	json_u64(j, "data_segs", d->data_segs);
+	json_u64(j, "data_bytes", d->data_bytes);
+	json_u64(j, "retrans_segs", d->retrans_segs);
+	json_u64(j, "retrans_bytes", d->retrans_bytes);
+	json_classes(j, d->by_class);
+	json_u64(j, "lost_downstream", d->lost_downstream);
+	json_u64(j, "lost_upstream", d->lost_upstream);
+	json_u64(j, "reordering", d->reordering);
+	json_u64(j, "capture_gaps", d->capture_gaps);
+	json_obj_open(j, "rtt_us");
+	if (d->rtt_samples) {
+		json_u64(j, "samples", d->rtt_samples);
+		json_u64(j, "min", d->rtt_min_us);
+		json_double(j, "mean", d->rtt_sum_us / (double)d->rtt_samples, 1);
+		json_u64(j, "max", d->rtt_max_us);
+	}
+	json_obj_close(j);
+	json_obj_close(j);
+}
+
+static void json_flow(struct json *j, const struct flow_summary *s)
+{
+	int c = s->client == 2 ? 0 : s->client;	/* the client first when known */
+	char a[INET6_ADDRSTRLEN];
+
+	json_obj_open(j, NULL);
+	json_str(j, "src", addr_str(s->key.family, s->key.addr[c], a, sizeof(a)));
+	json_u64(j, "sport", s->key.port[c]);
+	json_str(j, "dst", addr_str(s->key.family, s->key.addr[!c], a, sizeof(a)));
+	json_u64(j, "dport", s->key.port[!c]);
+	json_double(j, "duration_s", (double)(s->last_ns - s->first_ns) / 1e9, 6);
+	json_arr_open(j, "dirs");
+	json_dir(j, s, c);
+	json_dir(j, s, !c);
+	json_arr_close(j);
+	json_obj_close(j);
+}
+
+static void json_paths(struct json *j, const struct analyzer *a)
+{
+	char s[INET6_ADDRSTRLEN + 4], d[INET6_ADDRSTRLEN + 4];
+
+	json_arr_open(j, "by_path");
+	for (size_t i = 0; i < a->npaths; i++) {
+		const struct path_stats *p = &a->paths[i];
+		size_t n;
+
+		json_obj_open(j, NULL);
+		addr_str(p->family, p->src, s, sizeof(s));
+		n = strlen(s);
+		snprintf(s + n, sizeof(s) - n, "/%u", p->plen);
+		addr_str(p->family, p->dst, d, sizeof(d));
+		n = strlen(d);
+		snprintf(d + n, sizeof(d) - n, "/%u", p->plen);
+		json_str(j, "src", s);
+		json_str(j, "dst", d);
+		json_counts(j, &p->t);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+}
+
+void analyze_report_json(struct json *j, const struct analyzer *a,
+			 const struct analyze_capture *cap, int detail)
+{
+	const struct analyze_totals *t = &a->t;
+
+	json_u64(j, "packets", t->packets);
+	json_u64(j, "tcp_packets", t->tcp_packets);
+	json_obj_open(j, "skipped");
+	for (int i = 0; i < SKIP_N; i++)
+		json_u64(j, skip_name[i], t->skipped[i]);
+	json_obj_close(j);
+	json_double(j, "duration_s", (double)(a->last_ns - a->first_ns) / 1e9, 6);
+	json_u64(j, "flows", flowtab_created(a->flows));
+	json_u64(j, "flows_evicted", flowtab_evicted(a->flows));
+	json_counts(j, t);
+	if (cap->live)
+		json_u64(j, "pcap_drops", cap->stats.dropped + cap->stats.if_dropped);
+	else
+		json_null(j, "pcap_drops");
+	json_rtt(j, "rtt_us", &a->rtt, 1e3, 1);
+	json_rtt(j, "rto_gap_ms", &a->rto_gap, 1e6, 1);
+	if (detail > 0) {
+		json_arr_open(j, "flows_list");
+		for (size_t i = 0; i < a->nkept; i++)
+			json_flow(j, &a->kept[i]);
+		json_arr_close(j);
+	}
+	if (a->o.by_path_len)
+		json_paths(j, a);
+	if (cap->error[0])
+		json_str(j, "warning", cap->error);
+}
+
+void analyze_interval_json(struct json *j, uint64_t first_ns, uint64_t start_ns,
+			   uint64_t len_ns, const struct analyze_totals *d)
+{
+	json_obj_open(j, NULL);
+	json_str(j, "type", "interval");
+	json_double(j, "t_s", start_ns > first_ns ? (double)(start_ns - first_ns) / 1e9 : 0, 6);
+	json_double(j, "interval_s", (double)len_ns / 1e9, 6);
+	json_u64(j, "packets", d->packets);
+	json_counts(j, d);
+	json_u64(j, "rate_bps", len_ns ? (uint64_t)(d->data_bytes * 8 * 1e9 / len_ns) : 0);
+	json_obj_close(j);
+	json_end(j);
+}
+
+static void text_flow(FILE *f, const struct flow_summary *s)
+{
+	int c = s->client == 2 ? 0 : s->client;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], n1[32], n2[32];
+
+	for (int k = 0; k < 2; k++) {
+		int side = k ? !c : c;
+		const struct tcp_dir_stats *d = &s->dir[side];
+
+		if (!d->data_segs && !d->retrans_segs)
+			continue;
+		fprintf(f, "  %s:%u > %s:%u  data %s  retrans %s (fast %llu rto %llu tlp %llu "
+			"spurious %llu)  lost down %llu up %llu  rtt min %uus\n",
+			addr_str(s->key.family, s->key.addr[side], a, sizeof(a)),
+			s->key.port[side],
+			addr_str(s->key.family, s->key.addr[!side], b, sizeof(b)),
+			s->key.port[!side], human_count(n1, sizeof(n1), d->data_segs),
+			human_count(n2, sizeof(n2), d->retrans_segs),
+			(unsigned long long)d->by_class[RTX_FAST],
+			(unsigned long long)d->by_class[RTX_RTO],
+			(unsigned long long)d->by_class[RTX_TLP],
+			(unsigned long long)d->by_class[RTX_SPURIOUS],
+			(unsigned long long)d->lost_downstream,
+			(unsigned long long)d->lost_upstream, d->rtt_min_us);
+	}
+}
+
+static void line(FILE *f, const char *label, uint64_t v, const char *note)
+{
+	char n[32];
+
+	fprintf(f, "%-34s %12s%s\n", label, human_count(n, sizeof(n), v), note ? note : "");
+}
+
+void analyze_report_text(FILE *f, const struct analyzer *a,
+			 const struct analyze_capture *cap, int detail)
+{
+	const struct analyze_totals *t = &a->t;
+	char n1[32], n2[32], n3[32], note[96];
+	double pct = t->data_segs ? 100.0 * t->retrans_segs / t->data_segs : 0;
+
+	fprintf(f, "%s: %s packets, %s TCP, %s flows, %.3f s\n", cap->name,
+		human_count(n1, sizeof(n1), t->packets), human_count(n2, sizeof(n2), t->tcp_packets),
+		human_count(n3, sizeof(n3), flowtab_created(a->flows)),
+		(double)(a->last_ns - a->first_ns) / 1e9);
+	if (t->skipped[SKIP_TRUNCATED] || t->skipped[SKIP_MALFORMED] || t->skipped[SKIP_BAD_LINK])
+		fprintf(f, "skipped: %llu truncated, %llu malformed, %llu unknown link type\n",
+			(unsigned long long)t->skipped[SKIP_TRUNCATED],
+			(unsigned long long)t->skipped[SKIP_MALFORMED],
+			(unsigned long long)t->skipped[SKIP_BAD_LINK]);
+	fprintf(f, "\n");
+	line(f, "data segments", t->data_segs, NULL);
+	snprintf(note, sizeof(note), "  (%.3f%% of data segments)", pct);
+	line(f, "retransmitted segments", t->retrans_segs, note);
+	for (int c = 0; c < RTX_NCLASSES; c++) {
+		char label[40];
+
+		snprintf(label, sizeof(label), "  %s", rtx_class_name[c]);
+		note[0] = 0;
+		if (c == RTX_RTO && a->rto_gap.count)
+			snprintf(note, sizeof(note), "  (silence before: p50 %s)",
+				 human_ns(n1, sizeof(n1), hist_percentile(&a->rto_gap, 50)));
+		line(f, label, t->by_class[c], note);
+	}
+	line(f, "lost downstream of capture point", t->lost_downstream, NULL);
+	line(f, "lost upstream of capture point", t->lost_upstream, NULL);
+	line(f, "reordered (not retransmitted)", t->reordering, NULL);
+	snprintf(note, sizeof(note), cap->live ? "  (pcap dropped %llu: capture loss)" : "",
+		 (unsigned long long)(cap->stats.dropped + cap->stats.if_dropped));
+	line(f, "capture gaps (not network loss)", t->capture_gaps, note);
+	if (a->rtt.count)
+		fprintf(f, "%-34s  min %s  p50 %s  p99 %s\n", "RTT (capture point and back)",
+			human_ns(n1, sizeof(n1), a->rtt.min),
+			human_ns(n2, sizeof(n2), hist_percentile(&a->rtt, 50)),
+			human_ns(n3, sizeof(n3), hist_percentile(&a->rtt, 99)));
+	if (a->nkept) {
+		fprintf(f, "\n%s:\n", detail > 0 ? "flows" : "flows with most retransmits");
+		for (size_t i = 0; i < a->nkept; i++)
+			text_flow(f, &a->kept[i]);
+	}
+	if (cap->error[0])
+		fprintf(f, "\nwarning: %s\n", cap->error);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * TCP connection table: direction-normalized keys, a hash keyed with a
+ * random seed (so crafted traffic cannot aim at one chain), a cap on the
+ * number of flows with counted eviction of the longest idle, and idle
+ * timeouts that depend on the connection's state.
+ */
+#ifndef DS_FLOWTAB_H
+#define DS_FLOWTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pkt.h"
+#include "tcptrack.h"
+
+/* Side 0 is the lower (address, port); a segment from side 0 has dir 0. */
+struct flow_key {
+	uint8_t family;
+	uint8_t pad;
+	uint16_t port[2];
+	uint8_t addr[2][16];
+	uint16_t pad2;
+};
+
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key is hashed as five words");
+
+enum flow_class { FLOW_HALF_OPEN, FLOW_OPEN, FLOW_CLOSED, FLOW_NCLASSES };
+enum flow_end { FLOW_EXPIRED, FLOW_EVICTED, FLOW_FLUSHED };
+
+struct flow {
+	struct flow *hnext;
+	struct flow *prev, *next;	/* idle order within its class */
+	uint64_t hash;
+	uint64_t first_ns, last_ns;
+	uint8_t cls;
+	struct flow_key key;
+	struct tcp_conn conn;
+	void *ext;			/* the user's per-flow data */
+};
+
+struct flowtab;
+typedef void (*flow_end_cb)(void *ctx, struct flow *f, enum flow_end why);
+
+/**
+ * flowtab_new() - table of at most @max_flows; @end_cb sees every flow
+ * before it is freed (expired, evicted for room, or flushed at the end).
+ */
+struct flowtab *flowtab_new(size_t max_flows, flow_end_cb end_cb, void *ctx);
+void flowtab_free(struct flowtab *t);
+
+/* The flow of @s (created if new) and the segment's direction in it. */
+struct flow *flowtab_get(struct flowtab *t, const struct tcp_seg *s, int *dir);
+/* After tracking a segment: refresh idle order and state class. */
+void flowtab_touch(struct flowtab *t, struct flow *f, uint64_t now_ns);
+/* Start @f over (a new connection on the same addresses and ports). */
+void flowtab_restart(struct flowtab *t, struct flow *f);
+void flowtab_expire(struct flowtab *t, uint64_t now_ns);
+void flowtab_flush(struct flowtab *t);
+size_t flowtab_count(const struct flowtab *t);
+uint64_t flowtab_evicted(const struct flowtab *t);
+uint64_t flowtab_created(const struct flowtab *t);
+
+#endif
