@@ -157,8 +157,9 @@ static void emit_interval(struct analyzer *a, uint64_t len_ns)
 
 static void interval_tick(struct analyzer *a, uint64_t ts)
 {
+	/* Intervals count from the first packet: t_s 0, S, 2S ... */
 	if (!a->interval_start)
-		a->interval_start = ts - ts % a->o.interval_ns;
+		a->interval_start = ts;
 	while (ts >= a->interval_start + a->o.interval_ns) {
 		emit_interval(a, a->o.interval_ns);
 		a->interval_start += a->o.interval_ns;

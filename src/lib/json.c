@@ -121,6 +121,9 @@ void json_null(struct json *j, const char *key)
 
 void json_end(struct json *j)
 {
+	/* The next document (NDJSON) starts without a separator. */
+	j->depth = 0;
+	j->need_comma[0] = false;
 	fputc('\n', j->f);
 	fflush(j->f);
 }

@@ -56,13 +56,16 @@ static void rtt_sample(struct tcp_half *h, uint64_t ns, struct track_ev *ev)
 {
 	uint32_t us = (uint32_t)(ns / 1000);
 
+	/* Zero: capture timestamps out of order (clamped), not a measurement. */
+	if (!ns)
+		return;
 	if (!h->st.rtt_samples || us < h->st.rtt_min_us)
 		h->st.rtt_min_us = us;
 	if (us > h->st.rtt_max_us)
 		h->st.rtt_max_us = us;
 	h->st.rtt_samples++;
 	h->st.rtt_sum_us += us;
-	ev->rtt_ns = ns ? ns : 1;
+	ev->rtt_ns = ns;
 }
 
 /* --- holes: sequence ranges between una and nxt never seen here --- */
@@ -379,8 +382,12 @@ void tcp_track(struct tcp_conn *c, int dir, const struct tcp_seg *s, struct trac
 		if (!h->has_ts || seq_after(s->tsval, h->max_tsval))
 			h->max_tsval = s->tsval;
 		h->has_ts = 1;
-		/* Time this TSval until the peer echoes it (pping's method). */
-		if (!h->ts_probe && len) {
+		/*
+		 * Time a TSval from its first sighting until the peer echoes it
+		 * (pping's method); later segments with the same TSval would
+		 * give samples that are too short.
+		 */
+		if (!h->ts_probe && len && s->tsval != h->ts_probe_val) {
 			h->ts_probe = 1;
 			h->ts_probe_val = s->tsval;
 			h->ts_probe_ns = s->ts_ns;
