@@ -232,8 +232,10 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 	line(f, "lost downstream of capture point", t->lost_downstream, NULL);
 	line(f, "lost upstream of capture point", t->lost_upstream, NULL);
 	line(f, "reordered (not retransmitted)", t->reordering, NULL);
-	snprintf(note, sizeof(note), cap->live ? "  (pcap dropped %llu: capture loss)" : "",
-		 (unsigned long long)(cap->stats.dropped + cap->stats.if_dropped));
+	note[0] = 0;
+	if (cap->live)
+		snprintf(note, sizeof(note), "  (pcap dropped %llu: capture loss)",
+			 (unsigned long long)(cap->stats.dropped + cap->stats.if_dropped));
 	line(f, "capture gaps (not network loss)", t->capture_gaps, note);
 	if (a->rtt.count)
 		fprintf(f, "%-34s  min %s  p50 %s  p99 %s\n", "RTT (capture point and back)",

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: a sequence of frames through decoder, flow table and
+ * tracker. Input: records of [dt_us u8][len u8][frame len bytes]; the first
+ * byte picks the link type. A tiny flow cap exercises eviction.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const int linktypes[] = { 1, 113, 276, 101, 12, 228, 229, 0 };
+
+static void on_interval(void *ctx, uint64_t s, uint64_t l, const struct analyze_totals *d)
+{
+	(void)ctx; (void)s; (void)l; (void)d;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct analyzer a;	/* two histograms: keep it off the stack */
+	struct analyze_opts o = { .max_flows = 4, .top_flows = 2, .interval_ns = 1000000,
+				  .on_interval = on_interval, .by_path_len = 24 };
+	uint64_t ts = 1000000000ULL;
+	size_t off = 1;
+	int lt;
+
+	if (size < 1 || analyzer_init(&a, &o))
+		return 0;
+	lt = linktypes[data[0] % (sizeof(linktypes) / sizeof(linktypes[0]))];
+	while (off + 2 <= size) {
+		size_t len = data[off + 1];
+
+		ts += (uint64_t)data[off] * 1000;
+		off += 2;
+		if (len > size - off)
+			len = size - off;
+		analyzer_packet(&a, lt, ts, data + off, (uint32_t)len, (uint32_t)len + 4);
+		off += len;
+	}
+	analyzer_finish(&a);
+	/* By construction the classes partition the retransmissions. */
+	{
+		uint64_t sum = 0;
+
+		for (int c = 0; c < RTX_NCLASSES; c++)
+			sum += a.t.by_class[c];
+		if (sum != a.t.retrans_segs)
+			abort();
+	}
+	analyzer_free(&a);
+	return 0;
+}
