@@ -54,7 +54,10 @@ enum pkt_status {
  *            LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL/LOOP)
  * @data, @caplen: captured bytes; @wirelen: original length
  * Never reads outside @data[0..caplen). Options are parsed only as far as
- * they were captured; payload_len comes from the IP header.
+ * they were captured; payload_len comes from the IP header (an IP length of
+ * 0, as GSO/BIG TCP frames show, falls back to @wirelen; an IP length larger
+ * than @wirelen is PKT_MALFORMED). @seg is defined only for PKT_TCP, and
+ * mss, wscale, tsval/tsecr only with their has_* bit; ts_ns is the caller's.
  */
 enum pkt_status pkt_decode(int linktype, const uint8_t *data, uint32_t caplen,
 			   uint32_t wirelen, struct tcp_seg *seg);
