@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -167,21 +168,40 @@ void rr_report_text(FILE *f, const struct rr_config *cfg,
 		text_streams(f, res);
 }
 
+static int write_svg(FILE *f, const struct rr_config *cfg, const struct rr_result *res)
+{
+	char title[160];
+
+	snprintf(title, sizeof(title), "rr to %s: %u streams, %llu transactions",
+		 res->server, cfg->streams, (unsigned long long)res->transactions);
+	return hist_write_svg(f, &res->total, title, rto_marks, NMARKS);
+}
+
 int rr_report_svg(const char *path, const struct rr_config *cfg,
 		  const struct rr_result *res)
 {
-	char tmp[4096], title[160];
+	struct stat sb;
+	char tmp[4096];
 	FILE *f;
 	int err;
 
+	/*
+	 * Only a plain file is replaced atomically; a symlink (/dev/stdout), a
+	 * device or a FIFO is written in place: renaming over it would replace it.
+	 */
+	if (!lstat(path, &sb) && !S_ISREG(sb.st_mode)) {
+		f = fopen(path, "w");
+		if (!f)
+			return -errno;
+		err = write_svg(f, cfg, res);
+		return fclose(f) && !err ? -errno : err;
+	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	snprintf(title, sizeof(title), "rr to %s: %u streams, %llu transactions",
-		 res->server, cfg->streams, (unsigned long long)res->transactions);
-	err = hist_write_svg(f, &res->total, title, rto_marks, NMARKS);
+	err = write_svg(f, cfg, res);
 	if (fclose(f) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))

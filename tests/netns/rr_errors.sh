@@ -66,6 +66,11 @@ log_test "--sport-base 41000: kernel shows ports $ports" $?
 cli rr "$SRV_IP" --duration 1 --svg "$TMP/h.svg" >/dev/null
 head -c 4 "$TMP/h.svg" | grep -q '<svg' && tail -n 1 "$TMP/h.svg" | grep -q '</svg>'
 log_test "--svg writes an SVG document" $?
+# A symlink (as /dev/stdout is) is written through, never renamed over.
+ln -s "$TMP/target.svg" "$TMP/link.svg"
+cli rr "$SRV_IP" --duration 1 --svg "$TMP/link.svg" >/dev/null 2>&1
+[ -L "$TMP/link.svg" ] && grep -q '<svg' "$TMP/target.svg"
+log_test "--svg through a symlink writes in place (as for /dev/stdout)" $?
 cli rr "$SRV_IP" --duration 1 --svg /nonexistent/dir/h.svg >/dev/null 2>"$TMP/err"
 [ $? -eq 1 ] && grep -q "cannot write" "$TMP/err"
 log_test "--svg to an unwritable path: exit 1 with a reason" $?
