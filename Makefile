@@ -79,6 +79,7 @@ $(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/lib/*.h)
 # Test-only programs (capture generators ...), linked with the lib.
 $(OUT)/tools/%: $(OUT)/tests/tools/%.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tools: $(TOOL_BINS)

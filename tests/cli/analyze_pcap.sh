@@ -1,0 +1,190 @@
+#!/bin/bash
+# `dropscope analyze` against hand-built captures whose truth is known by
+# construction: every tests/pcap/*.scn is turned into a capture by
+# .output/tools/pcapgen (pcapng for names starting with "pcapng") and each
+# of its `# expect: key=value` pairs (a jq path into `-j analyze` output) must
+# match exactly.  For every scenario, also: by_class adds up to retrans_segs
+# and lost_downstream + lost_upstream <= retrans_segs.  Then the file-level
+# edges: a text file, a capture cut in the middle of its last record.
+# timeout: 120
+source "$(dirname "$0")/../lib.sh"
+
+BIN=${DS_BIN:-$DS_ROOT/dropscope}
+GEN=$DS_ROOT/.output/tools/pcapgen
+
+if ! "$BIN" analyze --help >/dev/null 2>&1; then
+	log_test "analyze pcap scenarios" 4 "analyze not built"
+	exit 4
+fi
+require_cmd jq
+if [[ ! -x $GEN ]]; then
+	log_test "analyze pcap scenarios" 4 "pcapgen not built (make tools)"
+	exit 4
+fi
+tmpdir_create TMP
+
+# gen SCN OUT: build the capture for a scenario; pcapng when its name says so.
+gen() {
+	local args=()
+
+	[[ $(basename -- "$1") == pcapng* ]] && args=(-n)
+	"$GEN" "${args[@]}" -o "$2" "$1"
+}
+
+# expects SCN: the scenario's expected key=value pairs, one a line.
+expects() {
+	sed -n 's/^#[[:space:]]*expect:[[:space:]]*//p' "$1" | tr -s ' \t' '\n' | sed '/^$/d'
+}
+
+# values JSON KEY...: print KEY=VALUE for each jq path, "missing" when absent.
+values() {
+	local json=$1
+
+	shift
+	jq -r '$ARGS.positional[] as $k
+		| (try getpath($k | split(".")) catch null) as $v
+		| "\($k)=\(if $v == null then "missing" else $v end)"' "$json" --args "$@"
+}
+
+# check_scenario SCN: one TEST line for it.
+check_scenario() {
+	local scn=$1 name pcap json err rc kv key want got bad=0
+	local -a keys=() wants=()
+	local -A have=()
+
+	name=$(basename -- "$scn" .scn)
+	pcap=$TMP/$name.pcap json=$TMP/$name.json err=$TMP/$name.err
+	while IFS= read -r kv; do
+		if [[ ! $kv =~ ^([a-z0-9_]+(\.[a-z0-9_]+)*)=([0-9]+)$ ]]; then
+			log_test "analyze $name" 1 "bad expect '$kv' in $scn"
+			return
+		fi
+		keys+=("${BASH_REMATCH[1]}")
+		wants+=("${BASH_REMATCH[3]}")
+	done < <(expects "$scn")
+	if ((${#keys[@]} == 0)); then
+		log_test "analyze $name" 1 "no '# expect:' line in $scn"
+		return
+	fi
+	if ! gen "$scn" "$pcap" 2>"$err"; then
+		log_test "analyze $name" 1 "$(head -n 1 "$err")"
+		return
+	fi
+	"$BIN" -j analyze -r "$pcap" >"$json" 2>"$err"
+	rc=$?
+	if ((rc != 0)) || ! jq -e 'type == "object"' "$json" >/dev/null 2>&1; then
+		log_test "analyze $name" 1 "exit $rc, $(head -n 1 "$err")"
+		return
+	fi
+	while IFS= read -r kv; do
+		have[${kv%%=*}]=${kv#*=}
+	done < <(values "$json" "${keys[@]}")
+
+	for i in "${!keys[@]}"; do
+		key=${keys[i]} want=${wants[i]} got=${have[${keys[i]}]}
+		if [[ $got != "$want" ]]; then
+			printf '    %-20s expected %s, got %s\n' "$key" "$want" "$got"
+			bad=$((bad + 1))
+		fi
+	done
+	# The invariants hold whatever the scenario: each retransmission is in
+	# exactly one class, and at most one loss per retransmission.
+	got=$(jq -r '([.by_class[]? | numbers] | add // 0) as $sum
+		| if $sum == .retrans_segs then empty
+		  else "by_class sums to \($sum), retrans_segs is \(.retrans_segs)" end' "$json")
+	if [[ -n $got ]]; then
+		printf '    %s\n' "$got"
+		bad=$((bad + 1))
+	fi
+	got=$(jq -r 'if (.lost_downstream + .lost_upstream) <= .retrans_segs then empty
+		else "lost_downstream + lost_upstream = \(.lost_downstream + .lost_upstream) > retrans_segs \(.retrans_segs)" end' \
+		"$json" 2>&1)
+	if [[ -n $got ]]; then
+		printf '    %s\n' "$got"
+		bad=$((bad + 1))
+	fi
+	((bad == 0)) ||
+		log_info "reproduce: $GEN -o /tmp/$name.pcap $scn; $BIN -j analyze -r /tmp/$name.pcap"
+	log_test "analyze $name" $((bad != 0)) "$bad mismatches (${#keys[@]} expectations, 2 invariants)"
+}
+
+shopt -s nullglob
+scenarios=("$DS_ROOT"/tests/pcap/*.scn)
+if ((${#scenarios[@]} == 0)); then
+	log_test "analyze pcap scenarios" 1 "no tests/pcap/*.scn"
+	tests_exit
+fi
+for scn in "${scenarios[@]}"; do
+	check_scenario "$scn"
+done
+
+# The generator judged by Wireshark: as many frames as `packets=` says, no
+# bad checksum, and exactly `skipped.malformed=` frames with an error (the
+# ones broken on purpose).  A wrong capture would make every result above
+# meaningless.
+if command -v tshark >/dev/null; then
+	bad=0
+	for scn in "${scenarios[@]}"; do
+		name=$(basename -- "$scn" .scn)
+		[[ -f $TMP/$name.pcap ]] || continue
+		want_frames=$(expects "$scn" | sed -n 's/^packets=//p')
+		want_bad=$(expects "$scn" | sed -n 's/^skipped\.malformed=//p')
+		# status 0 is "bad"; 8388608 is the expert severity "error"
+		got=$(tshark -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+			-r "$TMP/$name.pcap" -T fields -e tcp.checksum.status \
+			-e ip.checksum.status -e _ws.expert.severity 2>/dev/null |
+			awk -F'\t' '{ n++ } $1 == "0" || $2 == "0" || $3 ~ /8388608/ { b++ }
+				END { print n + 0, b + 0 }')
+		if [[ $got != "${want_frames:-${got% *}} ${want_bad:-0}" ]]; then
+			echo "    $name: tshark frames/errors $got, expected ${want_frames:-?} ${want_bad:-0}"
+			bad=$((bad + 1))
+		fi
+	done
+	log_test "pcapgen: tshark agrees with every capture" $((bad != 0)) "$bad captures"
+else
+	log_test "pcapgen: tshark agrees with every capture" 4 "needs tshark"
+fi
+
+# The same captures through the sanitized build: the malformed, truncated
+# and wrapped ones are what a decoder or a sequence comparison gets wrong.
+if [[ -x $DS_ASAN_BIN ]] && "$DS_ASAN_BIN" analyze --help >/dev/null 2>&1; then
+	bad=0
+	for pcap in "$TMP"/*.pcap; do
+		if ! "$DS_ASAN_BIN" -j analyze -r "$pcap" >/dev/null 2>"$TMP/asan.err" ||
+			grep -qE 'Sanitizer|runtime error' "$TMP/asan.err"; then
+			echo "    $(basename -- "$pcap"):"
+			sed 's/^/    /' "$TMP/asan.err"
+			bad=$((bad + 1))
+		fi
+	done
+	log_test "analyze under ASan/UBSan: every scenario capture" $((bad != 0)) "$bad captures"
+else
+	log_test "analyze under ASan/UBSan" 4 "no sanitized build with analyze (make asan)"
+fi
+
+# A file that is no capture at all: one line on stderr, exit 1; with -j the
+# error is also a JSON document on stdout.
+printf 'this is not a capture\n' >"$TMP/text.pcap"
+"$BIN" analyze -r "$TMP/text.pcap" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+((rc == 1)) && [[ -s $TMP/err && $(wc -l <"$TMP/err") -eq 1 ]]
+log_test "analyze text file: exit 1, one line on stderr (rc=$rc: $(head -n 1 "$TMP/err"))" $?
+"$BIN" -j analyze -r "$TMP/text.pcap" >"$TMP/out" 2>/dev/null
+rc=$?
+((rc == 1)) && jq -e '.error | type == "string"' "$TMP/out" >/dev/null 2>&1
+log_test "analyze -j text file: exit 1, {\"error\": ...} on stdout" $?
+
+# A capture cut 10 bytes before its end (inside the last record's data):
+# the 16 whole records are analyzed, exit 0, a warning on stderr.
+if gen "$DS_ROOT/tests/pcap/fast_retransmit.scn" "$TMP/cut.pcap" 2>"$TMP/err"; then
+	truncate -s -10 "$TMP/cut.pcap"
+	"$BIN" -j analyze -r "$TMP/cut.pcap" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	got=$(jq -r '.packets' "$TMP/out" 2>/dev/null)
+	((rc == 0)) && [[ $got == 16 && -s $TMP/err ]]
+	log_test "analyze capture cut mid-record: exit 0, 16 packets, a warning (rc=$rc packets=$got)" $?
+else
+	log_test "analyze capture cut mid-record" 1 "$(head -n 1 "$TMP/err")"
+fi
+
+tests_exit

@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcapgen - write a capture from a scenario text, so `dropscope analyze` can
+ * be tested against segments whose fate is known by construction.
+ *
+ *	pcapgen [-n] [-o OUT] [SCENARIO]	(stdin and stdout by default)
+ *
+ * One directive per line, `#` starts a comment:
+ *	flow ADDR:PORT ADDR:PORT	side A, then side B (IPv4; may change)
+ *	ip6 | raw | vlan ID | snaplen N | mss N		(before the first packet)
+ *	  ip6: the flows' ports between 2001:2::1 (A) and 2001:2::2 (B)
+ *	t SECONDS A>B|B>A FLAGS [KEY=VALUE...]
+ *	hex SECONDS HEXBYTES...		a frame written as given
+ * FLAGS: letters of SFRPAECU, or '.'.  Keys: seq= (required), ack= (with the
+ * A flag only), len= (payload bytes), win=, ts=TSVAL:TSECR, sack=S-E[,S-E..],
+ * opts=mss,sackok,ts,wsN (wire order, for SYNs), and to break a frame on
+ * purpose ihl=, doff= (lying header lengths), snap= (cut this frame).
+ * Everything else is right, checksums included.  -n writes pcapng; both
+ * formats have nanosecond timestamps.  A bad line exits 2, naming it.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LINKTYPE_ETHERNET	1
+#define LINKTYPE_RAW		101
+#define MAX_PAYLOAD		9000
+#define MAX_FRAME		(MAX_PAYLOAD + 256)
+#define DELIM			" \t\r\n"
+#define TCP_ACK			0x10
+
+enum { F_SEQ, F_ACK, F_LEN, F_WIN, F_SNAP, F_IHL, F_DOFF, NFIELDS };
+static const struct {
+	const char *name;
+	uint64_t max;
+	int64_t dflt;		/* -1: required (seq) or not given */
+} fields[NFIELDS] = {
+	[F_SEQ] = { "seq", UINT32_MAX, -1 },	[F_ACK] = { "ack", UINT32_MAX, -1 },
+	[F_LEN] = { "len", MAX_PAYLOAD, 0 },	[F_WIN] = { "win", 65535, 64240 },
+	[F_SNAP] = { "snap", MAX_FRAME, 0 },	[F_IHL] = { "ihl", 15, -1 },
+	[F_DOFF] = { "doff", 15, -1 },
+};
+
+struct seg {
+	int dir;			/* 0: A>B, 1: B>A */
+	uint8_t flags;
+	int64_t f[NFIELDS];
+	int have_ts, nsack;
+	uint32_t tsval, tsecr, sack[4][2];
+	char *opts;
+};
+
+static struct {
+	FILE *out;
+	const char *out_path;		/* a regular file, removed on failure */
+	unsigned int lineno;
+	int pcapng, ip6, vlan, linktype, have_flow, header_done;
+	uint32_t snaplen;		/* 0: frames are written whole */
+	uint16_t mss, port[2], ipid[2];
+	uint8_t addr[2][16];		/* [0] = A, [1] = B */
+	uint64_t last_ns;
+} G = { .vlan = -1, .linktype = LINKTYPE_ETHERNET, .mss = 1460 };
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pcapgen: ");
+	if (G.lineno)
+		fprintf(stderr, "line %u: ", G.lineno);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (G.out_path)
+		unlink(G.out_path);
+	exit(rc);
+}
+
+/* Packet fields are big endian; file headers are in host order (see below). */
+static void put16(uint8_t *p, uint32_t v) { p[0] = v >> 8, p[1] = v; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16), put16(p + 2, v); }
+
+static uint64_t parse_num(const char *s, uint64_t max, const char *what)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		die(2, "%s: '%s' is not a number", what, s);
+	errno = 0;
+	v = strtoull(s, &end, 10);	/* no octal surprise from a leading 0 */
+	if (*end || errno || v > max)
+		die(2, "%s: '%s' is not a number in 0..%llu", what, s, (unsigned long long)max);
+	return v;
+}
+
+/* SECONDS[.FRACTION] of the next token, exactly (no floating point), in order. */
+static uint64_t next_time(char **save)
+{
+	char *s = strtok_r(NULL, DELIM, save), *p = s;
+	uint64_t sec = 0, frac = 0, ns;
+	int digits = 0;
+
+	if (!s)
+		die(2, "missing time");
+	for (; *p >= '0' && *p <= '9' && sec < 4000000000u; p++)
+		sec = sec * 10 + (*p - '0');
+	if (*p == '.' && p > s)
+		for (p++; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
+			frac = frac * 10 + (*p - '0');
+	if (*p || p == s)
+		die(2, "time '%s': want SECONDS[.FRACTION], up to 9 decimals", s);
+	for (; digits < 9; digits++)
+		frac *= 10;
+	ns = sec * 1000000000u + frac;
+	if (ns < G.last_ns)
+		die(2, "time %s goes backwards", s);
+	return G.last_ns = ns;
+}
+
+static void parse_endpoint(char *s, int idx)
+{
+	char *colon = strrchr(s, ':');
+
+	if (!colon)
+		die(2, "endpoint '%s': want IPV4ADDR:PORT", s);
+	*colon = 0;
+	if (inet_pton(AF_INET, s, G.addr[idx]) != 1)
+		die(2, "endpoint: bad IPv4 address '%s'", s);
+	G.port[idx] = parse_num(colon + 1, 65535, "port");
+}
+
+static void write_out(const void *p, size_t n)
+{
+	if (fwrite(p, 1, n, G.out) != n)
+		die(1, "write: %s", strerror(errno));
+}
+
+/* Header fields go in host byte order: the magic tells readers which. */
+static void write_u16(uint16_t v) { write_out(&v, 2); }
+static void write_u32(uint32_t v) { write_out(&v, 4); }
+
+static void write_header(void)
+{
+	uint32_t snap = G.snaplen ? G.snaplen : 262144;
+	static const uint8_t tsresol_ns[4] = { 9 };	/* value 9, 3 bytes padding */
+
+	if (G.pcapng) {
+		/* SHB: byte-order magic, version 1.0, section length -1 (unknown) */
+		write_u32(0x0a0d0d0a), write_u32(28), write_u32(0x1a2b3c4d);
+		write_u16(1), write_u16(0), write_u32(~0u), write_u32(~0u), write_u32(28);
+		/* IDB: linktype, snaplen, if_tsresol (code 9, 1 byte) = 9, end */
+		write_u32(1), write_u32(32), write_u16(G.linktype), write_u16(0);
+		write_u32(snap), write_u16(9), write_u16(1);
+		write_out(tsresol_ns, 4);
+		write_u32(0), write_u32(32);
+	} else {
+		/* 0xa1b23c4d: nanosecond timestamps; version 2.4 */
+		write_u32(0xa1b23c4d), write_u16(2), write_u16(4);
+		write_u32(0), write_u32(0), write_u32(snap), write_u32(G.linktype);
+	}
+	G.header_done = 1;
+}
+
+static void write_frame(uint64_t ns, const uint8_t *f, uint32_t len, uint32_t snap)
+{
+	static const uint8_t pad[4];
+	uint32_t cap = snap && snap < len ? snap : len;
+	uint32_t padded = (cap + 3) & ~3u;
+
+	if (!G.header_done)
+		write_header();
+	if (G.pcapng) {
+		/* EPB on interface 0; timestamp in if_tsresol units, high word first */
+		write_u32(6), write_u32(32 + padded), write_u32(0);
+		write_u32(ns >> 32), write_u32((uint32_t)ns), write_u32(cap), write_u32(len);
+		write_out(f, cap);
+		write_out(pad, padded - cap);
+		write_u32(32 + padded);
+	} else {
+		write_u32(ns / 1000000000u), write_u32(ns % 1000000000u);
+		write_u32(cap), write_u32(len);
+		write_out(f, cap);
+	}
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+static size_t put_ts(uint8_t *o, size_t n, const struct seg *s, int nops)
+{
+	if (nops)
+		o[n++] = 1, o[n++] = 1;
+	o[n] = 8, o[n + 1] = 10;
+	put32(o + n + 2, s->tsval);
+	put32(o + n + 6, s->tsecr);
+	return n + 10;
+}
+
+/* TCP options in the order given, aligned with NOPs the way Linux does. */
+static size_t build_options(const struct seg *s, uint8_t *o)
+{
+	size_t n = 0;
+	int ts_done = 0, then_ts, i;
+	char *item, *save = NULL;
+
+	for (item = s->opts ? strtok_r(s->opts, ",", &save) : NULL; item;
+	     item = strtok_r(NULL, ",", &save)) {
+		if (n > 28)
+			die(2, "opts: more than 40 bytes of TCP options");
+		if (!strcmp(item, "mss")) {
+			o[n] = 2, o[n + 1] = 4;
+			put16(o + n + 2, G.mss);
+			n += 4;
+		} else if (!strcmp(item, "sackok")) {
+			/* right before TS it takes the place of TS's two NOPs */
+			then_ts = !strncmp(save, "ts", 2) && (!save[2] || save[2] == ',');
+			if (!then_ts)
+				o[n++] = 1, o[n++] = 1;
+			o[n++] = 4, o[n++] = 2;
+			if (then_ts) {
+				n = put_ts(o, n, s, 0);
+				ts_done = 1;
+				strtok_r(NULL, ",", &save);
+			}
+		} else if (!strcmp(item, "ts")) {
+			n = put_ts(o, n, s, 1);
+			ts_done = 1;
+		} else if (!strncmp(item, "ws", 2) && item[2]) {
+			o[n] = 1, o[n + 1] = 3, o[n + 2] = 3;
+			o[n + 3] = parse_num(item + 2, 14, "opts ws");
+			n += 4;
+		} else {
+			die(2, "opts: unknown option '%s' (mss, sackok, ts, wsN)", item);
+		}
+	}
+	if (s->have_ts && !ts_done)
+		n = put_ts(o, n, s, 1);
+	if (s->nsack) {
+		if (n + 4 + 8 * s->nsack > 40)
+			die(2, "%d SACK blocks do not fit beside the other options", s->nsack);
+		o[n] = 1, o[n + 1] = 1, o[n + 2] = 5, o[n + 3] = 2 + 8 * s->nsack;
+		for (i = 0, n += 4; i < s->nsack; i++, n += 8) {
+			put32(o + n, s->sack[i][0]);
+			put32(o + n + 4, s->sack[i][1]);
+		}
+	}
+	if (n > 40)
+		die(2, "more than 40 bytes of TCP options");
+	return n;
+}
+
+static void emit_segment(uint64_t ns, struct seg *s)
+{
+	static const uint8_t mac[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
+	static uint8_t f[MAX_FRAME];
+	uint8_t opt[64], pseudo[40];
+	const uint8_t *src = G.addr[s->dir], *dst = G.addr[!s->dir];
+	size_t optlen = build_options(s, opt), alen = G.ip6 ? 16 : 4;
+	size_t n = 0, tcp, tcplen = 20 + optlen + s->f[F_LEN];
+	uint32_t i;
+
+	if (G.linktype == LINKTYPE_ETHERNET) {
+		memcpy(f, mac[!s->dir], 6);
+		memcpy(f + 6, mac[s->dir], 6);
+		n = 12;
+		if (G.vlan >= 0) {
+			put16(f + n, 0x8100);
+			put16(f + n + 2, G.vlan);
+			n += 4;
+		}
+		put16(f + n, G.ip6 ? 0x86dd : 0x0800);
+		n += 2;
+	}
+	if (G.ip6) {
+		put32(f + n, 0x60000000);
+		put16(f + n + 4, tcplen);
+		f[n + 6] = 6;			/* next header: TCP */
+		f[n + 7] = 64;			/* hop limit */
+		memcpy(f + n + 8, src, 16);
+		memcpy(f + n + 24, dst, 16);
+		tcp = n + 40;
+	} else {
+		f[n] = 0x40 | (s->f[F_IHL] >= 0 ? s->f[F_IHL] : 5);
+		f[n + 1] = 0;
+		put16(f + n + 2, 20 + tcplen);
+		put16(f + n + 4, G.ipid[s->dir]++);
+		put32(f + n + 6, 0x40004006);	/* DF, TTL 64, TCP */
+		put16(f + n + 10, 0);
+		memcpy(f + n + 12, src, 4);
+		memcpy(f + n + 16, dst, 4);
+		put16(f + n + 10, csum_fold(csum_add(0, f + n, 20)));
+		tcp = n + 20;
+	}
+	put16(f + tcp, G.port[s->dir]);
+	put16(f + tcp + 2, G.port[!s->dir]);
+	put32(f + tcp + 4, s->f[F_SEQ]);
+	put32(f + tcp + 8, s->f[F_ACK] >= 0 ? s->f[F_ACK] : 0);
+	f[tcp + 12] = (s->f[F_DOFF] >= 0 ? s->f[F_DOFF] : (int64_t)(20 + optlen) / 4) << 4;
+	f[tcp + 13] = s->flags;
+	put16(f + tcp + 14, s->f[F_WIN]);
+	put32(f + tcp + 16, 0);		/* checksum, urgent pointer */
+	memcpy(f + tcp + 20, opt, optlen);
+	/* Payload bytes follow the sequence number: a retransmission is identical. */
+	for (i = 0; i < s->f[F_LEN]; i++)
+		f[tcp + 20 + optlen + i] = 'a' + (uint32_t)(s->f[F_SEQ] + i) % 26;
+
+	/* Pseudo header: addresses, then (v4) 0, proto, length or (v6) length, 0, next header */
+	memset(pseudo, 0, sizeof(pseudo));
+	memcpy(pseudo, src, alen);
+	memcpy(pseudo + alen, dst, alen);
+	if (G.ip6) {
+		put32(pseudo + 32, tcplen);
+		pseudo[39] = 6;
+	} else {
+		pseudo[9] = 6;
+		put16(pseudo + 10, tcplen);
+	}
+	put16(f + tcp + 16, csum_fold(csum_add(csum_add(0, pseudo, G.ip6 ? 40 : 12), f + tcp, tcplen)));
+	write_frame(ns, f, tcp + tcplen, s->f[F_SNAP] ? s->f[F_SNAP] : G.snaplen);
+}
+
+static void parse_field(struct seg *s, char *key, char *v)
+{
+	char *blk, *save = NULL, *sep;
+	int i;
+
+	for (i = 0; i < NFIELDS; i++)
+		if (!strcmp(key, fields[i].name)) {
+			s->f[i] = parse_num(v, fields[i].max, key);
+			return;
+		}
+	if (!strcmp(key, "opts")) {
+		s->opts = v;
+	} else if (!strcmp(key, "ts")) {
+		if (!(sep = strchr(v, ':')))
+			die(2, "ts '%s': want TSVAL:TSECR", v);
+		*sep = 0;
+		s->tsval = parse_num(v, UINT32_MAX, "tsval");
+		s->tsecr = parse_num(sep + 1, UINT32_MAX, "tsecr");
+		s->have_ts = 1;
+	} else if (!strcmp(key, "sack")) {
+		for (blk = strtok_r(v, ",", &save); blk; blk = strtok_r(NULL, ",", &save)) {
+			if (s->nsack == 4)
+				die(2, "sack: at most 4 blocks");
+			if (!(sep = strchr(blk, '-')))
+				die(2, "sack block '%s': want START-END", blk);
+			*sep = 0;
+			s->sack[s->nsack][0] = parse_num(blk, UINT32_MAX, "sack start");
+			s->sack[s->nsack++][1] = parse_num(sep + 1, UINT32_MAX, "sack end");
+		}
+	} else {
+		die(2, "unknown field '%s'", key);
+	}
+}
+
+static void parse_segment(char *save)
+{
+	static const char letters[] = "FSRPAUEC";	/* in bit order */
+	struct seg s = { 0 };
+	char *tok, *v, *c;
+	uint64_t ns;
+	int i;
+
+	if (!G.have_flow)
+		die(2, "a packet before any 'flow' line");
+	ns = next_time(&save);
+	tok = strtok_r(NULL, DELIM, &save);
+	if (!tok || (strcmp(tok, "A>B") && strcmp(tok, "B>A")))
+		die(2, "want direction A>B or B>A, got '%s'", tok ? tok : "");
+	s.dir = tok[0] == 'B';
+	if (!(tok = strtok_r(NULL, DELIM, &save)))
+		die(2, "missing flags");
+	for (v = strcmp(tok, ".") ? tok : ""; *v; v++) {
+		if (!(c = strchr(letters, *v)))
+			die(2, "flag '%c': want letters of SFRPAECU, or '.' for none", *v);
+		s.flags |= 1u << (c - letters);
+	}
+	for (i = 0; i < NFIELDS; i++)
+		s.f[i] = fields[i].dflt;
+	while ((tok = strtok_r(NULL, DELIM, &save))) {
+		if (!(v = strchr(tok, '=')))
+			die(2, "field '%s': want KEY=VALUE", tok);
+		*v++ = 0;
+		parse_field(&s, tok, v);
+	}
+	/* A scenario states every number it relies on. */
+	if (s.f[F_SEQ] < 0)
+		die(2, "segment without seq=");
+	if (!(s.flags & TCP_ACK) != (s.f[F_ACK] < 0))
+		die(2, "ack= goes with the A flag, and the A flag with ack=");
+	if (G.ip6 && s.f[F_IHL] >= 0)
+		die(2, "ihl= needs IPv4");
+	emit_segment(ns, &s);
+}
+
+static void parse_hex(char *save)
+{
+	static uint8_t f[MAX_FRAME];
+	uint64_t ns = next_time(&save);
+	uint32_t n = 0;
+	char *tok, *p;
+
+	while ((tok = strtok_r(NULL, DELIM, &save)))
+		for (p = tok; *p; p += 2) {
+			unsigned int byte;
+
+			if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
+				die(2, "hex: '%s' is not an even run of hex digits", tok);
+			if (n == MAX_FRAME)
+				die(2, "hex: frame longer than %d bytes", MAX_FRAME);
+			sscanf(p, "%2x", &byte);
+			f[n++] = byte;
+		}
+	if (!n)
+		die(2, "hex: no bytes");
+	write_frame(ns, f, n, G.snaplen);
+}
+
+static void parse_line(char *line)
+{
+	char *save = NULL, *cmd, *arg, *b, *hash = strchr(line, '#');
+
+	if (hash)
+		*hash = 0;
+	if (!(cmd = strtok_r(line, DELIM, &save)))
+		return;
+	if (!strcmp(cmd, "t") || !strcmp(cmd, "hex")) {
+		if (cmd[0] == 't')
+			parse_segment(save);
+		else
+			parse_hex(save);
+		return;
+	}
+	arg = strtok_r(NULL, DELIM, &save);
+	b = arg ? strtok_r(NULL, DELIM, &save) : NULL;
+	if (!strcmp(cmd, "flow")) {
+		if (!b || strtok_r(NULL, DELIM, &save))
+			die(2, "flow: want A_ADDR:PORT B_ADDR:PORT");
+		parse_endpoint(arg, 0);
+		parse_endpoint(b, 1);
+		G.have_flow = 1;
+	} else if (strcmp(cmd, "ip6") && strcmp(cmd, "raw") && strcmp(cmd, "vlan") &&
+		   strcmp(cmd, "snaplen") && strcmp(cmd, "mss")) {
+		die(2, "unknown directive '%s'", cmd);
+	} else if (G.header_done) {
+		die(2, "'%s' must come before the first packet", cmd);
+	} else if (!strcmp(cmd, "ip6") || !strcmp(cmd, "raw")) {
+		if (arg)
+			die(2, "%s takes no argument", cmd);
+		if (cmd[0] == 'r')
+			G.linktype = LINKTYPE_RAW;
+		else
+			G.ip6 = 1;
+	} else if (!arg || b) {
+		die(2, "%s: want one number", cmd);
+	} else if (!strcmp(cmd, "vlan")) {
+		G.vlan = parse_num(arg, 4094, cmd);
+	} else if (!strcmp(cmd, "snaplen")) {
+		G.snaplen = parse_num(arg, 262144, cmd);
+	} else {
+		G.mss = parse_num(arg, 65535, cmd);
+	}
+	/* with `ip6`, the flow's ports between the lab's IPv6 addresses */
+	if (G.ip6 && G.have_flow) {
+		inet_pton(AF_INET6, "2001:2::1", G.addr[0]);
+		inet_pton(AF_INET6, "2001:2::2", G.addr[1]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int opt;
+
+	G.out = stdout;
+	while ((opt = getopt(argc, argv, "hno:")) != -1) {
+		if (opt == 'n') {
+			G.pcapng = 1;
+		} else if (opt == 'o') {
+			struct stat st;
+
+			if (!(G.out = fopen(optarg, "wb")))
+				die(1, "cannot create %s: %s", optarg, strerror(errno));
+			/* a half-written capture is removed, never a device (/dev/null) */
+			if (!fstat(fileno(G.out), &st) && S_ISREG(st.st_mode))
+				G.out_path = optarg;
+		} else {
+			fprintf(opt == 'h' ? stdout : stderr,
+				"usage: pcapgen [-n] [-o OUT] [SCENARIO]\n"
+				"  -n  pcapng instead of pcap; see tests/tools/pcapgen.c for the language\n");
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (argc - optind > 1)
+		die(2, "one scenario at most");
+	if (optind < argc && !freopen(argv[optind], "r", stdin))
+		die(1, "cannot open %s: %s", argv[optind], strerror(errno));
+	while (getline(&line, &cap, stdin) != -1) {
+		G.lineno++;
+		parse_line(line);
+	}
+	G.lineno = 0;
+	free(line);
+	if (!G.header_done)
+		die(2, "the scenario has no packet");
+	if (fflush(G.out) || ferror(G.out) || (G.out != stdout && fclose(G.out)))
+		die(1, "write: %s", strerror(errno));
+	return 0;
+}
