@@ -1,0 +1,420 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# analyze_truth.sh - dropscope analyze against ground truth.  The same drops
+# are captured on both sides of the lossy hop in one run:
+#   cli0 (CLI_NS) -- rtr0 [RTR_NS: nft drops 1%] rtr1 -- srv0 (SRV_NS)
+# The servers send (4 bulk streams of 1 MB responses, 16 streams of 1-byte
+# request/response); the router drops 1% of their payload segments in its
+# forward hook.  Captured on srv0, upstream of the drops:
+#   retrans_segs == both namespaces' TcpRetransSegs deltas, exactly (every
+#     retransmission either kernel makes crosses srv0);
+#   lost_downstream within 3% of the nft drop counter, lost_upstream 0.
+# Captured on cli0, downstream of the drops, the same drops are lost_upstream
+# - those that show there as a hole.  A lost tail segment (nothing sent after
+# it, as in every 1-byte response) is retransmitted by TLP or RTO and reaches
+# cli0 in order, where nothing tells it from a first transmission.  Matching
+# both captures segment by segment (IP ID) splits the drops exactly: into
+# retransmissions and first transmissions, and these into holes seen on cli0
+# or not.  Then, exactly (a hole fill is either lost_upstream or reordering):
+#   lost_upstream + reordering == first transmissions dropped, seen as holes;
+#   retrans_segs + reordering == kernels' delta - retransmissions dropped
+#                                - first transmissions dropped, not seen.
+# and lost_upstream within 3% of the holes (this lab never reorders).
+#
+# What makes the truth exact, checked in every run (else retried once, then
+# SKIP): tcpdump dropped nothing and wrote all it received, and no veth
+# dropped anything (only nft drops).  Two settings keep it so:
+#  - RPS sends every packet to CPU 0: veth hands packets to the backlog of
+#    the CPU that sends them, and segments of one connection sent from two
+#    CPUs (process and softirq) overtake each other: spurious retransmissions;
+#  - the client's tcp_rmem caps the windows so that what is in flight stays
+#    below netdev_max_backlog (1000): else the one backlog overflows.
+# The premises are tests of their own, whatever analyze says: the segments
+# missing on cli0 are the nft drops, and (with tcptrace installed) tcptrace's
+# retransmission count of the srv0 capture is the kernels'.
+#
+# Without `dropscope analyze` the file is one SKIP; DS_ANALYZE_PLUMBING=1
+# runs the lab and the premises anyway.
+#
+# shellcheck disable=SC2317 # helpers called through busywait
+
+# shellcheck source=tests/lib.sh
+source "$(dirname "$0")/../lib.sh"
+require_root
+require_cmd tcpdump jq nft ethtool ss
+
+BIN=${DS_BIN:-$DS_ROOT/dropscope}
+NAME=$(basename "$0" .sh)
+BULK_PORT=12867		# rr control ports; data connections use ephemeral ones
+RR_PORT=12868
+SECS=5
+PERMILLE=10
+
+HAVE_ANALYZE=0
+"$BIN" analyze --help >/dev/null 2>&1 && HAVE_ANALYZE=1
+if ((!HAVE_ANALYZE)) && [[ ${DS_ANALYZE_PLUMBING:-} != 1 ]]; then
+	log_test "$NAME" 4 "dropscope analyze not built"
+	exit 4
+fi
+HAVE_TCPTRACE=0
+command -v tcptrace >/dev/null && HAVE_TCPTRACE=1
+
+tmpdir_create TMP
+
+# nap SECS: sleep as a waited-for child, so a TERM runs the cleanup at once.
+nap() {
+	sleep "$1" &
+	wait $!
+}
+
+# lab_chain: CLI_NS - RTR_NS - SRV_NS, offloads off, no default route; sets
+# CLI_NS RTR_NS SRV_NS CLI_IP SRV_IP.
+lab_chain() {
+	local p
+
+	ns_create CLI_NS && ns_create RTR_NS && ns_create SRV_NS || return 1
+	# IPv4 only: no router solicitations or MLD reports trickle into the
+	# captures after the traffic, when tcpdump is about to stop.
+	for p in "$CLI_NS" "$RTR_NS" "$SRV_NS"; do
+		ns_sysctl "$p" net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+	veth_pair "$CLI_NS" cli0 "$RTR_NS" rtr0 &&
+		veth_pair "$RTR_NS" rtr1 "$SRV_NS" srv0 || return 1
+	CLI_IP=198.18.0.1 SRV_IP=198.18.1.2
+	addr_add "$CLI_NS" cli0 "$CLI_IP/24" &&
+		addr_add "$RTR_NS" rtr0 198.18.0.254/24 &&
+		addr_add "$RTR_NS" rtr1 198.18.1.254/24 &&
+		addr_add "$SRV_NS" srv0 "$SRV_IP/24" || return 1
+	ip -n "$CLI_NS" route add 198.18.1.0/24 via 198.18.0.254 &&
+		ip -n "$SRV_NS" route add 198.18.0.0/24 via 198.18.1.254 &&
+		ns_sysctl "$RTR_NS" net.ipv4.ip_forward=1 || return 1
+	# At most 256 KB of receive buffer caps each window below ~180
+	# segments: all 20 connections together stay well under the 1000
+	# packets (netdev_max_backlog) of the one backlog RPS leaves.
+	ns_sysctl "$CLI_NS" "net.ipv4.tcp_rmem=4096 131072 262144" || return 1
+	for p in "$CLI_NS cli0" "$RTR_NS rtr0" "$RTR_NS rtr1" "$SRV_NS srv0"; do
+		# shellcheck disable=SC2086 # "NS IF"
+		veth_offloads $p off && rps_cpu0 $p || return 1
+	done
+}
+
+# rps_cpu0 NS IF: steer everything IF receives to the backlog of CPU 0.
+rps_cpu0() {
+	ip netns exec "$1" sh -c "echo 1 >/sys/class/net/$2/queues/rx-0/rps_cpus"
+}
+
+# loss_forward NS PERMILLE MATCH...: loss_add's table, also hooked on forward.
+loss_forward() {
+	local ns=$1
+
+	loss_add "$@" || return 1
+	ip netns exec "$ns" nft -f - <<EOF
+add chain inet $LOSS_TABLE routed { type filter hook forward priority filter; policy accept; }
+add rule inet $LOSS_TABLE routed meta l4proto != tcp return
+add rule inet $LOSS_TABLE routed meta nfproto ipv4 goto v4
+add rule inet $LOSS_TABLE routed meta nfproto ipv6 goto v6
+EOF
+}
+
+# veth_drops NS...: packets every veth in the namespaces dropped on receive
+# (a veth counts its peer's transmit drops as its own receive drops).
+veth_drops() {
+	local ns
+
+	for ns in "$@"; do
+		ip -n "$ns" -s -j link show type veth
+	done | jq -s '[.[][] | .stats64.rx.dropped] | add // 0'
+}
+
+# cap_start NS IF FILE BUFKB VAR: tcpdump IF into FILE, PID in VAR, once it captures.
+cap_start() {
+	local ns=$1 ifname=$2 file=$3 buf=$4 var=$5
+
+	bg_run "$ns" "$var" tcpdump -n -i "$ifname" -s 128 -B "$buf" -w "$file" 2>"$file.err"
+	busywait 5000 grep -q "listening on" "$file.err" || {
+		echo "tcpdump on $ifname did not start:" >&2
+		cat "$file.err" >&2
+		return 1
+	}
+}
+
+# cap_stop PID FILE VAR: stop tcpdump; "captured received dropped" in VAR.
+# Not in $(...): only this shell can wait for its child.
+cap_stop() {
+	local __stats
+
+	kill -INT "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	__stats=$(awk '/packets captured$/ { c = $1 } /packets received by filter$/ { r = $1 }
+		/packets dropped by kernel$/ { d = $1 }
+		END { print c + 0, r + 0, (d == "" ? -1 : d) }' "$2.err")
+	printf -v "$3" '%s' "$__stats"
+}
+
+# no_tcp NS...: true when the namespaces hold no TCP socket but TIME-WAIT ones.
+no_tcp() {
+	local ns
+
+	for ns in "$@"; do
+		[[ -z $(ip netns exec "$ns" ss -Htan exclude time-wait) ]] || return 1
+	done
+}
+
+# truth_run BUFKB: one run in its own namespaces; writes $TMP/a.pcap,
+# $TMP/b.pcap and $TMP/run.vars.  Returns 4 (reason in $TMP/why) when the
+# run is not ground truth.
+truth_run() {
+	local buf=$1 bsrv rsrv capa capb bpid rpid rc_b rc_r c0 s0 c1 s1 d0 d1 a b
+	local ca ra da cb rb db
+
+	rm -f "$TMP"/a.pcap* "$TMP"/b.pcap* "$TMP"/run.vars "$TMP"/why
+	lab_chain || return 1
+	# Only the servers' data segments: the control connections must live.
+	loss_forward "$RTR_NS" $PERMILLE \
+		"iifname rtr1 tcp sport != { $BULK_PORT, $RR_PORT }" || return 1
+	bg_run "$SRV_NS" bsrv "$BIN" rr --server --once --bind "$SRV_IP" --port $BULK_PORT
+	bg_run "$SRV_NS" rsrv "$BIN" rr --server --once --bind "$SRV_IP" --port $RR_PORT
+	busywait 5000 ns_listening "$SRV_NS" $BULK_PORT &&
+		busywait 5000 ns_listening "$SRV_NS" $RR_PORT || return 1
+	cap_start "$SRV_NS" srv0 "$TMP/a.pcap" "$buf" capa &&
+		cap_start "$CLI_NS" cli0 "$TMP/b.pcap" "$buf" capb || return 1
+
+	c0=$(snmp_get "$CLI_NS" TcpRetransSegs) && s0=$(snmp_get "$SRV_NS" TcpRetransSegs) &&
+		d0=$(veth_drops "$CLI_NS" "$RTR_NS" "$SRV_NS") || return 1
+	bg_run "$CLI_NS" bpid timeout $((SECS + 60)) "$BIN" -j rr "$SRV_IP" --port $BULK_PORT \
+		--streams 4 --duration $SECS --size 1,1000000 >"$TMP/bulk.json"
+	bg_run "$CLI_NS" rpid timeout $((SECS + 60)) "$BIN" -j rr "$SRV_IP" --port $RR_PORT \
+		--streams 16 --duration $SECS >"$TMP/rr.json"
+	wait "$bpid"
+	rc_b=$?
+	wait "$rpid"
+	rc_r=$?
+	if ((rc_b || rc_r)); then
+		echo "rr failed: bulk exit $rc_b, request/response exit $rc_r" >&2
+		return 1
+	fi
+	# Counters are final once every connection is closed (FINs acked) and
+	# the servers (--once) have closed their listeners.
+	if ! busywait 10000 no_tcp "$CLI_NS" "$SRV_NS"; then
+		echo "connections did not close" >&2
+		return 1
+	fi
+	if ! wait "$bsrv" || ! wait "$rsrv"; then
+		echo "an rr server failed" >&2
+		return 1
+	fi
+	c1=$(snmp_get "$CLI_NS" TcpRetransSegs) && s1=$(snmp_get "$SRV_NS" TcpRetransSegs) &&
+		d1=$(veth_drops "$CLI_NS" "$RTR_NS" "$SRV_NS") || return 1
+	# libpcap's TPACKET_V3 ring hands over a block when it is full or after
+	# tcpdump's 1 s timeout: stopped earlier, it loses the last block.
+	nap 1.5
+	cap_stop "$capa" "$TMP/a.pcap" a
+	cap_stop "$capb" "$TMP/b.pcap" b
+	cat >"$TMP/run.vars" <<EOF
+K_CLI=$((c1 - c0))
+K_SRV=$((s1 - s0))
+DROPS=$(loss_count "$RTR_NS")
+SEEN=$(loss_seen "$RTR_NS")
+TX_BULK=$(jq -r .transactions "$TMP/bulk.json")
+TX_RR=$(jq -r .transactions "$TMP/rr.json")
+CAP_A="$a"
+CAP_B="$b"
+EOF
+	read -r ca ra da <<<"$a"
+	read -r cb rb db <<<"$b"
+	if ((da != 0 || db != 0 || ca != ra || cb != rb)); then
+		echo "tcpdump lost packets (captured received dropped: srv0 $a, cli0 $b)" >"$TMP/why"
+		return 4
+	fi
+	if ((d1 != d0)); then
+		echo "veths dropped $((d1 - d0)) packets besides nft's" >"$TMP/why"
+		return 4
+	fi
+	return 0
+}
+
+# stop_run PID: end a run's subshell early (it removes what it made) and reap it.
+stop_run() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# attempt BUFKB: truth_run in a subshell, so its namespaces are gone when it returns.
+attempt() {
+	local pid
+
+	(truth_run "$1") &
+	pid=$!
+	defer stop_run $pid	# for an exit (a signal) before it is done
+	wait $pid
+}
+
+attempt 16384
+rc=$?
+if ((rc == 4)); then
+	log_info "not ground truth: $(cat "$TMP/why"); again with a 128 MB buffer"
+	attempt 131072
+	rc=$?
+fi
+if ((rc == 4)); then
+	log_test "$NAME: run" 4 "not ground truth: $(cat "$TMP/why")"
+	tests_exit
+elif ((rc != 0)); then
+	log_test "$NAME: run" 1 "the lab failed (exit $rc)"
+	tests_exit
+fi
+# shellcheck source=/dev/null
+source "$TMP/run.vars"
+K=$((K_CLI + K_SRV))
+read -r PKT_A _ <<<"$CAP_A"
+read -r PKT_B _ <<<"$CAP_B"
+TOL=$((DROPS * 3 / 100))
+
+[[ $DROPS -ge 100 ]]
+log_test "$NAME: nft dropped enough segments to measure ($DROPS)" $?
+
+# tt_rexmt PCAP: tcptrace's "rexmt data pkts", both directions of every connection.
+tt_rexmt() {
+	tcptrace -n -l "$1" | awk '/rexmt data pkts:/ { n += $4 + $8 } END { print n + 0 }'
+}
+
+# seg_keys PCAP: "FLOW SEQ:END IPID" for every IPv4 TCP segment with payload.
+# Linux numbers the IP ID of a connection's packets one by one, so a
+# retransmission differs from its original there and nowhere else.
+seg_keys() {
+	tcpdump -nn -v -S -r "$1" \
+		'ip and tcp and ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2) != 0' \
+		2>/dev/null |
+		awk '/^[0-9]/ { match($0, /id [0-9]+/); id = substr($0, RSTART + 3, RLENGTH - 3); next }
+		     { match($0, /seq [0-9]+:[0-9]+/); print $1 ">" $3, substr($0, RSTART + 4, RLENGTH - 4), id }'
+}
+
+# drop_truth KEYS_SENDER KEYS_RECEIVER: "ORIG RE VIS INVIS".  The segments
+# the sender-side capture has and the receiver-side one lacks are the drops:
+# ORIG first transmissions, RE retransmissions (they start below the highest
+# sequence sent so far; nothing is lost upstream of the sender's veth).  Of
+# ORIG, VIS reach the receiver's capture later (retransmitted) as a hole
+# fill: something above them arrived first.  INVIS arrive in order: a lost
+# tail, recovered by a TLP or an RTO, looks there like a first transmission.
+drop_truth() {
+	awk 'function ahead(a, b,    d) {	# a after b, in sequence space mod 2^32
+		d = (a - b) % 4294967296
+		if (d < 0)
+			d += 4294967296
+		return d > 0 && d < 2147483648
+	}
+	FNR == 1 { pass++ }
+	pass == 1 { rcvd[$0]++; next }
+	{ split($2, r, ":") }
+	pass == 2 {
+		re = ($1 in nxt) && ahead(nxt[$1], r[1])
+		if (!($1 in nxt) || ahead(r[2], nxt[$1]))
+			nxt[$1] = r[2]
+		if (rcvd[$0]) {
+			rcvd[$0]--
+		} else if (re) {
+			nre++
+		} else {
+			norig++
+			lost[$1 " " r[1]] = 1
+		}
+		next
+	}
+	{
+		k = $1 " " r[1]
+		if (k in lost) {
+			if (($1 in top) && ahead(top[$1], r[1]))
+				vis++
+			else
+				invis++
+			delete lost[k]
+		}
+		if (!($1 in top) || ahead(r[2], top[$1]))
+			top[$1] = r[2]
+	}
+	END { print norig + 0, nre + 0, vis + 0, invis + 0 }' "$2" "$1" "$2"
+}
+
+seg_keys "$TMP/a.pcap" >"$TMP/a.keys" && seg_keys "$TMP/b.pcap" >"$TMP/b.keys" &&
+	read -r D_ORIG D_RE D_VIS D_INVIS < <(drop_truth "$TMP/a.keys" "$TMP/b.keys")
+[[ ${D_ORIG:-x} =~ ^[0-9]+$ ]] && ((D_ORIG + D_RE == DROPS && D_VIS + D_INVIS == D_ORIG))
+log_test "$NAME: premise: segments missing on cli0 ${D_ORIG:-?}+${D_RE:-?} == nft drops $DROPS" $?
+
+TT_A=-
+if ((HAVE_TCPTRACE)); then
+	TT_A=$(tt_rexmt "$TMP/a.pcap")
+	[[ $TT_A -eq $K ]]
+	log_test "$NAME: premise: tcptrace rexmt on srv0 $TT_A == kernels' $K" $?
+fi
+
+# summary FILE: analyze's figures in one short string.
+summary() {
+	jq -r '"packets=\(.packets) retrans_segs=\(.retrans_segs) bytes=\(.retrans_bytes)" +
+	       " down=\(.lost_downstream) up=\(.lost_upstream) reord=\(.reordering)" +
+	       " gaps=\(.capture_gaps) class=\(.by_class | [.fast, .rto, .tlp, .spurious, .syn_fin] | join("/"))"' "$1"
+}
+
+A=- B=-
+if ((HAVE_ANALYZE)); then
+	"$BIN" -j analyze -r "$TMP/a.pcap" >"$TMP/a.json" 2>"$TMP/a.err"
+	log_test "$NAME: analyze -r srv0 capture: exit 0, JSON" $? "$(head -c 200 "$TMP/a.err")"
+	"$BIN" -j analyze -r "$TMP/b.pcap" >"$TMP/b.json" 2>"$TMP/b.err"
+	log_test "$NAME: analyze -r cli0 capture: exit 0, JSON" $? "$(head -c 200 "$TMP/b.err")"
+	A=$(summary "$TMP/a.json" 2>&1) B=$(summary "$TMP/b.json" 2>&1)
+fi
+echo "  transactions=$TX_BULK+$TX_RR nft_drops=$DROPS (of $SEEN; $D_RE retransmissions," \
+	"$D_VIS+$D_INVIS first sent, seen+unseen as a hole on cli0)" \
+	"kernel_TcpRetransSegs=$K (cli $K_CLI, srv $K_SRV)" \
+	"tcptrace_srv0=$TT_A | srv0 records=$PKT_A $A | cli0 records=$PKT_B $B"
+((HAVE_ANALYZE)) || tests_exit
+
+# v FILE KEY: a number from analyze's JSON, or "missing" (fails every test).
+v() {
+	jq -er ".$2 | numbers" "$1" 2>/dev/null || echo missing
+}
+# near X Y TOL: |X - Y| <= TOL, both numbers.
+near() {
+	[[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] && (($1 - $2 <= $3 && $2 - $1 <= $3))
+}
+# classes_add_up FILE: the five classes partition retrans_segs.
+classes_add_up() {
+	jq -e '([.by_class | .fast, .rto, .tlp, .spurious, .syn_fin] | add) == .retrans_segs' \
+		"$1" >/dev/null 2>&1
+}
+
+a=$TMP/a.json b=$TMP/b.json
+x=$(v "$a" packets)
+[[ $x == "$PKT_A" ]]
+log_test "$NAME: srv0: packets $x == records in the file $PKT_A" $?
+x=$(v "$a" retrans_segs)
+[[ $x == "$K" ]]
+log_test "$NAME: srv0: retrans_segs $x == kernels' TcpRetransSegs $K" $?
+x=$(v "$a" lost_downstream)
+near "$x" "$DROPS" $TOL
+log_test "$NAME: srv0: lost_downstream $x ~ nft drops $DROPS (+-$TOL)" $?
+x=$(v "$a" lost_upstream) y=$(v "$a" capture_gaps) z=$(v "$a" reordering)
+[[ $x == 0 && $y == 0 && $z == 0 ]]
+log_test "$NAME: srv0: lost_upstream $x, capture_gaps $y, reordering $z all 0" $?
+classes_add_up "$a"
+log_test "$NAME: srv0: by_class adds up to retrans_segs" $?
+
+# Exact but for analyze's reordering test (a hole fill too soon after the
+# hole is reordering): this lab never reorders.
+x=$(v "$b" lost_upstream) y=$(v "$b" reordering)
+near "$x" "$D_VIS" $((D_VIS * 3 / 100))
+log_test "$NAME: cli0: lost_upstream $x ~ drops seen as holes $D_VIS (+-3%)" $?
+[[ $x =~ ^[0-9]+$ && $y =~ ^[0-9]+$ ]] && ((x + y == D_VIS))
+log_test "$NAME: cli0: lost_upstream + reordering $x+$y == drops seen as holes $D_VIS" $?
+x=$(v "$b" retrans_segs)
+[[ $x =~ ^[0-9]+$ && $y =~ ^[0-9]+$ ]] && ((x + y == K - D_RE - D_INVIS))
+log_test "$NAME: cli0: retrans_segs + reordering $x+$y == kernels' - $D_RE dropped - $D_INVIS unseen" $?
+x=$(v "$b" lost_downstream) y=$(v "$b" capture_gaps)
+near "$x" 0 $TOL && [[ $y == 0 ]]
+log_test "$NAME: cli0: lost_downstream $x <= $TOL, capture_gaps $y == 0" $?
+classes_add_up "$b"
+log_test "$NAME: cli0: by_class adds up to retrans_segs" $?
+
+tests_exit
