@@ -100,6 +100,7 @@ demo: $(BIN)
 
 bench: $(BIN)
 	$(Q)bench/rr.sh
+	$(Q)bench/analyze.sh
 
 clean:
 	$(call msg,CLEAN,)

@@ -7,7 +7,7 @@ PKGS="
 build-essential pkg-config
 clang llvm libclang-rt-14-dev
 iproute2 nftables ethtool procps
-jq libpcap-dev tcpdump
+jq libpcap-dev tcpdump time
 sockperf iperf3 tcptrace tshark
 "
 

@@ -53,18 +53,17 @@ static void json_dir(struct json *j, const struct flow_summary *s, int side)
 {
 	const struct tcp_dir_stats *d = &s->dir[side];
 	char a[INET6_ADDRSTRLEN];
+	struct analyze_totals t = {
+		.data_segs = d->data_segs, .data_bytes = d->data_bytes,
+		.retrans_segs = d->retrans_segs, .retrans_bytes = d->retrans_bytes,
+		.lost_downstream = d->lost_downstream, .lost_upstream = d->lost_upstream,
+		.reordering = d->reordering, .capture_gaps = d->capture_gaps,
+	};
 
+	memcpy(t.by_class, d->by_class, sizeof(t.by_class));
 	json_obj_open(j, NULL);
 	json_str(j, "from", addr_str(s->key.family, s->key.addr[side], a, sizeof(a)));
-	json_u64(j, "data_segs", d->data_segs);
-	json_u64(j, "data_bytes", d->data_bytes);
-	json_u64(j, "retrans_segs", d->retrans_segs);
-	json_u64(j, "retrans_bytes", d->retrans_bytes);
-	json_classes(j, d->by_class);
-	json_u64(j, "lost_downstream", d->lost_downstream);
-	json_u64(j, "lost_upstream", d->lost_upstream);
-	json_u64(j, "reordering", d->reordering);
-	json_u64(j, "capture_gaps", d->capture_gaps);
+	json_counts(j, &t);
 	json_obj_open(j, "rtt_us");
 	if (d->rtt_samples) {
 		json_u64(j, "samples", d->rtt_samples);
