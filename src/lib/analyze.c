@@ -188,7 +188,7 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 		add_event(&a->paths[(uintptr_t)f->ext - 1].t, &ev);
 	if (ev.rtt_ns)
 		hist_record(&a->rtt, ev.rtt_ns);
-	if (ev.retrans && ev.cls == RTX_RTO)
+	if (ev.rto_gap_ns)
 		hist_record(&a->rto_gap, ev.rto_gap_ns);
 }
 

@@ -11,7 +11,7 @@
 #include "tcptrack.h"
 
 #define MAX_HOLES	64	/* beyond this the oldest hole is forgotten */
-#define NRTX		8	/* retransmissions remembered for D-SACK */
+#define NRTX		128	/* retransmissions remembered for D-SACK */
 #define NO_RTT_REORDER_NS 1000000ULL	/* only when no RTT is known at all */
 
 const char *const rtx_class_name[RTX_NCLASSES] = {
@@ -208,7 +208,7 @@ static void on_ack(struct tcp_half *h, const struct tcp_seg *s, struct track_ev 
 		h->sack_signal = 0;
 		ev->capture_gaps += h->nholes ? holes_acked(h, s->ack) : 0;
 		if (h->in_episode && seq_before_eq(h->episode_end, s->ack))
-			h->in_episode = h->tlp_done = 0;
+			h->in_episode = h->tlp_done = h->rto_done = 0;
 		if (h->timing && seq_before_eq(h->timed_end, s->ack)) {
 			h->timing = 0;
 			rtt_sample(h, s->ts_ns - h->timed_ns, ev);
@@ -253,8 +253,11 @@ static enum rtx_class classify(struct tcp_half *h, const struct tcp_seg *s,
 		cls = RTX_TLP;
 	else
 		cls = RTX_RTO;
-	if (cls == RTX_RTO)
+	/* Later re-sends after a timeout follow ACKs: only the first is silence. */
+	if (cls == RTX_RTO && !h->rto_done) {
 		*gap = s->ts_ns - h->last_tx_ns;
+		h->rto_done = 1;
+	}
 	if (!h->in_episode) {
 		h->in_episode = 1;
 		h->episode_end = h->nxt;

@@ -49,9 +49,9 @@ struct tcp_half {
 	uint16_t dupacks;
 	uint8_t init : 1, una_valid : 1, syn_seen : 1, fin_seen : 1, timing : 1,
 		sack_signal : 1, in_episode : 1, tlp_done : 1;
-	uint8_t has_ts : 1, ts_probe : 1;
+	uint8_t has_ts : 1, ts_probe : 1, rto_done : 1;
 	uint8_t nholes, hole_cap;
-	uint8_t nrtx;			/* recent retransmissions, for D-SACK */
+	uint16_t nrtx;			/* recent retransmissions, for D-SACK */
 	uint64_t last_tx_ns, timed_ns, ts_probe_ns;
 	struct tcp_hole *holes;		/* allocated on first hole */
 	struct tcp_rtx_rec *rtx;	/* allocated on first retransmission */
@@ -72,7 +72,7 @@ struct track_ev {
 	enum loss_where where;
 	uint32_t bytes;			/* payload bytes */
 	uint32_t capture_gaps;
-	uint64_t rto_gap_ns;		/* RTO: silence before it */
+	uint64_t rto_gap_ns;		/* first RTO of an episode: silence before it */
 	uint64_t rtt_ns;		/* a new RTT sample, 0 if none */
 	/* A D-SACK turned an earlier retransmission spurious. */
 	bool reclass;
