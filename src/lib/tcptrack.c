@@ -208,7 +208,7 @@ static void on_ack(struct tcp_half *h, const struct tcp_seg *s, struct track_ev 
 		h->sack_signal = 0;
 		ev->capture_gaps += h->nholes ? holes_acked(h, s->ack) : 0;
 		if (h->in_episode && seq_before_eq(h->episode_end, s->ack))
-			h->in_episode = h->tlp_done = h->rto_done = 0;
+			h->in_episode = h->tlp_done = h->rto_done = h->recovery = 0;
 		if (h->timing && seq_before_eq(h->timed_end, s->ack)) {
 			h->timing = 0;
 			rtt_sample(h, s->ts_ns - h->timed_ns, ev);
@@ -247,7 +247,8 @@ static enum rtx_class classify(struct tcp_half *h, const struct tcp_seg *s,
 		return RTX_SYN_FIN;
 	if (h->una_valid && seq_before_eq(end, h->una))
 		return RTX_SPURIOUS;
-	if (h->dupacks >= 3 || h->sack_signal)
+	/* In fast recovery a partial ACK resets the dupacks, not the recovery. */
+	if (h->dupacks >= 3 || h->sack_signal || h->recovery)
 		cls = RTX_FAST;
 	else if (!h->tlp_done && end == h->nxt)
 		cls = RTX_TLP;
@@ -264,6 +265,8 @@ static enum rtx_class classify(struct tcp_half *h, const struct tcp_seg *s,
 	}
 	if (cls == RTX_TLP)
 		h->tlp_done = 1;
+	if (cls == RTX_FAST)
+		h->recovery = 1;
 	return cls;
 }
 

@@ -49,7 +49,7 @@ struct tcp_half {
 	uint16_t dupacks;
 	uint8_t init : 1, una_valid : 1, syn_seen : 1, fin_seen : 1, timing : 1,
 		sack_signal : 1, in_episode : 1, tlp_done : 1;
-	uint8_t has_ts : 1, ts_probe : 1, rto_done : 1;
+	uint8_t has_ts : 1, ts_probe : 1, rto_done : 1, recovery : 1;
 	uint8_t nholes, hole_cap;
 	uint16_t nrtx;			/* recent retransmissions, for D-SACK */
 	uint64_t last_tx_ns, timed_ns, ts_probe_ns;

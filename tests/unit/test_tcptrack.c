@@ -89,6 +89,27 @@ static void test_track_fast_dupacks(void)
 	tcp_conn_free(&r.c);
 }
 
+/* NewReno: a partial ACK moves una inside the episode; the next hole is still fast. */
+static void test_track_fast_partial_ack(void)
+{
+	struct run r;
+
+	handshake(&r, 1000, 5000);
+	for (int i = 0; i < 6; i++)
+		seg(&r, A, 11000 + i, TCPF_ACK, 1001 + i * 1000, 5001, 1000);
+	for (int i = 0; i < 4; i++)
+		seg(&r, B, 21000 + i, TCPF_ACK, 5001, 2001, 0);
+	seg(&r, A, 21010, TCPF_ACK, 2001, 5001, 1000);
+	seg(&r, B, 31000, TCPF_ACK, 5001, 4001, 0);	/* partial: 4001 lost too */
+	seg(&r, A, 31010, TCPF_ACK, 4001, 5001, 1000);
+	CHECK(r.ev.cls == RTX_FAST, "after a partial ACK: fast, got %d", r.ev.cls);
+	seg(&r, B, 41000, TCPF_ACK, 5001, 7001, 0);	/* episode over */
+	seg(&r, A, 41010, TCPF_ACK, 7001, 5001, 100);
+	seg(&r, A, 251010, TCPF_ACK, 7001, 5001, 100);
+	CHECK(r.ev.cls == RTX_TLP, "a new episode starts clean, got %d", r.ev.cls);
+	tcp_conn_free(&r.c);
+}
+
 static void test_track_fast_sack(void)
 {
 	struct run r;
@@ -268,6 +289,7 @@ int main(void)
 	RUN(test_track_clean);
 	RUN(test_track_fast_dupacks);
 	RUN(test_track_fast_sack);
+	RUN(test_track_fast_partial_ack);
 	RUN(test_track_tlp_then_rto);
 	RUN(test_track_rto_not_tail);
 	RUN(test_track_spurious_acked);
