@@ -87,6 +87,13 @@ static void keep_summary(struct analyzer *a, const struct flow *f)
 		a->kept[min] = s;
 }
 
+static int by_retrans_desc(const void *x, const void *y)
+{
+	uint64_t a = flow_retrans(x), b = flow_retrans(y);
+
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end why)
 {
 	struct analyzer *a = ctx;
@@ -233,6 +240,9 @@ void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
 void analyzer_finish(struct analyzer *a)
 {
 	flowtab_flush(a->flows);
+	/* The top N are listed most retransmits first; a full list stays in order. */
+	if (!a->o.keep_flows && a->nkept)
+		qsort(a->kept, a->nkept, sizeof(*a->kept), by_retrans_desc);
 	/* The last, partial interval: as long as the capture lasted in it. */
 	if (a->o.interval_ns && a->interval_start && a->last_ns >= a->interval_start)
 		emit_interval(a, a->last_ns - a->interval_start);

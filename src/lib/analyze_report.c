@@ -164,7 +164,7 @@ void analyze_interval_json(struct json *j, uint64_t first_ns, uint64_t start_ns,
 	json_end(j);
 }
 
-static void text_flow(FILE *f, const struct flow_summary *s)
+static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 {
 	int c = s->client == 2 ? 0 : s->client;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], n1[32], n2[32];
@@ -173,7 +173,8 @@ static void text_flow(FILE *f, const struct flow_summary *s)
 		int side = k ? !c : c;
 		const struct tcp_dir_stats *d = &s->dir[side];
 
-		if (!d->data_segs && !d->retrans_segs)
+		/* Without -s, only the directions that retransmitted. */
+		if (detail > 0 ? !d->data_segs && !d->retrans_segs : !d->retrans_segs)
 			continue;
 		fprintf(f, "  %s:%u > %s:%u  data %s  retrans %s (fast %llu rto %llu tlp %llu "
 			"spurious %llu)  lost down %llu up %llu  rtt min %uus\n",
@@ -244,7 +245,7 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 	if (a->nkept) {
 		fprintf(f, "\n%s:\n", detail > 0 ? "flows" : "flows with most retransmits");
 		for (size_t i = 0; i < a->nkept; i++)
-			text_flow(f, &a->kept[i]);
+			text_flow(f, &a->kept[i], detail);
 	}
 	if (cap->error[0])
 		fprintf(f, "\nwarning: %s\n", cap->error);
