@@ -74,25 +74,11 @@ source "$top/tests/lib.sh"
 PCAP=$DIR/analyze.pcap
 META=$DIR/analyze.meta
 
-# nap SECS: sleep as a waited-for child, so a TERM runs the cleanup at once.
-nap() {
-	sleep "$1" &
-	wait $!
-}
-
-# no_tcp NS...: true when the namespaces hold no TCP socket but TIME-WAIT ones.
-no_tcp() {
-	local ns
-
-	for ns in "$@"; do
-		[[ -z $(ip netns exec "$ns" ss -Htan exclude time-wait) ]] || return 1
-	done
-}
-
 # make_capture: the lab run that writes $PCAP and $META (via a partial file,
 # so an interrupted run leaves no half capture behind).
 make_capture() {
 	local part=$DIR/analyze.partial.pcap cap bsrv rsrv bpid rpid rc_b rc_r c0 s0 c1 s1 stats
+	local n_cap n_rcv n_drop
 
 	mkdir -p "$DIR" || return 1
 	rm -f "$PCAP" "$META" "$DIR"/analyze.slice-*.pcap
@@ -100,20 +86,19 @@ make_capture() {
 	lab_pair off || return 1
 	loss_add "$CLI_NS" 10 "tcp sport != { $BULK_PORT, $RR_PORT }" || return 1
 	bg_run "$SRV_NS" bsrv timeout $((SECS + 120)) "$BIN" rr --server --once \
-		--bind "$SRV_IP" --port $BULK_PORT
+		--bind "$SRV_IP" --port "$BULK_PORT"
 	bg_run "$SRV_NS" rsrv timeout $((SECS + 120)) "$BIN" rr --server --once \
-		--bind "$SRV_IP" --port $RR_PORT
-	busywait 5000 ns_listening "$SRV_NS" $BULK_PORT &&
-		busywait 5000 ns_listening "$SRV_NS" $RR_PORT || return 1
+		--bind "$SRV_IP" --port "$RR_PORT"
+	busywait 5000 ns_listening "$SRV_NS" "$BULK_PORT" &&
+		busywait 5000 ns_listening "$SRV_NS" "$RR_PORT" || return 1
 	# The name ends in .pcap: Debian's AppArmor profile lets tcpdump write only those.
-	bg_run "$SRV_NS" cap tcpdump -n -i srv0 -s 128 -B 262144 -w "$part" 2>"$part.err"
-	busywait 5000 grep -q "listening on" "$part.err" || { cat "$part.err" >&2; return 1; }
+	cap_start "$SRV_NS" srv0 "$part" 262144 cap || return 1
 
 	say "bench/analyze.sh: making the capture: ${SECS} s of TCP with 1% loss -> $PCAP"
 	c0=$(snmp_get "$CLI_NS" TcpRetransSegs) s0=$(snmp_get "$SRV_NS" TcpRetransSegs)
-	bg_run "$CLI_NS" bpid timeout $((SECS + 60)) "$BIN" -q rr "$SRV_IP" --port $BULK_PORT \
+	bg_run "$CLI_NS" bpid timeout $((SECS + 60)) "$BIN" -q rr "$SRV_IP" --port "$BULK_PORT" \
 		--streams 8 --duration "$SECS" --size 1,1000000 >/dev/null
-	bg_run "$CLI_NS" rpid timeout $((SECS + 60)) "$BIN" -q rr "$SRV_IP" --port $RR_PORT \
+	bg_run "$CLI_NS" rpid timeout $((SECS + 60)) "$BIN" -q rr "$SRV_IP" --port "$RR_PORT" \
 		--streams 256 --duration "$SECS" >/dev/null
 	wait "$bpid"
 	rc_b=$?
@@ -127,14 +112,13 @@ make_capture() {
 	wait "$bsrv"
 	wait "$rsrv"
 	c1=$(snmp_get "$CLI_NS" TcpRetransSegs) s1=$(snmp_get "$SRV_NS" TcpRetransSegs)
-	nap 1.5		# tcpdump's ring hands over its last block after 1 s
-	kill -INT "$cap"
-	wait "$cap"
-	stats=$(awk '/packets captured$/ { c = $1 } /packets received by filter$/ { r = $1 }
-		/packets dropped by kernel$/ { d = $1 }
-		END { printf "PACKETS=%d\nRECEIVED=%d\nPCAP_DROPS=%d\n", c, r, d }' "$part.err")
+	# Whatever tcpdump lost is written down: the report says "NOT exact".
+	cap_stop "$cap" "$part" stats
+	read -r n_cap n_rcv n_drop <<<"$stats"
 	cat >"$META.partial" <<EOF || return 1
-$stats
+PACKETS=$n_cap
+RECEIVED=$n_rcv
+PCAP_DROPS=$n_drop
 KERNEL_RETRANS=$(((c1 - c0) + (s1 - s0)))
 NFT_DROPS=$(loss_count "$CLI_NS")
 SECONDS_OF_TRAFFIC=$SECS
@@ -144,18 +128,9 @@ EOF
 	mv "$part" "$PCAP" && mv "$META.partial" "$META"
 }
 
-# stop_run PID: end the capture's subshell early (it removes what it made) and reap it.
-stop_run() {
-	kill -TERM "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
-
 if ((FORCE)) || ! [[ -s $PCAP && -s $META ]]; then
 	# In a subshell: its namespaces are gone before the timing starts.
-	(make_capture) &
-	pid=$!
-	defer stop_run $pid	# for an exit (a signal) before it is done
-	wait $pid || { say "bench/analyze.sh: could not make the capture"; exit 1; }
+	sub_run make_capture || { say "bench/analyze.sh: could not make the capture"; exit 1; }
 fi
 # shellcheck source=/dev/null
 source "$META"
@@ -206,7 +181,7 @@ timed() {
 retrans() {
 	case $1 in
 	ds | ds_slice) jq -r .retrans_segs "$T/$1.out" ;;
-	tcptrace) awk '/rexmt data pkts:/ { n += $4 + $8 } END { print n + 0 }' "$T/$1.out" ;;
+	tcptrace) tcptrace_rexmt "$T/$1.out" ;;
 	tshark) awk -F'\t' '$1 != "" { n++ } END { print n + 0 }' "$T/$1.out" ;;
 	*) echo - ;;
 	esac

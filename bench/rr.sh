@@ -68,12 +68,6 @@ CPU="" RES=""
 
 say() { printf '%s\n' "$*" >&2; }
 
-# nap SECS: sleep as a waited-for child, so a TERM runs the cleanup at once.
-nap() {
-	sleep "$1" &
-	wait $!
-}
-
 # cpu_snap VAR: wall clock (us), CPU ticks of every process in both
 # namespaces, then busy and total ticks per core from /proc/stat.
 cpu_snap() {

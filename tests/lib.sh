@@ -8,6 +8,7 @@
 #	require_root; require_cmd iperf3
 #	lab_pair off                      # CLI_NS/SRV_NS, cli0<->srv0, 198.18.0.1/.2
 #	loss_add "$SRV_NS" 20             # drop 2% of payload segments
+#	(or lab_chain off: CLI_NS - RTR_NS - SRV_NS, loss_add_hook "$RTR_NS" forward 20)
 #	...; log_test "my check" $?; tests_exit
 #
 # Rules this library enforces or makes easy: both endpoints live in namespaces
@@ -36,7 +37,7 @@ DS_NS_SEQ=0
 DS_LOSS_SEQ=0
 DS_TESTS_FAILED=0
 LOSS_TABLE=""
-CLI_NS="" SRV_NS=""
+CLI_NS="" RTR_NS="" SRV_NS=""
 CLI_IP="" SRV_IP="" CLI_IP6="" SRV_IP6=""
 
 # ds__run_deferred: run this process's deferred commands in reverse order; failures are ignored.
@@ -195,6 +196,13 @@ veth_offloads() {
 	fi
 }
 
+# rps_cpus NS IF MASK: steer what IF receives to the backlogs of the CPUs in hex MASK (1: CPU 0 only).
+rps_cpus() {
+	# A veth has one receive queue.  The path must be opened inside NS,
+	# where /sys shows NS's devices.
+	printf '%s\n' "$3" | ip netns exec "$1" tee "/sys/class/net/$2/queues/rx-0/rps_cpus" >/dev/null
+}
+
 # ds__addr_allowed ADDR: true for 198.18.0.0/15 and 2001:2::/48, the benchmarking prefixes.
 ds__addr_allowed() {
 	[[ $1 =~ ^198\.1[89]\.[0-9]+\.[0-9]+$ ]] ||
@@ -237,12 +245,52 @@ lab_pair() {
 	fi
 }
 
+# lab_chain [on|off]: new CLI_NS - RTR_NS - SRV_NS over cli0/rtr0 and rtr1/srv0, IPv4 only, CLI_IP and SRV_IP routed via RTR_NS; no default route.
+lab_chain() {
+	local offloads=${1:-} ns
+
+	ns_create CLI_NS && ns_create RTR_NS && ns_create SRV_NS || return 1
+	# IPv4 only: no router solicitations or MLD reports trickle into
+	# captures after the traffic, when tcpdump is about to stop.  Set
+	# before the links exist, so they never get an IPv6 address.
+	for ns in "$CLI_NS" "$RTR_NS" "$SRV_NS"; do
+		ns_sysctl "$ns" net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+	veth_pair "$CLI_NS" cli0 "$RTR_NS" rtr0 &&
+		veth_pair "$RTR_NS" rtr1 "$SRV_NS" srv0 || return 1
+	CLI_IP=198.18.0.1
+	SRV_IP=198.18.1.2
+	CLI_IP6="" SRV_IP6=""
+	addr_add "$CLI_NS" cli0 "$CLI_IP/24" &&
+		addr_add "$RTR_NS" rtr0 198.18.0.254/24 &&
+		addr_add "$RTR_NS" rtr1 198.18.1.254/24 &&
+		addr_add "$SRV_NS" srv0 "$SRV_IP/24" || return 1
+	ip -n "$CLI_NS" route add 198.18.1.0/24 via 198.18.0.254 &&
+		ip -n "$SRV_NS" route add 198.18.0.0/24 via 198.18.1.254 &&
+		ns_sysctl "$RTR_NS" net.ipv4.ip_forward=1 || return 1
+	if [[ -n $offloads ]]; then
+		veth_offloads "$CLI_NS" cli0 "$offloads" &&
+			veth_offloads "$RTR_NS" rtr0 "$offloads" &&
+			veth_offloads "$RTR_NS" rtr1 "$offloads" &&
+			veth_offloads "$SRV_NS" srv0 "$offloads" || return 1
+	fi
+}
+
 # ds__nft_del NS TABLE: delete an inet table quietly.
 ds__nft_del() {
 	ip netns exec "$1" nft delete table inet "$2" 2>/dev/null || true
 }
 
 # loss_add NS PERMILLE [MATCH...]: drop PERMILLE/1000 of TCP segments with payload arriving in NS; sets LOSS_TABLE.
+loss_add() {
+	local ns=$1
+
+	shift
+	loss_add_hook "$ns" input "$@"
+}
+
+# loss_add_hook NS HOOK PERMILLE [MATCH...]: loss_add on netfilter HOOK (e.g. forward in a router); sets LOSS_TABLE.
 #
 # nft cannot subtract one field from another, so "payload > 0" is spelled out
 # for every header size: IPv4 IHL 5..15 x TCP data offset 5..15 as
@@ -250,17 +298,27 @@ ds__nft_del() {
 # (ip6 length is the payload length).  IPv6 counts only when TCP follows the
 # fixed header directly (ip6 nexthdr tcp): with extension headers the length
 # test would be wrong, so such segments, like anything else no rule matches,
-# pass untouched.  IPv4 fragments are reassembled before the input hook.
+# pass untouched.  IPv4 fragments are reassembled before the input hook (on
+# the others only if conntrack runs in NS).  A drop on output is no loss on
+# the wire: the sender's TCP sees its transmit fail and sends it again later.
 # SYN, FIN, RST and pure ACKs carry no payload and are never dropped.  Two
 # named counters: lossseen counts payload segments considered (after MATCH),
 # lossdrops only the ones this table dropped.
-loss_add() {
-	local ns=$1 permille=${2:-} extra ihl doff table verdict rules
+loss_add_hook() {
+	local ns=$1 hook=${2:-} permille=${3:-} extra ihl doff table verdict rules who=loss_add_hook
 
-	shift 2 || true
+	[[ ${FUNCNAME[1]:-} == loss_add ]] && who=loss_add
+	shift 3 || true
 	extra="$*"
+	case $hook in
+	prerouting | input | forward | output | postrouting) ;;
+	*)
+		echo "$who: HOOK must be prerouting, input, forward, output or postrouting, got '$hook'" >&2
+		return 2
+		;;
+	esac
 	if ! [[ $permille =~ ^[0-9]+$ ]] || ((10#$permille > 1000)); then
-		echo "loss_add: PERMILLE must be 0..1000, got '$permille'" >&2
+		echo "$who: PERMILLE must be 0..1000, got '$permille'" >&2
 		return 2
 	fi
 	permille=$((10#$permille))
@@ -276,8 +334,8 @@ loss_add() {
 	rules="table inet $table {
 	counter lossdrops { }
 	counter lossseen { }
-	chain input {
-		type filter hook input priority filter; policy accept;
+	chain $hook {
+		type filter hook $hook priority filter; policy accept;
 		meta l4proto != tcp return
 		meta nfproto ipv4 goto v4
 		meta nfproto ipv6 goto v6
@@ -308,7 +366,7 @@ loss_add() {
 }"
 	defer ds__nft_del "$ns" "$table"
 	ip netns exec "$ns" nft -f - <<<"$rules" || {
-		echo "loss_add: nft rejected the loss table in $ns" >&2
+		echo "$who: nft rejected the loss table in $ns" >&2
 		return 1
 	}
 	LOSS_TABLE=$table
@@ -328,6 +386,16 @@ loss_count() {
 # loss_seen NS [TABLE]: print how many payload segments the loss table considered.
 loss_seen() {
 	ds__nft_counter "$1" "${2:-$LOSS_TABLE}" lossseen
+}
+
+# json_num FILE KEY: print the number at .KEY of a JSON file, or "missing" (which fails every numeric test).
+json_num() {
+	jq -er ".$2 | numbers" "$1" 2>/dev/null || echo missing
+}
+
+# tcptrace_rexmt FILE: sum "rexmt data pkts" of both directions in `tcptrace -l` output (FILE - is stdin).
+tcptrace_rexmt() {
+	awk '/rexmt data pkts:/ { n += $4 + $8 } END { print n + 0 }' "$1"
 }
 
 # snmp_get NS FIELD: print a counter of /proc/net/snmp or /proc/net/netstat in NS (TcpRetransSegs, TcpExtTCPTimeouts or TCPTimeouts).
@@ -370,8 +438,8 @@ snmp_get() {
 		}'
 }
 
-# ds__alive PID: true while PID is a live (not zombie) child of this shell.
-ds__alive() {
+# bg_alive PID: true while PID is a live (not zombie) child of this shell.
+bg_alive() {
 	local stat state ppid
 	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
 	stat=${stat##*") "}	# comm may hold spaces and parentheses
@@ -384,13 +452,13 @@ ds__alive() {
 ds__bg_stop() {
 	local pid=$1 i
 
-	if ds__alive "$pid"; then
+	if bg_alive "$pid"; then
 		kill -TERM "$pid" 2>/dev/null
 		for ((i = 0; i < 40; i++)); do
-			ds__alive "$pid" || break
+			bg_alive "$pid" || break
 			sleep 0.05
 		done
-		ds__alive "$pid" && kill -KILL "$pid" 2>/dev/null
+		bg_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null || true
 }
@@ -405,6 +473,64 @@ bg_run() {
 	__pid=$!
 	defer ds__bg_stop "$__pid"
 	printf -v "$__var" '%s' "$__pid"
+}
+
+# ds__sub_stop PID: TERM a sub_run subshell still running, then wait for it (its cleanup takes what it takes).
+ds__sub_stop() {
+	bg_alive "$1" && kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null || true
+}
+
+# sub_run CMD [ARG...]: run CMD in a subshell, so all it creates is gone when it returns; return its status.
+sub_run() {
+	local pid
+
+	("$@") &
+	pid=$!
+	defer ds__sub_stop "$pid"	# for an exit (a signal) before it is done
+	wait "$pid"
+}
+
+# cap_start NS IF FILE BUFKB VAR [FILTER...]: tcpdump IF (snaplen 128) into FILE, stderr to FILE.err, PID in VAR; returns once it captures.
+cap_start() {
+	local __ns=$1 __if=$2 __file=$3 __buf=$4 __var=$5
+
+	shift 5
+	bg_run "$__ns" "$__var" tcpdump -n -i "$__if" -s 128 -B "$__buf" -w "$__file" "$@" \
+		2>"$__file.err"
+	busywait 5000 grep -q "listening on" "$__file.err" || {
+		echo "tcpdump on $__if did not start:" >&2
+		cat "$__file.err" >&2
+		return 1
+	}
+}
+
+# cap_stop PID FILE VAR [PID FILE VAR...]: stop cap_start's tcpdumps, "captured received dropped" in each VAR; 1 if one lost packets.
+#
+# libpcap's TPACKET_V3 ring hands a block over when it is full or after
+# tcpdump's 1 s timeout: stopped earlier, tcpdump loses the last block.
+# "dropped" is -1 when tcpdump did not report it.  Call it in this shell,
+# not in $(...): only this shell can wait for its children.
+cap_stop() {
+	local __stats __c __r __d __rc=0
+
+	if (($# == 0 || $# % 3)); then
+		echo "cap_stop: want PID FILE VAR triples, got $# arguments" >&2
+		return 2
+	fi
+	nap 1.5
+	while (($#)); do
+		kill -INT "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		__stats=$(awk '/packets captured$/ { c = $1 } /packets received by filter$/ { r = $1 }
+			/packets dropped by kernel$/ { d = $1 }
+			END { print c + 0, r + 0, (d == "" ? -1 : d) }' "$2.err")
+		read -r __c __r __d <<<"$__stats"
+		((__c == __r && __d == 0)) || __rc=1
+		printf -v "$3" '%s' "$__stats"
+		shift 3
+	done
+	return "$__rc"
 }
 
 # busywait TIMEOUT_MS CMD [ARG...]: retry CMD every 50 ms until it succeeds; else return its last status.
@@ -422,9 +548,24 @@ busywait() {
 	done
 }
 
+# nap SECS: sleep as a waited-for child, so a TERM runs the cleanup at once.
+nap() {
+	sleep "$1" &
+	wait $!
+}
+
 # ns_listening NS PORT: true if a TCP socket listens on PORT in NS.
 ns_listening() {
 	[[ -n $(ip netns exec "$1" ss -Htln "sport = :$2") ]]
+}
+
+# no_tcp NS...: true when the namespaces hold no TCP socket but TIME-WAIT ones.
+no_tcp() {
+	local ns
+
+	for ns in "$@"; do
+		[[ -z $(ip netns exec "$ns" ss -Htan exclude time-wait) ]] || return 1
+	done
 }
 
 # tmpdir_create VAR: make a private temporary directory, name in VAR, defer its removal.

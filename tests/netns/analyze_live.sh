@@ -31,12 +31,7 @@ fi
 
 tmpdir_create TMP
 srv="" live="" cap=""		# PIDs, set by bg_run
-
-# nap SECS: sleep as a waited-for child, so a TERM runs the cleanup at once.
-nap() {
-	sleep "$1" &
-	wait $!
-}
+cap_stats=""			# "captured received dropped", set by cap_stop
 
 # filtered_captures NS IF N: true once N packet sockets on IF have their
 # filter.  libpcap binds first, then drops what came before the filter
@@ -53,24 +48,6 @@ filtered_captures() {
 		END { print k + 0 }') >= $3))
 }
 
-# running PID: true while PID exists and is not a zombie (kill -0 passes those).
-running() {
-	local st
-
-	read -r st 2>/dev/null <"/proc/$1/stat" || return 1
-	st=${st##*) }	# past the command name, which may hold spaces
-	[[ ${st%% *} != Z ]]
-}
-
-# no_tcp NS...: true when the namespaces hold no TCP socket but TIME-WAIT ones.
-no_tcp() {
-	local ns
-
-	for ns in "$@"; do
-		[[ -z $(ip netns exec "$ns" ss -Htan exclude time-wait) ]] || return 1
-	done
-}
-
 lab_pair off
 loss_add "$CLI_NS" 10 "tcp sport != $PORT"	# the server's data segments only
 bg_run "$SRV_NS" srv "$BIN" rr --server --once --bind "$SRV_IP" --port $PORT
@@ -84,10 +61,9 @@ busywait 5000 ns_listening "$SRV_NS" $PORT || {
 bg_run "$SRV_NS" live timeout $((DURATION + 30)) "$BIN" -j analyze -i srv0 \
 	--duration $DURATION --snaplen 128 --buffer 64 --no-progress tcp \
 	>"$TMP/live.json" 2>"$TMP/live.err"
-bg_run "$SRV_NS" cap tcpdump -n -i srv0 -s 128 -B 65536 -w "$TMP/file.pcap" tcp \
-	2>"$TMP/file.err"
-if ! busywait 5000 filtered_captures "$SRV_NS" srv0 2; then
-	log_test "$NAME: both captures start" 1 "$(cat "$TMP/live.err" "$TMP/file.err")"
+if ! cap_start "$SRV_NS" srv0 "$TMP/file.pcap" 65536 cap tcp ||
+	! busywait 5000 filtered_captures "$SRV_NS" srv0 2; then
+	log_test "$NAME: both captures start" 1 "$(cat "$TMP/live.err" "$TMP/file.pcap.err")"
 	tests_exit
 fi
 
@@ -102,17 +78,13 @@ wait "$srv"		# --once: gone with its session
 srv_rc=$?
 c1=$(snmp_get "$CLI_NS" TcpRetransSegs) s1=$(snmp_get "$SRV_NS" TcpRetransSegs)
 # The live capture must outlast the traffic, or it would not see all of it.
-running "$live"
+bg_alive "$live"
 outlasted=$?
 wait "$live"
 live_rc=$?
-# tcpdump's ring hands over its last block after its 1 s timeout.
-nap 1.5
-kill -INT "$cap"
-wait "$cap"
-read -r captured received dropped < <(awk '/packets captured$/ { c = $1 }
-	/packets received by filter$/ { r = $1 } /packets dropped by kernel$/ { d = $1 }
-	END { print c + 0, r + 0, (d == "" ? -1 : d) }' "$TMP/file.err")
+cap_stop "$cap" "$TMP/file.pcap" cap_stats
+cap_lost=$?
+read -r captured received dropped <<<"$cap_stats"
 
 ((rc == 0 && srv_rc == 0 && closed == 0 && outlasted == 0))
 log_test "$NAME: lossy traffic ran and closed within the live capture" $? \
@@ -123,13 +95,9 @@ log_test "$NAME: analyze -i: exit 0, JSON" $? "exit $live_rc: $(head -c 200 "$TM
 log_test "$NAME: analyze -r of the tcpdump capture: exit 0, JSON" $? \
 	"$(head -c 200 "$TMP/file.an.err")"
 
-# v FILE KEY: a number from a JSON document, or "missing".
-v() {
-	jq -er ".$2 | numbers" "$1" 2>/dev/null || echo missing
-}
-lr=$(v "$TMP/live.json" retrans_segs) fr=$(v "$TMP/file.json" retrans_segs)
-lt=$(v "$TMP/live.json" tcp_packets) ft=$(v "$TMP/file.json" tcp_packets)
-pd=$(v "$TMP/live.json" pcap_drops)
+lr=$(json_num "$TMP/live.json" retrans_segs) fr=$(json_num "$TMP/file.json" retrans_segs)
+lt=$(json_num "$TMP/live.json" tcp_packets) ft=$(json_num "$TMP/file.json" tcp_packets)
+pd=$(json_num "$TMP/live.json" pcap_drops)
 echo "  transactions=$(jq -r .transactions "$TMP/rr.json") nft_drops=$(loss_count "$CLI_NS")" \
 	"kernel_TcpRetransSegs=$(((c1 - c0) + (s1 - s0))) tcpdump=$captured/$received/$dropped" \
 	"(captured/received/dropped) | live: tcp_packets=$lt retrans_segs=$lr pcap_drops=$pd" \
@@ -137,7 +105,7 @@ echo "  transactions=$(jq -r .transactions "$TMP/rr.json") nft_drops=$(loss_coun
 
 [[ $pd =~ ^[0-9]+$ ]]
 log_test "$NAME: live JSON reports pcap_drops ($pd)" $?
-if [[ $pd != 0 || $dropped != 0 || $captured != "$received" ]]; then
+if [[ $pd != 0 ]] || ((cap_lost)); then
 	log_test "$NAME: live == file" 4 "a capture lost packets (pcap_drops $pd, tcpdump $dropped)"
 	tests_exit
 fi

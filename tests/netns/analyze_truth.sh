@@ -63,60 +63,20 @@ command -v tcptrace >/dev/null && HAVE_TCPTRACE=1
 
 tmpdir_create TMP
 
-# nap SECS: sleep as a waited-for child, so a TERM runs the cleanup at once.
-nap() {
-	sleep "$1" &
-	wait $!
-}
-
-# lab_chain: CLI_NS - RTR_NS - SRV_NS, offloads off, no default route; sets
-# CLI_NS RTR_NS SRV_NS CLI_IP SRV_IP.
-lab_chain() {
+# exact_chain: lab_chain with offloads off and the two settings that keep
+# the truth exact (see above).
+exact_chain() {
 	local p
 
-	ns_create CLI_NS && ns_create RTR_NS && ns_create SRV_NS || return 1
-	# IPv4 only: no router solicitations or MLD reports trickle into the
-	# captures after the traffic, when tcpdump is about to stop.
-	for p in "$CLI_NS" "$RTR_NS" "$SRV_NS"; do
-		ns_sysctl "$p" net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
-	veth_pair "$CLI_NS" cli0 "$RTR_NS" rtr0 &&
-		veth_pair "$RTR_NS" rtr1 "$SRV_NS" srv0 || return 1
-	CLI_IP=198.18.0.1 SRV_IP=198.18.1.2
-	addr_add "$CLI_NS" cli0 "$CLI_IP/24" &&
-		addr_add "$RTR_NS" rtr0 198.18.0.254/24 &&
-		addr_add "$RTR_NS" rtr1 198.18.1.254/24 &&
-		addr_add "$SRV_NS" srv0 "$SRV_IP/24" || return 1
-	ip -n "$CLI_NS" route add 198.18.1.0/24 via 198.18.0.254 &&
-		ip -n "$SRV_NS" route add 198.18.0.0/24 via 198.18.1.254 &&
-		ns_sysctl "$RTR_NS" net.ipv4.ip_forward=1 || return 1
+	lab_chain off || return 1
 	# At most 256 KB of receive buffer caps each window below ~180
 	# segments: all 20 connections together stay well under the 1000
 	# packets (netdev_max_backlog) of the one backlog RPS leaves.
 	ns_sysctl "$CLI_NS" "net.ipv4.tcp_rmem=4096 131072 262144" || return 1
 	for p in "$CLI_NS cli0" "$RTR_NS rtr0" "$RTR_NS rtr1" "$SRV_NS srv0"; do
 		# shellcheck disable=SC2086 # "NS IF"
-		veth_offloads $p off && rps_cpu0 $p || return 1
+		rps_cpus $p 1 || return 1
 	done
-}
-
-# rps_cpu0 NS IF: steer everything IF receives to the backlog of CPU 0.
-rps_cpu0() {
-	ip netns exec "$1" sh -c "echo 1 >/sys/class/net/$2/queues/rx-0/rps_cpus"
-}
-
-# loss_forward NS PERMILLE MATCH...: loss_add's table, also hooked on forward.
-loss_forward() {
-	local ns=$1
-
-	loss_add "$@" || return 1
-	ip netns exec "$ns" nft -f - <<EOF
-add chain inet $LOSS_TABLE routed { type filter hook forward priority filter; policy accept; }
-add rule inet $LOSS_TABLE routed meta l4proto != tcp return
-add rule inet $LOSS_TABLE routed meta nfproto ipv4 goto v4
-add rule inet $LOSS_TABLE routed meta nfproto ipv6 goto v6
-EOF
 }
 
 # veth_drops NS...: packets every veth in the namespaces dropped on receive
@@ -129,65 +89,30 @@ veth_drops() {
 	done | jq -s '[.[][] | .stats64.rx.dropped] | add // 0'
 }
 
-# cap_start NS IF FILE BUFKB VAR: tcpdump IF into FILE, PID in VAR, once it captures.
-cap_start() {
-	local ns=$1 ifname=$2 file=$3 buf=$4 var=$5
-
-	bg_run "$ns" "$var" tcpdump -n -i "$ifname" -s 128 -B "$buf" -w "$file" 2>"$file.err"
-	busywait 5000 grep -q "listening on" "$file.err" || {
-		echo "tcpdump on $ifname did not start:" >&2
-		cat "$file.err" >&2
-		return 1
-	}
-}
-
-# cap_stop PID FILE VAR: stop tcpdump; "captured received dropped" in VAR.
-# Not in $(...): only this shell can wait for its child.
-cap_stop() {
-	local __stats
-
-	kill -INT "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	__stats=$(awk '/packets captured$/ { c = $1 } /packets received by filter$/ { r = $1 }
-		/packets dropped by kernel$/ { d = $1 }
-		END { print c + 0, r + 0, (d == "" ? -1 : d) }' "$2.err")
-	printf -v "$3" '%s' "$__stats"
-}
-
-# no_tcp NS...: true when the namespaces hold no TCP socket but TIME-WAIT ones.
-no_tcp() {
-	local ns
-
-	for ns in "$@"; do
-		[[ -z $(ip netns exec "$ns" ss -Htan exclude time-wait) ]] || return 1
-	done
-}
-
 # truth_run BUFKB: one run in its own namespaces; writes $TMP/a.pcap,
 # $TMP/b.pcap and $TMP/run.vars.  Returns 4 (reason in $TMP/why) when the
 # run is not ground truth.
 truth_run() {
-	local buf=$1 bsrv rsrv capa capb bpid rpid rc_b rc_r c0 s0 c1 s1 d0 d1 a b
-	local ca ra da cb rb db
+	local buf=$1 bsrv rsrv capa capb bpid rpid rc_b rc_r c0 s0 c1 s1 d0 d1 a b cap_rc
 
 	rm -f "$TMP"/a.pcap* "$TMP"/b.pcap* "$TMP"/run.vars "$TMP"/why
-	lab_chain || return 1
+	exact_chain || return 1
 	# Only the servers' data segments: the control connections must live.
-	loss_forward "$RTR_NS" $PERMILLE \
+	loss_add_hook "$RTR_NS" forward "$PERMILLE" \
 		"iifname rtr1 tcp sport != { $BULK_PORT, $RR_PORT }" || return 1
-	bg_run "$SRV_NS" bsrv "$BIN" rr --server --once --bind "$SRV_IP" --port $BULK_PORT
-	bg_run "$SRV_NS" rsrv "$BIN" rr --server --once --bind "$SRV_IP" --port $RR_PORT
-	busywait 5000 ns_listening "$SRV_NS" $BULK_PORT &&
-		busywait 5000 ns_listening "$SRV_NS" $RR_PORT || return 1
+	bg_run "$SRV_NS" bsrv "$BIN" rr --server --once --bind "$SRV_IP" --port "$BULK_PORT"
+	bg_run "$SRV_NS" rsrv "$BIN" rr --server --once --bind "$SRV_IP" --port "$RR_PORT"
+	busywait 5000 ns_listening "$SRV_NS" "$BULK_PORT" &&
+		busywait 5000 ns_listening "$SRV_NS" "$RR_PORT" || return 1
 	cap_start "$SRV_NS" srv0 "$TMP/a.pcap" "$buf" capa &&
 		cap_start "$CLI_NS" cli0 "$TMP/b.pcap" "$buf" capb || return 1
 
 	c0=$(snmp_get "$CLI_NS" TcpRetransSegs) && s0=$(snmp_get "$SRV_NS" TcpRetransSegs) &&
 		d0=$(veth_drops "$CLI_NS" "$RTR_NS" "$SRV_NS") || return 1
-	bg_run "$CLI_NS" bpid timeout $((SECS + 60)) "$BIN" -j rr "$SRV_IP" --port $BULK_PORT \
-		--streams 4 --duration $SECS --size 1,1000000 >"$TMP/bulk.json"
-	bg_run "$CLI_NS" rpid timeout $((SECS + 60)) "$BIN" -j rr "$SRV_IP" --port $RR_PORT \
-		--streams 16 --duration $SECS >"$TMP/rr.json"
+	bg_run "$CLI_NS" bpid timeout $((SECS + 60)) "$BIN" -j rr "$SRV_IP" --port "$BULK_PORT" \
+		--streams 4 --duration "$SECS" --size 1,1000000 >"$TMP/bulk.json"
+	bg_run "$CLI_NS" rpid timeout $((SECS + 60)) "$BIN" -j rr "$SRV_IP" --port "$RR_PORT" \
+		--streams 16 --duration "$SECS" >"$TMP/rr.json"
 	wait "$bpid"
 	rc_b=$?
 	wait "$rpid"
@@ -208,11 +133,8 @@ truth_run() {
 	fi
 	c1=$(snmp_get "$CLI_NS" TcpRetransSegs) && s1=$(snmp_get "$SRV_NS" TcpRetransSegs) &&
 		d1=$(veth_drops "$CLI_NS" "$RTR_NS" "$SRV_NS") || return 1
-	# libpcap's TPACKET_V3 ring hands over a block when it is full or after
-	# tcpdump's 1 s timeout: stopped earlier, it loses the last block.
-	nap 1.5
-	cap_stop "$capa" "$TMP/a.pcap" a
-	cap_stop "$capb" "$TMP/b.pcap" b
+	cap_stop "$capa" "$TMP/a.pcap" a "$capb" "$TMP/b.pcap" b
+	cap_rc=$?
 	cat >"$TMP/run.vars" <<EOF
 K_CLI=$((c1 - c0))
 K_SRV=$((s1 - s0))
@@ -223,9 +145,7 @@ TX_RR=$(jq -r .transactions "$TMP/rr.json")
 CAP_A="$a"
 CAP_B="$b"
 EOF
-	read -r ca ra da <<<"$a"
-	read -r cb rb db <<<"$b"
-	if ((da != 0 || db != 0 || ca != ra || cb != rb)); then
+	if ((cap_rc != 0)); then
 		echo "tcpdump lost packets (captured received dropped: srv0 $a, cli0 $b)" >"$TMP/why"
 		return 4
 	fi
@@ -236,27 +156,12 @@ EOF
 	return 0
 }
 
-# stop_run PID: end a run's subshell early (it removes what it made) and reap it.
-stop_run() {
-	kill -TERM "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
-
-# attempt BUFKB: truth_run in a subshell, so its namespaces are gone when it returns.
-attempt() {
-	local pid
-
-	(truth_run "$1") &
-	pid=$!
-	defer stop_run $pid	# for an exit (a signal) before it is done
-	wait $pid
-}
-
-attempt 16384
+# Each run in a subshell: its namespaces are gone when it returns.
+sub_run truth_run 16384
 rc=$?
 if ((rc == 4)); then
 	log_info "not ground truth: $(cat "$TMP/why"); again with a 128 MB buffer"
-	attempt 131072
+	sub_run truth_run 131072
 	rc=$?
 fi
 if ((rc == 4)); then
@@ -275,11 +180,6 @@ TOL=$((DROPS * 3 / 100))
 
 [[ $DROPS -ge 100 ]]
 log_test "$NAME: nft dropped enough segments to measure ($DROPS)" $?
-
-# tt_rexmt PCAP: tcptrace's "rexmt data pkts", both directions of every connection.
-tt_rexmt() {
-	tcptrace -n -l "$1" | awk '/rexmt data pkts:/ { n += $4 + $8 } END { print n + 0 }'
-}
 
 # seg_keys PCAP: "FLOW SEQ:END IPID" for every IPv4 TCP segment with payload.
 # Linux numbers the IP ID of a connection's packets one by one, so a
@@ -345,7 +245,7 @@ log_test "$NAME: premise: segments missing on cli0 ${D_ORIG:-?}+${D_RE:-?} == nf
 
 TT_A=-
 if ((HAVE_TCPTRACE)); then
-	TT_A=$(tt_rexmt "$TMP/a.pcap")
+	TT_A=$(tcptrace -n -l "$TMP/a.pcap" | tcptrace_rexmt -)
 	[[ $TT_A -eq $K ]]
 	log_test "$NAME: premise: tcptrace rexmt on srv0 $TT_A == kernels' $K" $?
 fi
@@ -371,10 +271,6 @@ echo "  transactions=$TX_BULK+$TX_RR nft_drops=$DROPS (of $SEEN; $D_RE retransmi
 	"tcptrace_srv0=$TT_A | srv0 records=$PKT_A $A | cli0 records=$PKT_B $B"
 ((HAVE_ANALYZE)) || tests_exit
 
-# v FILE KEY: a number from analyze's JSON, or "missing" (fails every test).
-v() {
-	jq -er ".$2 | numbers" "$1" 2>/dev/null || echo missing
-}
 # near X Y TOL: |X - Y| <= TOL, both numbers.
 near() {
 	[[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] && (($1 - $2 <= $3 && $2 - $1 <= $3))
@@ -386,16 +282,16 @@ classes_add_up() {
 }
 
 a=$TMP/a.json b=$TMP/b.json
-x=$(v "$a" packets)
+x=$(json_num "$a" packets)
 [[ $x == "$PKT_A" ]]
 log_test "$NAME: srv0: packets $x == records in the file $PKT_A" $?
-x=$(v "$a" retrans_segs)
+x=$(json_num "$a" retrans_segs)
 [[ $x == "$K" ]]
 log_test "$NAME: srv0: retrans_segs $x == kernels' TcpRetransSegs $K" $?
-x=$(v "$a" lost_downstream)
+x=$(json_num "$a" lost_downstream)
 near "$x" "$DROPS" $TOL
 log_test "$NAME: srv0: lost_downstream $x ~ nft drops $DROPS (+-$TOL)" $?
-x=$(v "$a" lost_upstream) y=$(v "$a" capture_gaps) z=$(v "$a" reordering)
+x=$(json_num "$a" lost_upstream) y=$(json_num "$a" capture_gaps) z=$(json_num "$a" reordering)
 [[ $x == 0 && $y == 0 && $z == 0 ]]
 log_test "$NAME: srv0: lost_upstream $x, capture_gaps $y, reordering $z all 0" $?
 classes_add_up "$a"
@@ -403,15 +299,15 @@ log_test "$NAME: srv0: by_class adds up to retrans_segs" $?
 
 # Exact but for analyze's reordering test (a hole fill too soon after the
 # hole is reordering): this lab never reorders.
-x=$(v "$b" lost_upstream) y=$(v "$b" reordering)
+x=$(json_num "$b" lost_upstream) y=$(json_num "$b" reordering)
 near "$x" "$D_VIS" $((D_VIS * 3 / 100))
 log_test "$NAME: cli0: lost_upstream $x ~ drops seen as holes $D_VIS (+-3%)" $?
 [[ $x =~ ^[0-9]+$ && $y =~ ^[0-9]+$ ]] && ((x + y == D_VIS))
 log_test "$NAME: cli0: lost_upstream + reordering $x+$y == drops seen as holes $D_VIS" $?
-x=$(v "$b" retrans_segs)
+x=$(json_num "$b" retrans_segs)
 [[ $x =~ ^[0-9]+$ && $y =~ ^[0-9]+$ ]] && ((x + y == K - D_RE - D_INVIS))
 log_test "$NAME: cli0: retrans_segs + reordering $x+$y == kernels' - $D_RE dropped - $D_INVIS unseen" $?
-x=$(v "$b" lost_downstream) y=$(v "$b" capture_gaps)
+x=$(json_num "$b" lost_downstream) y=$(json_num "$b" capture_gaps)
 near "$x" 0 $TOL && [[ $y == 0 ]]
 log_test "$NAME: cli0: lost_downstream $x <= $TOL, capture_gaps $y == 0" $?
 classes_add_up "$b"
