@@ -26,20 +26,10 @@ static const uint64_t pcts_e4[] = {
 	0, 10000, 100000, 500000, 900000, 990000, 999000, 999900, 1000000,
 };
 
-/* xorshift64*: fixed seed per test, so a failure reproduces. */
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
 
 static double rng_unit(void)
 {
-	return (double)(rng() >> 11) * 0x1.0p-53;
+	return (double)(unit_rng() >> 11) * 0x1.0p-53;
 }
 
 static double rng_normal(void)
@@ -160,10 +150,10 @@ static void test_hist_index_random(void)
 {
 	int i;
 
-	rng_state = 0x1234567;
+	unit_rng_state = 0x1234567;
 	for (i = 0; i < 200000; i++) {
 		/* random magnitude, then random bits below it */
-		uint64_t v = rng() >> (rng() % 64);
+		uint64_t v = unit_rng() >> (unit_rng() % 64);
 		size_t idx = hist_index(v);
 
 		CHECK(v > HIST_MAX_NS ? idx == HIST_NBUCKETS - 1 :
@@ -176,12 +166,12 @@ static void test_hist_percentile_uniform(void)
 {
 	size_t i;
 
-	rng_state = 1;
+	unit_rng_state = 1;
 	for (i = 0; i < NVALS; i++)
-		vals[i] = rng() % 10000000;	/* 0..10 ms */
+		vals[i] = unit_rng() % 10000000;	/* 0..10 ms */
 	check_values("uniform 0-10ms", vals, NVALS);
 	for (i = 0; i < NVALS; i++)
-		vals[i] = rng() % 300;		/* exact range and just above */
+		vals[i] = unit_rng() % 300;		/* exact range and just above */
 	check_values("uniform 0-300ns", vals, NVALS);
 }
 
@@ -189,7 +179,7 @@ static void test_hist_percentile_loguniform(void)
 {
 	size_t i;
 
-	rng_state = 2;
+	unit_rng_state = 2;
 	for (i = 0; i < NVALS; i++)		/* 1 us .. 100 s */
 		vals[i] = (uint64_t)pow(10, 3 + 8 * rng_unit());
 	check_values("log-uniform 1us-100s", vals, NVALS);
@@ -199,7 +189,7 @@ static void test_hist_percentile_lognormal(void)
 {
 	size_t i;
 
-	rng_state = 3;
+	unit_rng_state = 3;
 	for (i = 0; i < NVALS; i++)		/* median 50 us, sigma e^1 */
 		vals[i] = (uint64_t)(50000 * exp(rng_normal()));
 	check_values("log-normal 50us", vals, NVALS);
@@ -209,9 +199,9 @@ static void test_hist_percentile_bimodal(void)
 {
 	size_t i;
 
-	rng_state = 4;
+	unit_rng_state = 4;
 	for (i = 0; i < NVALS; i++) {
-		uint64_t r = rng() % 10000;
+		uint64_t r = unit_rng() % 10000;
 		double base = r < 5 ? 200e6 : r < 10 ? 400e6 : 30e3;
 
 		/* RTO tails sit tight; the mode has a 10% spread */
@@ -278,11 +268,11 @@ static void test_hist_adversarial_edges(void)
 	check_values("bucket edges and edge-1", vals, n);
 
 	/* a random handful of edges, so ranks fall on edges unevenly */
-	rng_state = 5;
+	unit_rng_state = 5;
 	for (i = 0; i < 1000; i++) {
-		uint64_t lo = hist_bucket_lo(rng() % HIST_NBUCKETS);
+		uint64_t lo = hist_bucket_lo(unit_rng() % HIST_NBUCKETS);
 
-		vals[i] = (rng() & 1) && lo ? lo - 1 : lo;
+		vals[i] = (unit_rng() & 1) && lo ? lo - 1 : lo;
 	}
 	check_values("random edges", vals, 1000);
 }
@@ -332,7 +322,7 @@ static void test_hist_merge_equals_union(void)
 	static const int nparts[] = { 2, 3, 5 };
 	size_t i, k;
 
-	rng_state = 6;
+	unit_rng_state = 6;
 	for (i = 0; i < NVALS; i++)
 		vals[i] = (uint64_t)pow(10, 2 + 9 * rng_unit());
 	check_values("merge reference", vals, NVALS);
@@ -345,8 +335,8 @@ static void test_hist_merge_equals_union(void)
 			hist_init(&parts[p]);
 		/* part 0 stays empty in the 5-way split: merging nothing */
 		for (i = 0; i < NVALS; i++)
-			hist_record(&parts[nparts[k] == 5 ? 1 + rng() % 4 :
-						       rng() % nparts[k]],
+			hist_record(&parts[nparts[k] == 5 ? 1 + unit_rng() % 4 :
+						       unit_rng() % nparts[k]],
 				    vals[i]);
 		for (p = 1; p < nparts[k]; p++)
 			hist_merge(m, &parts[p]);
@@ -411,7 +401,7 @@ static void test_hist_count_range(void)
 {
 	size_t i, lo_i, hi_i;
 
-	rng_state = 7;
+	unit_rng_state = 7;
 	for (i = 0; i < NVALS; i++)
 		vals[i] = (uint64_t)pow(10, 8 * rng_unit());
 	check_values("count_range reference", vals, NVALS);
@@ -424,8 +414,8 @@ static void test_hist_count_range(void)
 	for (i = 0; i < 2000; i++) {
 		uint64_t lo, hi, want = 0, got;
 
-		lo_i = rng() % HIST_NBUCKETS;
-		hi_i = lo_i + rng() % (HIST_NBUCKETS - lo_i);
+		lo_i = unit_rng() % HIST_NBUCKETS;
+		hi_i = lo_i + unit_rng() % (HIST_NBUCKETS - lo_i);
 		lo = hist_bucket_lo(lo_i);
 		hi = hist_bucket_lo(hi_i);
 		want = lower_bound(hi) - lower_bound(lo);
@@ -436,7 +426,7 @@ static void test_hist_count_range(void)
 
 	/* off the edges it counts the buckets that start inside the range */
 	for (i = 0; i < 500; i++) {
-		uint64_t lo = rng() >> (24 + rng() % 40), hi = lo + (rng() >> 30);
+		uint64_t lo = unit_rng() >> (24 + unit_rng() % 40), hi = lo + (unit_rng() >> 30);
 		uint64_t want = 0, got = hist_count_range(&h, lo, hi);
 		size_t b;
 

@@ -809,16 +809,6 @@ static void test_bad_link(void)
 		CHECK(dec(lts[i], &f, &s) == PKT_BAD_LINK, "link %d", lts[i]);
 }
 
-/* xorshift64*: fixed seed, so a failure reproduces. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
 
 /*
  * Random bytes under every link type, and valid frames with a few bytes
@@ -842,22 +832,22 @@ static void test_random_frames(void)
 	for (iter = 0; iter < 200000; iter++) {
 		int mutate = iter & 1;
 
-		li = rng() % nlt;
+		li = unit_rng() % nlt;
 		if (mutate) {
-			int syn = rng() & 1;
+			int syn = unit_rng() & 1;
 
-			fb_std(&f, lts[li], rng() & 1 ? 4 : 6, syn ? opt_syn : opt_ts,
-			       syn ? sizeof(opt_syn) : sizeof(opt_ts), rng() % 2000);
-			len = f.len - rng() % 8;
-			for (k = rng() % 4; k > 0; k--)
-				f.b[rng() % len] = rng();
+			fb_std(&f, lts[li], unit_rng() & 1 ? 4 : 6, syn ? opt_syn : opt_ts,
+			       syn ? sizeof(opt_syn) : sizeof(opt_ts), unit_rng() % 2000);
+			len = f.len - unit_rng() % 8;
+			for (k = unit_rng() % 4; k > 0; k--)
+				f.b[unit_rng() % len] = unit_rng();
 		} else {
-			len = rng() % 201;
+			len = unit_rng() % 201;
 			for (i = 0; i < len; i++)
-				f.b[i] = rng();
+				f.b[i] = unit_rng();
 			f.wire = len;
 		}
-		wire = (mutate ? f.wire : len) + rng() % 64;
+		wire = (mutate ? f.wire : len) + unit_rng() % 64;
 		p = blk + 256 - len;
 		memcpy(p, f.b, len);
 		/* A mutated frame under its own link type, random bytes under all. */

@@ -9,6 +9,7 @@
 #ifndef DS_UNIT_H
 #define DS_UNIT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 static int unit_failed_total;
@@ -36,6 +37,17 @@ static int unit_failed_now;
 			unit_failed_total++;                                \
 		fflush(stdout);                                             \
 	} while (0)
+
+/* xorshift64*: a fixed seed (set unit_rng_state), so a failure reproduces. */
+static uint64_t unit_rng_state = 0x9e3779b97f4a7c15ULL;
+
+static inline uint64_t unit_rng(void)
+{
+	unit_rng_state ^= unit_rng_state >> 12;
+	unit_rng_state ^= unit_rng_state << 25;
+	unit_rng_state ^= unit_rng_state >> 27;
+	return unit_rng_state * 0x2545F4914F6CDD1DULL;
+}
 
 static inline int unit_done(void)
 {
