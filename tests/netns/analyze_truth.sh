@@ -6,8 +6,10 @@
 # are captured on both sides of the lossy hop in one run:
 #   cli0 (CLI_NS) -- rtr0 [RTR_NS: nft drops 1%] rtr1 -- srv0 (SRV_NS)
 # The servers send (4 bulk streams of 1 MB responses, 16 streams of 1-byte
-# request/response); the router drops 1% of their payload segments in its
-# forward hook.  Captured on srv0, upstream of the drops:
+# request/response, and meanwhile up to 60 short sessions one after another,
+# each 8 connections that carry 40 transactions of 3000-byte responses and
+# close); the router drops 1% of their payload segments in its forward
+# hook.  Captured on srv0, upstream of the drops:
 #   retrans_segs == both namespaces' TcpRetransSegs deltas, exactly (every
 #     retransmission either kernel makes crosses srv0);
 #   lost_downstream within 3% of the nft drop counter, lost_upstream 0.
@@ -49,6 +51,10 @@ BIN=${DS_BIN:-$DS_ROOT/dropscope}
 NAME=$(basename "$0" .sh)
 BULK_PORT=12867		# rr control ports; data connections use ephemeral ones
 RR_PORT=12868
+SHORT_PORT=12869
+SHORT_RUNS=60		# short sessions at most, started within SECS
+SHORT_STREAMS=8
+SHORT_TX=40
 SECS=5
 PERMILLE=10
 
@@ -70,8 +76,9 @@ exact_chain() {
 
 	lab_chain off || return 1
 	# At most 256 KB of receive buffer caps each window below ~180
-	# segments: all 20 connections together stay well under the 1000
-	# packets (netdev_max_backlog) of the one backlog RPS leaves.
+	# segments: the 4 bulk connections together stay well under the 1000
+	# packets (netdev_max_backlog) of the one backlog RPS leaves; the
+	# others have at most a few segments in flight.
 	ns_sysctl "$CLI_NS" "net.ipv4.tcp_rmem=4096 131072 262144" || return 1
 	for p in "$CLI_NS cli0" "$RTR_NS rtr0" "$RTR_NS rtr1" "$SRV_NS srv0"; do
 		# shellcheck disable=SC2086 # "NS IF"
@@ -89,21 +96,59 @@ veth_drops() {
 	done | jq -s '[.[][] | .stats64.rx.dropped] | add // 0'
 }
 
+# short_runs: rr sessions of SHORT_STREAMS connections and SHORT_TX
+# transactions against the SHORT_PORT server, one after another, until
+# SHORT_RUNS or SECS are over: many connections that open, lose a few
+# segments and close while the capture runs.  Sets SHORT_MADE (runs),
+# SHORT_OK (of them exit 0) and TX_SHORT (their transactions); a failed
+# run's exit status and stderr go to $TMP/short.fail, for the report.
+short_runs() {
+	local i ok=0 tx=0 t rc end=$((SECONDS + SECS))
+
+	: >"$TMP/short.fail"
+	for ((i = 0; i < SHORT_RUNS && SECONDS < end; i++)); do
+		# In the background and waited for, so a TERM is handled at once.
+		ip netns exec "$CLI_NS" timeout 30 "$BIN" -j rr "$SRV_IP" --port "$SHORT_PORT" \
+			--streams "$SHORT_STREAMS" --transactions "$SHORT_TX" --size 1,3000 \
+			>"$TMP/short.json" 2>"$TMP/short.err" &
+		wait $!
+		rc=$?
+		t=$(jq -r '.transactions | numbers' "$TMP/short.json" 2>/dev/null)
+		if ((rc == 0)) && [[ -n $t ]]; then
+			ok=$((ok + 1)) tx=$((tx + t))
+		else
+			{
+				echo "short run $i: exit $rc"
+				head -n 3 "$TMP/short.err"
+			} >>"$TMP/short.fail"
+		fi
+	done
+	SHORT_MADE=$i SHORT_OK=$ok TX_SHORT=$tx
+}
+
+# gone PID: true once the background child PID has exited.
+gone() {
+	! bg_alive "$1"
+}
+
 # truth_run BUFKB: one run in its own namespaces; writes $TMP/a.pcap,
 # $TMP/b.pcap and $TMP/run.vars.  Returns 4 (reason in $TMP/why) when the
 # run is not ground truth.
 truth_run() {
-	local buf=$1 bsrv rsrv capa capb bpid rpid rc_b rc_r c0 s0 c1 s1 d0 d1 a b cap_rc
+	local buf=$1 bsrv rsrv ssrv capa capb bpid rpid rc_b rc_r rc_s c0 s0 c1 s1 d0 d1 a b cap_rc
 
-	rm -f "$TMP"/a.pcap* "$TMP"/b.pcap* "$TMP"/run.vars "$TMP"/why
+	rm -f "$TMP"/a.pcap* "$TMP"/b.pcap* "$TMP"/run.vars "$TMP"/why "$TMP"/short.*
 	exact_chain || return 1
 	# Only the servers' data segments: the control connections must live.
 	loss_add_hook "$RTR_NS" forward "$PERMILLE" \
-		"iifname rtr1 tcp sport != { $BULK_PORT, $RR_PORT }" || return 1
+		"iifname rtr1 tcp sport != { $BULK_PORT, $RR_PORT, $SHORT_PORT }" || return 1
 	bg_run "$SRV_NS" bsrv "$BIN" rr --server --once --bind "$SRV_IP" --port "$BULK_PORT"
 	bg_run "$SRV_NS" rsrv "$BIN" rr --server --once --bind "$SRV_IP" --port "$RR_PORT"
+	# Not --once: it serves every short session, until TERM.
+	bg_run "$SRV_NS" ssrv "$BIN" rr --server --bind "$SRV_IP" --port "$SHORT_PORT"
 	busywait 5000 ns_listening "$SRV_NS" "$BULK_PORT" &&
-		busywait 5000 ns_listening "$SRV_NS" "$RR_PORT" || return 1
+		busywait 5000 ns_listening "$SRV_NS" "$RR_PORT" &&
+		busywait 5000 ns_listening "$SRV_NS" "$SHORT_PORT" || return 1
 	cap_start "$SRV_NS" srv0 "$TMP/a.pcap" "$buf" capa &&
 		cap_start "$CLI_NS" cli0 "$TMP/b.pcap" "$buf" capb || return 1
 
@@ -113,6 +158,7 @@ truth_run() {
 		--streams 4 --duration "$SECS" --size 1,1000000 >"$TMP/bulk.json"
 	bg_run "$CLI_NS" rpid timeout $((SECS + 60)) "$BIN" -j rr "$SRV_IP" --port "$RR_PORT" \
 		--streams 16 --duration "$SECS" >"$TMP/rr.json"
+	short_runs
 	wait "$bpid"
 	rc_b=$?
 	wait "$rpid"
@@ -121,8 +167,20 @@ truth_run() {
 		echo "rr failed: bulk exit $rc_b, request/response exit $rc_r" >&2
 		return 1
 	fi
+	# The short sessions are over: stop their server (exit 0 on TERM).
+	kill -TERM "$ssrv"
+	if ! busywait 5000 gone "$ssrv"; then
+		echo "the short sessions' rr server did not exit on TERM" >&2
+		return 1
+	fi
+	wait "$ssrv"
+	rc_s=$?
+	if ((rc_s)); then
+		echo "the short sessions' rr server exited $rc_s" >&2
+		return 1
+	fi
 	# Counters are final once every connection is closed (FINs acked) and
-	# the servers (--once) have closed their listeners.
+	# the servers have closed their listeners.
 	if ! busywait 10000 no_tcp "$CLI_NS" "$SRV_NS"; then
 		echo "connections did not close" >&2
 		return 1
@@ -142,6 +200,9 @@ DROPS=$(loss_count "$RTR_NS")
 SEEN=$(loss_seen "$RTR_NS")
 TX_BULK=$(jq -r .transactions "$TMP/bulk.json")
 TX_RR=$(jq -r .transactions "$TMP/rr.json")
+SHORT_MADE=$SHORT_MADE
+SHORT_OK=$SHORT_OK
+TX_SHORT=$TX_SHORT
 CAP_A="$a"
 CAP_B="$b"
 EOF
@@ -174,12 +235,23 @@ fi
 # shellcheck source=/dev/null
 source "$TMP/run.vars"
 K=$((K_CLI + K_SRV))
+# Connections made, control ones included: rr makes streams + 1.
+CONNS=$((4 + 1 + 16 + 1 + SHORT_OK * (SHORT_STREAMS + 1)))
 read -r PKT_A _ <<<"$CAP_A"
 read -r PKT_B _ <<<"$CAP_B"
 TOL=$((DROPS * 3 / 100))
 
 [[ $DROPS -ge 100 ]]
 log_test "$NAME: nft dropped enough segments to measure ($DROPS)" $?
+# A short session that fails says why here; the run stays ground truth
+# (its sockets still live in the two namespaces), so only too few fail it.
+if [[ -s $TMP/short.fail ]]; then
+	while IFS= read -r line || [[ -n $line ]]; do
+		log_info "$line"
+	done <"$TMP/short.fail"
+fi
+((SHORT_OK * SHORT_STREAMS >= 100))
+log_test "$NAME: short sessions: $SHORT_OK of $SHORT_MADE ran, $((SHORT_OK * SHORT_STREAMS)) data connections" $?
 
 # seg_keys PCAP: "FLOW SEQ:END IPID" for every IPv4 TCP segment with payload.
 # Linux numbers the IP ID of a connection's packets one by one, so a
@@ -265,7 +337,8 @@ if ((HAVE_ANALYZE)); then
 	log_test "$NAME: analyze -r cli0 capture: exit 0, JSON" $? "$(head -c 200 "$TMP/b.err")"
 	A=$(summary "$TMP/a.json" 2>&1) B=$(summary "$TMP/b.json" 2>&1)
 fi
-echo "  transactions=$TX_BULK+$TX_RR nft_drops=$DROPS (of $SEEN; $D_RE retransmissions," \
+echo "  transactions=$TX_BULK+$TX_RR+$TX_SHORT short_sessions=$SHORT_OK/$SHORT_MADE" \
+	"connections=$CONNS nft_drops=$DROPS (of $SEEN; $D_RE retransmissions," \
 	"$D_VIS+$D_INVIS first sent, seen+unseen as a hole on cli0)" \
 	"kernel_TcpRetransSegs=$K (cli $K_CLI, srv $K_SRV)" \
 	"tcptrace_srv0=$TT_A | srv0 records=$PKT_A $A | cli0 records=$PKT_B $B"
@@ -285,6 +358,13 @@ a=$TMP/a.json b=$TMP/b.json
 x=$(json_num "$a" packets)
 [[ $x == "$PKT_A" ]]
 log_test "$NAME: srv0: packets $x == records in the file $PKT_A" $?
+# No other TCP crosses the lab, and no 4-tuple is reused: one flow per
+# connection, but for a failed short session's (not counted in CONNS).
+x=$(json_num "$a" flows) y=$(json_num "$b" flows) op="=="
+((SHORT_OK == SHORT_MADE)) || op=">="
+[[ $x =~ ^[0-9]+$ && $y =~ ^[0-9]+$ ]] && ((x >= CONNS && y >= CONNS)) &&
+	{ [[ $op == ">=" ]] || ((x == CONNS && y == CONNS)); }
+log_test "$NAME: flows srv0 $x, cli0 $y $op connections made $CONNS" $?
 x=$(json_num "$a" retrans_segs)
 [[ $x == "$K" ]]
 log_test "$NAME: srv0: retrans_segs $x == kernels' TcpRetransSegs $K" $?
