@@ -9,7 +9,8 @@ WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow \
 CPPFLAGS += -Isrc -Isrc/lib -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS)
 PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
-LDLIBS  += $(PCAP_LIBS) -lpthread -lm
+BPF_LIBS  := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+LDLIBS  += $(PCAP_LIBS) $(BPF_LIBS) -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 ifeq ($(V),1)

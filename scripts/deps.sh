@@ -5,7 +5,7 @@ set -eu
 
 PKGS="
 build-essential pkg-config
-clang llvm libclang-rt-14-dev
+clang llvm libclang-rt-14-dev libbpf-dev bpftool libmnl-dev
 iproute2 nftables ethtool procps
 jq libpcap-dev tcpdump time
 sockperf iperf3 tcptrace tshark

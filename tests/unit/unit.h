@@ -38,6 +38,9 @@ static int unit_failed_now;
 		fflush(stdout);                                             \
 	} while (0)
 
+/* A test that cannot run here (no privilege, no kernel feature): never a pass. */
+#define SKIP(name, why) printf("TEST: %-60s [SKIP] %s\n", name, why)
+
 /* xorshift64*: a fixed seed (set unit_rng_state), so a failure reproduces. */
 static uint64_t unit_rng_state = 0x9e3779b97f4a7c15ULL;
 
