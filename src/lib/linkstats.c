@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+
+#include "linkstats.h"
+#include "nl.h"
+
+struct dump {
+	struct link_stats *v;
+	size_t n, cap;
+};
+
+static void parse_linkinfo(const struct nlattr *nest, struct link_stats *l)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest)
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+		    !mnl_attr_validate(a, MNL_TYPE_STRING))
+			snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(a));
+}
+
+static void take_stats(const struct nlattr *a, struct link_stats *l)
+{
+	struct rtnl_link_stats64 s;
+
+	/* Older kernels send a shorter struct: keep what is there. */
+	memset(&s, 0, sizeof(s));
+	memcpy(&s, mnl_attr_get_payload(a),
+	       mnl_attr_get_payload_len(a) < sizeof(s) ? mnl_attr_get_payload_len(a) : sizeof(s));
+	l->rx_packets = s.rx_packets;
+	l->tx_packets = s.tx_packets;
+	l->rx_bytes = s.rx_bytes;
+	l->tx_bytes = s.tx_bytes;
+	l->rx_dropped = s.rx_dropped;
+	l->tx_dropped = s.tx_dropped;
+	l->rx_missed = s.rx_missed_errors;
+	l->rx_fifo = s.rx_fifo_errors;
+	l->tx_fifo = s.tx_fifo_errors;
+}
+
+static int on_link(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	struct dump *d = data;
+	const struct nlattr *a;
+	struct link_stats *l;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct link_stats *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v)
+			return MNL_CB_ERROR;
+		d->v = v;
+		d->cap = cap;
+	}
+	l = &d->v[d->n++];
+	memset(l, 0, sizeof(*l));
+	l->ifindex = ifm->ifi_index;
+	l->link_netnsid = -1;
+	mnl_attr_for_each(a, nlh, sizeof(*ifm)) {
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME:
+			if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+				snprintf(l->ifname, sizeof(l->ifname), "%s", mnl_attr_get_str(a));
+			break;
+		case IFLA_LINK:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				l->link = (int)mnl_attr_get_u32(a);
+			break;
+		case IFLA_LINK_NETNSID:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				l->link_netnsid = (int)mnl_attr_get_u32(a);
+			break;
+		case IFLA_MASTER:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				l->master = (int)mnl_attr_get_u32(a);
+			break;
+		case IFLA_LINKINFO:
+			parse_linkinfo(a, l);
+			break;
+		case IFLA_STATS64:
+			take_stats(a, l);
+			break;
+		}
+	}
+	/* A device that is its own link (lo, plain NICs) has no peer. */
+	if (l->link == l->ifindex && l->link_netnsid < 0)
+		l->link = 0;
+	return MNL_CB_OK;
+}
+
+int linkstats_dump(struct link_stats **out, size_t *n, char *errmsg, size_t errlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct dump d = { 0 };
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	struct nl nl;
+	int err;
+
+	err = nl_open(&nl, NETLINK_ROUTE);
+	if (err)
+		return err;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	err = nl_request(&nl, nlh, on_link, &d);
+	if (err && errmsg)
+		snprintf(errmsg, errlen, "%s", nl.err[0] ? nl.err : strerror(-err));
+	nl_close(&nl);
+	if (err) {
+		free(d.v);
+		return err;
+	}
+	*out = d.v;
+	*n = d.n;
+	return 0;
+}

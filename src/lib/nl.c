@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <linux/netlink.h>
+
+#include "nl.h"
+
+int nl_open(struct nl *nl, int bus)
+{
+	int one = 1;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->sock = mnl_socket_open(bus);
+	if (!nl->sock)
+		return -errno;
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID)) {
+		int err = -errno;
+
+		mnl_socket_close(nl->sock);
+		nl->sock = NULL;
+		return err;
+	}
+	/* Like iproute2: ask for the kernel's reason with every error. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (unsigned int)time(NULL);
+	return 0;
+}
+
+void nl_close(struct nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+}
+
+/* mnl hands one pointer to every callback: the socket and the caller's. */
+struct req_ctx {
+	struct nl *nl;
+	mnl_cb_t cb;
+	void *data;
+};
+
+static int on_data(const struct nlmsghdr *nlh, void *p)
+{
+	struct req_ctx *c = p;
+
+	return c->cb ? c->cb(nlh, c->data) : MNL_CB_OK;
+}
+
+static int extack_attr(const struct nlattr *a, void *data)
+{
+	struct nl *nl = data;
+
+	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+	    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+		snprintf(nl->err, sizeof(nl->err), "%s", mnl_attr_get_str(a));
+	return MNL_CB_OK;
+}
+
+/* NLMSG_ERROR: errno from the header, the message from the extack TLVs. */
+static int on_error(const struct nlmsghdr *nlh, void *p)
+{
+	struct req_ctx *c = p;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	unsigned int off = sizeof(*e);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return MNL_CB_ERROR;
+	if (!e->error)
+		return MNL_CB_STOP;
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		/* Without NLM_F_CAPPED the request is echoed before the TLVs. */
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - sizeof(e->msg);
+		mnl_attr_parse(nlh, off, extack_attr, c->nl);
+	}
+	errno = -e->error;
+	return MNL_CB_ERROR;
+}
+
+/*
+ * With a control array, libmnl runs no default for the entries left NULL:
+ * DONE must stop the loop itself. It may carry a dump's error code too.
+ */
+static int on_done(const struct nlmsghdr *nlh, void *p)
+{
+	int err = 0;
+
+	(void)p;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err < 0) {
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = on_error,
+		[NLMSG_DONE] = on_done,
+	};
+	struct req_ctx c = { nl, cb, data };
+	char buf[32768];	/* as iproute2: room for a dump batch */
+	unsigned int seq = ++nl->seq;
+	ssize_t n;
+	int ret;
+
+	nl->err[0] = 0;
+	nlh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		errno = 0;
+		ret = mnl_cb_run2(buf, (size_t)n, seq, nl->portid, on_data, &c, ctl,
+				  NLMSG_MIN_TYPE);
+		if (ret <= MNL_CB_STOP)
+			break;
+	}
+	return ret < 0 ? (errno ? -errno : -EIO) : 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The project's one netlink helper (libmnl): requests with extended acks,
+ * so a failure carries the kernel's own reason, as iproute2 prints it.
+ */
+#ifndef DS_NL_H
+#define DS_NL_H
+
+#include <stddef.h>
+#include <libmnl/libmnl.h>
+
+struct nl {
+	struct mnl_socket *sock;
+	unsigned int portid;
+	unsigned int seq;
+	char err[256];		/* the kernel's extack message of the last failure */
+};
+
+/* Return: 0 or -errno. */
+int nl_open(struct nl *nl, int bus);
+void nl_close(struct nl *nl);
+
+/**
+ * nl_request() - send @nlh (seq is set here) and run @cb (may be NULL) on
+ * every reply message until the dump or ack ends.
+ * Return: 0, or -errno with nl->err holding the extack text when the
+ * kernel gave one.
+ */
+int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+#endif
