@@ -43,6 +43,12 @@ static void take_stats(const struct nlattr *a, struct link_stats *l)
 	l->tx_fifo = s.tx_fifo_errors;
 }
 
+static void attr_int(const struct nlattr *a, int *dst)
+{
+	if (!mnl_attr_validate(a, MNL_TYPE_U32))
+		*dst = (int)mnl_attr_get_u32(a);
+}
+
 static int on_link(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
@@ -70,16 +76,13 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 				snprintf(l->ifname, sizeof(l->ifname), "%s", mnl_attr_get_str(a));
 			break;
 		case IFLA_LINK:
-			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				l->link = (int)mnl_attr_get_u32(a);
+			attr_int(a, &l->link);
 			break;
 		case IFLA_LINK_NETNSID:
-			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				l->link_netnsid = (int)mnl_attr_get_u32(a);
+			attr_int(a, &l->link_netnsid);
 			break;
 		case IFLA_MASTER:
-			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				l->master = (int)mnl_attr_get_u32(a);
+			attr_int(a, &l->master);
 			break;
 		case IFLA_LINKINFO:
 			parse_linkinfo(a, l);

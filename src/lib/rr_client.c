@@ -133,7 +133,7 @@ static void serve_blocking(struct worker *w)
 			if (n <= 0) {
 				/* Interrupted by the user: not a failure. */
 				if (!(n < 0 && errno == EINTR))
-					io_fail(run, st, n < 0 ? -1 : 0, errno);
+					io_fail(run, st, n, errno);
 				return;
 			}
 			left -= (uint32_t)n;
@@ -173,7 +173,7 @@ static int pump_send(struct worker *w, int epfd, struct stream *st)
 		if (n < 0 && errno == EAGAIN)
 			return arm(epfd, st, EPOLLOUT);
 		if (n <= 0) {
-			io_fail(w->run, st, n < 0 ? -1 : 0, errno);
+			io_fail(w->run, st, n, errno);
 			return -EIO;
 		}
 		st->to_send -= (uint32_t)n;
@@ -307,19 +307,11 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static uint32_t pick_threads(const struct rr_config *cfg)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	uint32_t t = cfg->threads ? cfg->threads : (uint32_t)(ncpu > 0 ? ncpu : 1);
-
-	return t < cfg->streams ? t : cfg->streams;
-}
-
 /* Runs the transactions on already connected streams; fills res->elapsed_s. */
 static void run_workers(const struct rr_config *cfg, struct stream *streams,
 			struct rr_result *res)
 {
-	uint32_t nthreads = pick_threads(cfg);
+	uint32_t nthreads = rr_workers(cfg->streams, cfg->threads);
 	struct worker *w = calloc(nthreads, sizeof(*w));
 	struct run run = {
 		.cfg = cfg,
@@ -329,7 +321,7 @@ static void run_workers(const struct rr_config *cfg, struct stream *streams,
 		.error_len = sizeof(res->error),
 	};
 	uint64_t t_start;
-	uint32_t first = 0, started = 0;
+	uint32_t first, started = 0;
 
 	if (!w) {
 		snprintf(res->error, sizeof(res->error), "out of memory");
@@ -341,14 +333,10 @@ static void run_workers(const struct rr_config *cfg, struct stream *streams,
 	if (!cfg->transactions)
 		run.deadline_ns = t_start + (uint64_t)(cfg->duration_s * 1e9);
 
-	/* Streams are dealt out in contiguous slices, one slice per thread. */
 	for (uint32_t t = 0; t < nthreads; t++) {
-		uint32_t n = cfg->streams / nthreads + (t < cfg->streams % nthreads);
-
 		w[t].run = &run;
+		w[t].nstreams = rr_slice(cfg->streams, nthreads, t, &first);
 		w[t].streams = &streams[first];
-		w[t].nstreams = n;
-		first += n;
 		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t])) {
 			run_fail(&run, "cannot start thread: %s", strerror(errno));
 			break;

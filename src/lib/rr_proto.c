@@ -74,6 +74,22 @@ int rr_conn_parse(const char *line, struct rr_conn_report *c)
 	return 0;
 }
 
+uint32_t rr_workers(uint32_t items, uint32_t requested)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t n = requested ? requested : (uint32_t)(ncpu > 0 ? ncpu : 1);
+
+	return n < items ? n : items;
+}
+
+uint32_t rr_slice(uint32_t items, uint32_t workers, uint32_t i, uint32_t *first)
+{
+	uint32_t base = items / workers, extra = items % workers;
+
+	*first = i * base + (i < extra ? i : extra);
+	return base + (i < extra);
+}
+
 void rr_ctl_init(struct rr_ctl *c, int fd)
 {
 	c->fd = fd;

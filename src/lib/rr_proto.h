@@ -57,6 +57,14 @@ int rr_kv_u64(const char *line, const char *key, uint64_t max, uint64_t *out);
 int rr_hello_parse(const char *line, struct rr_hello *h);
 int rr_conn_parse(const char *line, struct rr_conn_report *c);
 
+/*
+ * Client and server spread N connections over worker threads the same way:
+ * at most one thread per online CPU (or @requested), contiguous slices.
+ */
+uint32_t rr_workers(uint32_t items, uint32_t requested);
+/* Slice @i of @items over @workers: first index in *@first, length returned. */
+uint32_t rr_slice(uint32_t items, uint32_t workers, uint32_t i, uint32_t *first);
+
 void rr_ctl_init(struct rr_ctl *c, int fd);
 /* Return: 0, -ETIMEDOUT, -ECONNRESET on EOF, -EPROTO on an over-long line. */
 int rr_ctl_getline(struct rr_ctl *c, char *line, size_t max, int timeout_ms);

@@ -246,22 +246,18 @@ static int accept_conns(struct session *s, struct rr_ctl *ctl)
 
 static int start_workers(struct session *s, struct sworker **out, uint32_t *nout)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	uint32_t n = ncpu > 0 ? (uint32_t)ncpu : 1, first = 0;
+	uint32_t n = rr_workers(s->nconns, 0), first;
 	struct sworker *w;
 
-	if (n > s->nconns)
-		n = s->nconns;
 	w = calloc(n, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	*out = w;
 	*nout = 0;
 	for (uint32_t t = 0; t < n; t++) {
-		uint32_t k = s->nconns / n + (t < s->nconns % n);
+		uint32_t k = rr_slice(s->nconns, n, t, &first);
 
 		w[t] = (struct sworker){ .s = s, .conns = &s->conns[first], .nconns = k };
-		first += k;
 		if (pthread_create(&w[t].tid, NULL, sworker_main, &w[t]))
 			return -EAGAIN;
 		(*nout)++;
