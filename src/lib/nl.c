@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -41,13 +42,30 @@ struct req_ctx {
 	struct nl *nl;
 	mnl_cb_t cb;
 	void *data;
+	int cb_err;		/* the caller's callback failed: -errno */
+	bool cb_stop;		/* ... or asked to stop */
 };
 
+/*
+ * When the caller's callback fails or stops, the rest of the reply is still
+ * read, just not passed on: left in the socket it would be the start of the
+ * next request's reply, refused for its sequence number (EPROTO), and a
+ * socket kept open to sample a namespace for hours would fail from then on.
+ */
 static int on_data(const struct nlmsghdr *nlh, void *p)
 {
 	struct req_ctx *c = p;
+	int ret;
 
-	return c->cb ? c->cb(nlh, c->data) : MNL_CB_OK;
+	if (!c->cb || c->cb_err || c->cb_stop)
+		return MNL_CB_OK;
+	errno = 0;
+	ret = c->cb(nlh, c->data);
+	if (ret == MNL_CB_ERROR)
+		c->cb_err = errno ? -errno : -EIO;
+	else if (ret == MNL_CB_STOP)
+		c->cb_stop = true;
+	return MNL_CB_OK;
 }
 
 static int extack_attr(const struct nlattr *a, void *data)
@@ -105,7 +123,7 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		[NLMSG_ERROR] = on_error,
 		[NLMSG_DONE] = on_done,
 	};
-	struct req_ctx c = { nl, cb, data };
+	struct req_ctx c = { .nl = nl, .cb = cb, .data = data };
 	char buf[32768];	/* as iproute2: room for a dump batch */
 	unsigned int seq = ++nl->seq;
 	ssize_t n;
@@ -117,6 +135,9 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		return -errno;
 	for (;;) {
 		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		/* A signal (Ctrl-C before a last sample) must not cut a reply in two. */
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0)
 			return -errno;
 		errno = 0;
@@ -125,5 +146,7 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		if (ret <= MNL_CB_STOP)
 			break;
 	}
+	if (c.cb_err)
+		return c.cb_err;
 	return ret < 0 ? (errno ? -errno : -EIO) : 0;
 }

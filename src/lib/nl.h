@@ -23,8 +23,12 @@ void nl_close(struct nl *nl);
 /**
  * nl_request() - send @nlh (seq is set here) and run @cb (may be NULL) on
  * every reply message until the dump or ack ends.
- * Return: 0, or -errno with nl->err holding the extack text when the
- * kernel gave one.
+ *
+ * After @cb returns MNL_CB_STOP or MNL_CB_ERROR (with errno set) it is not
+ * called again, but the reply is still read to its end, so the socket is
+ * ready for the next request.
+ * Return: 0, the callback's -errno, or -errno with nl->err holding the
+ * extack text when the kernel gave one.
  */
 int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
