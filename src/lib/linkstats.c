@@ -7,7 +7,6 @@
 #include <linux/rtnetlink.h>
 
 #include "linkstats.h"
-#include "nl.h"
 
 struct dump {
 	struct link_stats *v;
@@ -56,6 +55,8 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *a;
 	struct link_stats *l;
 
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm))
+		return MNL_CB_OK;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		struct link_stats *v = realloc(d->v, cap * sizeof(*v));
@@ -98,27 +99,20 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int linkstats_dump(struct link_stats **out, size_t *n, char *errmsg, size_t errlen)
+int linkstats_dump(struct nl *nl, struct link_stats **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct dump d = { 0 };
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
-	struct nl nl;
 	int err;
 
-	err = nl_open(&nl, NETLINK_ROUTE);
-	if (err)
-		return err;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
-	err = nl_request(&nl, nlh, on_link, &d);
-	if (err && errmsg)
-		snprintf(errmsg, errlen, "%s", nl.err[0] ? nl.err : strerror(-err));
-	nl_close(&nl);
+	err = nl_request(nl, nlh, on_link, &d);
 	if (err) {
 		free(d.v);
 		return err;
@@ -126,4 +120,37 @@ int linkstats_dump(struct link_stats **out, size_t *n, char *errmsg, size_t errl
 	*out = d.v;
 	*n = d.n;
 	return 0;
+}
+
+const struct link_stats *link_stats_find(const struct link_stats *v, size_t n, int ifindex)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ifindex == ifindex)
+			return &v[i];
+	return NULL;
+}
+
+bool link_stats_delta(const struct link_stats *a, const struct link_stats *b,
+		      struct link_stats *d)
+{
+	static const struct link_stats zero;
+	bool fresh = !a || b->rx_packets < a->rx_packets || b->tx_packets < a->tx_packets ||
+		     b->rx_bytes < a->rx_bytes || b->tx_bytes < a->tx_bytes ||
+		     b->rx_dropped < a->rx_dropped || b->tx_dropped < a->tx_dropped ||
+		     b->rx_missed < a->rx_missed || b->rx_fifo < a->rx_fifo ||
+		     b->tx_fifo < a->tx_fifo;
+
+	if (fresh)
+		a = &zero;
+	*d = *b;
+	d->rx_packets = b->rx_packets - a->rx_packets;
+	d->tx_packets = b->tx_packets - a->tx_packets;
+	d->rx_bytes = b->rx_bytes - a->rx_bytes;
+	d->tx_bytes = b->tx_bytes - a->tx_bytes;
+	d->rx_dropped = b->rx_dropped - a->rx_dropped;
+	d->tx_dropped = b->tx_dropped - a->tx_dropped;
+	d->rx_missed = b->rx_missed - a->rx_missed;
+	d->rx_fifo = b->rx_fifo - a->rx_fifo;
+	d->tx_fifo = b->tx_fifo - a->tx_fifo;
+	return fresh;
 }

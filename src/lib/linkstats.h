@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Every interface of the current network namespace with its 64-bit counters. */
+/*
+ * Every interface of a network namespace with its 64-bit counters, read over
+ * an rtnetlink socket the caller opened there.
+ */
 #ifndef DS_LINKSTATS_H
 #define DS_LINKSTATS_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "nl.h"
 
 struct link_stats {
 	int ifindex;
@@ -19,10 +25,28 @@ struct link_stats {
 };
 
 /**
- * linkstats_dump() - RTM_GETLINK dump of the current network namespace.
+ * linkstats_dump() - RTM_GETLINK dump over @nl (NETLINK_ROUTE).
+ * @nl: an open rtnetlink socket. The dump covers the namespace the socket
+ *      was created in, wherever the caller is now, and needs no privilege:
+ *      open it in each namespace up front, sample later without any.
  * @out: set to a malloc'd array of @*n entries (free() it).
- * Return: 0 or -errno; @errmsg gets the kernel's extack text if any.
+ * Return: 0 or -errno; nl->err holds the kernel's extack text if any.
  */
-int linkstats_dump(struct link_stats **out, size_t *n, char *errmsg, size_t errlen);
+int linkstats_dump(struct nl *nl, struct link_stats **out, size_t *n);
+
+/** link_stats_find() - the interface @ifindex in @v, or NULL. */
+const struct link_stats *link_stats_find(const struct link_stats *v, size_t n, int ifindex);
+
+/**
+ * link_stats_delta() - what happened between sample @a and sample @b.
+ * @a: the same interface earlier, or NULL if it did not exist then.
+ * @d: @b's identity (index, name, kind, links) and the counters' differences.
+ *
+ * Counters that went back mean another device got the index (or the
+ * driver reset them): then all of @b counts, as for a new device.
+ * Return: true when @b counted as new.
+ */
+bool link_stats_delta(const struct link_stats *a, const struct link_stats *b,
+		      struct link_stats *d);
 
 #endif
