@@ -6,7 +6,7 @@ OUT     := .output
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow \
            -Wno-unused-parameter -Wno-missing-field-initializers
-CPPFLAGS += -Isrc -Isrc/lib -D_GNU_SOURCE
+CPPFLAGS += -Isrc -Isrc/lib -I$(OUT)/bpf -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS)
 PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 BPF_LIBS  := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
@@ -28,6 +28,14 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
+
+# BPF: clang -target bpf -> llvm-strip -g -> bpftool skeleton, embedded in the binary.
+BPF_CLANG   ?= clang
+BPFTOOL     ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BPF_SRCS    := $(wildcard src/bpf/*.bpf.c)
+SKELS       := $(BPF_SRCS:src/bpf/%.bpf.c=$(OUT)/bpf/%.skel.h)
+BPF_ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 LIB_OBJS      := $(LIB_SRCS:%.c=$(OUT)/%.o)
 CMD_OBJS      := $(CMD_SRCS:%.c=$(OUT)/%.o)
@@ -64,6 +72,25 @@ $(OUT)/asan/%.o: %.c $(wildcard src/*.h src/lib/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -MMD -c -o $@ $<
 
+# vmlinux.h from the build machine's BTF; CO-RE relocates to the running kernel.
+$(OUT)/bpf/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(OUT)/bpf/%.bpf.o: src/bpf/%.bpf.c $(wildcard src/bpf/*.h) $(OUT)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(BPF_CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
+		-I$(OUT)/bpf -Isrc/bpf -c $< -o $@
+	$(Q)llvm-strip -g $@
+
+$(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+# Every object may include a skeleton: build those first.
+$(LIB_OBJS) $(CMD_OBJS) $(ASAN_LIB_OBJS) $(ASAN_CMD_OBJS): | $(SKELS)
+
 $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -73,7 +100,7 @@ $(OUT)/asan/tests/%: $(OUT)/asan/tests/unit/%.o $(ASAN_LIB_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer targets: every parser of untrusted input, with the lib linked in.
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/lib/*.h)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/lib/*.h) $(SKELS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
