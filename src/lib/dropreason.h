@@ -30,4 +30,20 @@ const char *drop_reason_name(const struct drop_reasons *dr, uint32_t val);
 
 void drop_reasons_free(struct drop_reasons *dr);
 
+/* Which device-level counter, if any, also counts a drop of this reason. */
+enum reason_class {
+	RC_OTHER,	/* no device counter: netfilter, sockets, routing ... */
+	RC_QDISC,	/* the qdisc's drops */
+	RC_DEVICE,	/* the device's rx/tx dropped */
+};
+
+/* @name as drop_reason_name() gives it; NULL is RC_OTHER. */
+enum reason_class drop_reason_class(const char *name);
+
+/**
+ * drop_reason_hint() - what usually causes drops of @name, in a few words.
+ * @kind: the device's kind ("tun", "macvtap", "veth", "" ...) or NULL.
+ */
+const char *drop_reason_hint(const char *name, const char *kind);
+
 #endif
