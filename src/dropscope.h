@@ -28,5 +28,6 @@ void ds_error(const char *cmd, const char *fmt, ...)
 
 int do_rr(int argc, char **argv);
 int do_analyze(int argc, char **argv);
+int do_drops(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "rr", do_rr, "request/response workload with RTO-aware latency histograms" },
 	{ "analyze", do_analyze, "TCP loss analysis of a capture file or a live interface" },
+	{ "drops", do_drops, "where the kernel drops packets: counters and traced drops per device" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

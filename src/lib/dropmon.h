@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The drops engine: counters of every selected namespace sampled at start,
+ * at every mark and at the end, beside the kernel's traced drops and TCP
+ * retransmissions, joined into a ledger per device. `drops` prints it;
+ * `diagnose` will read the same views.
+ */
+#ifndef DS_DROPMON_H
+#define DS_DROPMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "droptrace.h"
+#include "ledger.h"
+#include "snmp.h"
+
+struct dropmon_opts {
+	const char *netns;		/* NULL or "all": every namespace; else one name */
+	bool trace;			/* attach the tracer if we can */
+	bool need_trace;		/* ... and fail when we cannot */
+	bool disable[PROBE_NR];		/* leave a probe out */
+	const char *filter;		/* pcap-filter on dropped packets: per-event counting */
+	size_t ring_bytes;		/* event ring size when streaming (0: default) */
+};
+
+/* TCP's own counters (nstat names in the comments). */
+struct dropmon_tcp {
+	uint64_t retrans_segs;		/* TcpRetransSegs */
+	uint64_t timeouts;		/* TcpExtTCPTimeouts */
+	uint64_t loss_probes;		/* TcpExtTCPLossProbes */
+	uint64_t fast_retrans;		/* TcpExtTCPFastRetrans */
+	uint64_t syn_retrans;		/* TcpExtTCPSynRetrans */
+	uint64_t lost_retransmit;	/* TcpExtTCPLostRetransmit */
+};
+
+/* Other protocol drop counters a namespace keeps. */
+struct dropmon_proto {
+	uint64_t ip_in_discards, ip_out_discards;
+	uint64_t udp_rcvbuf_errors, udp_in_errors;
+	uint64_t listen_drops, backlog_drops;
+};
+
+struct dropmon_ns {
+	uint32_t inum;
+	char name[64];
+	struct dropmon_tcp tcp;
+	struct dropmon_proto proto;
+};
+
+struct dropmon_flow {
+	struct rtx_key key;
+	struct rtx_val val;
+};
+
+/* What happened between two moments. */
+struct dropmon_view {
+	double start_s, end_s;		/* since dropmon_start() */
+	struct ledger ledger;
+	struct dropmon_ns *ns;		/* the sampled namespaces */
+	size_t nns;
+	struct dropmon_tcp tcp;		/* summed over them */
+	uint64_t traced_segs;		/* sum of the flows' segs */
+	struct dropmon_flow *flow;	/* by segs, largest first */
+	size_t nflow;
+	struct softnet_sum softnet;
+	uint64_t tracer_lost;		/* map-full misses and ring overruns */
+	uint64_t filtered_out;		/* events --filter did not match */
+};
+
+/* How the run was set up, for the report's header. */
+struct dropmon_info {
+	bool tracing;
+	char trace_why[256];		/* why not, when !tracing */
+	enum probe_state probe[PROBE_NR];
+	size_t nns;			/* namespaces sampled */
+	size_t ns_skipped;		/* reachable but not entered (no privilege) */
+	const char *filter;
+};
+
+struct dropmon;
+
+/**
+ * dropmon_start() - open counters (entering each namespace once), attach
+ * the tracer, load kernel symbols, take the first sample. Everything later
+ * works without privilege.
+ * Return: 0; -EPERM when @o->need_trace and tracing needs privilege we
+ * lack; -errno otherwise. @why gets a one-line reason.
+ */
+int dropmon_start(struct dropmon **out, const struct dropmon_opts *o, char *why, size_t len);
+
+const struct dropmon_info *dropmon_info(const struct dropmon *m);
+
+/* Wait up to @ms, counting streamed events if any. Return: 0 or -errno. */
+int dropmon_wait(struct dropmon *m, int ms);
+
+/**
+ * dropmon_view() - sample now and describe what happened since the last
+ * mark (@since_start false) or since the start. The sample becomes the
+ * new mark. Free @v with dropmon_view_free().
+ */
+int dropmon_view(struct dropmon *m, bool since_start, struct dropmon_view *v);
+void dropmon_view_free(struct dropmon_view *v);
+
+/* The namespace name of @inum ("inum:N" when not sampled) into @buf. */
+const char *dropmon_ns_name(const struct dropmon_view *v, uint32_t inum, char *buf, size_t len);
+
+/* "symbol+0x1c" for a drop location (hex when symbols are not readable). */
+const char *dropmon_location(const struct dropmon *m, uint64_t addr, char *buf, size_t len);
+
+const struct drop_reasons *dropmon_reasons(const struct dropmon *m);
+
+void dropmon_stop(struct dropmon *m);
+
+#endif
