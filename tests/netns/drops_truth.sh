@@ -1,0 +1,125 @@
+#!/bin/bash
+# dropscope drops against ground truth, each exact:
+#  - nft drops TCP data segments: NETFILTER_DROP events == the nft counter,
+#    tcp.retrans_segs == the namespace's TcpRetransSegs delta == the sum of
+#    the per-flow retransmissions (both namespaces, one run over all);
+#  - an HTB leaf's small bfifo overflows: QDISC_DROP events on that device
+#    == the bfifo's drop counter (tc -s) == the device's qdisc_drops;
+#  - a tap nobody reads: its tx_dropped delta == its FULL_RING events;
+#  - a macvtap whose character device is open but not read: its rx_dropped
+#    delta == its FULL_RING events.
+# timeout: 240
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../drops_lib.sh"
+require_root
+require_drops_tools
+
+BIN=${DS_BIN:-$DS_ROOT/dropscope}
+PORT=12867
+tmpdir_create TMP
+
+# ev FILE NS IF REASON: events of REASON on device IF of namespace NS.
+ev() {
+	jq -r --arg ns "$2" --arg dv "$3" --arg r "$4" \
+		'[.devices[] | select(.netns == $ns and .ifname == $dv) | .events[$r] // 0] | add // 0' "$1"
+}
+
+# dev FILE NS IF KEY: a device's KEY (rx_dropped, qdisc_drops, ...).
+dev() {
+	jq -r --arg ns "$2" --arg dv "$3" \
+		"[.devices[] | select(.netns == \$ns and .ifname == \$dv) | .$4] | add // 0" "$1"
+}
+
+# TCP: nft loss on the server's input, rr traffic, one tracer over all namespaces.
+tcp_case() {
+	local out=$TMP/tcp.json c0 s0 c1 s1 srv nft nfd tr_s tr_c fl_s fl_c
+
+	lab_pair off || return 1
+	loss_add "$SRV_NS" 20 "tcp dport != $PORT" || return 1
+	bg_run "$SRV_NS" srv "$BIN" rr --server --once --bind "$SRV_IP" --port $PORT
+	busywait 5000 ns_listening "$SRV_NS" $PORT || return 1
+	drops_start "$out" || return 1
+	c0=$(snmp_get "$CLI_NS" TcpRetransSegs) && s0=$(snmp_get "$SRV_NS" TcpRetransSegs) || return 1
+	ip netns exec "$CLI_NS" timeout 60 "$BIN" -q rr "$SRV_IP" --port $PORT --streams 8 \
+		--duration 3 >/dev/null || return 1
+	busywait 5000 sh -c "! kill -0 $srv 2>/dev/null"
+	c1=$(snmp_get "$CLI_NS" TcpRetransSegs) && s1=$(snmp_get "$SRV_NS" TcpRetransSegs) || return 1
+	drops_stop || return 1
+	nft=$(loss_count "$SRV_NS")
+	nfd=$(jq -r --arg ns "$SRV_NS" '([.devices[] | select(.netns == $ns) | .events.NETFILTER_DROP // 0] +
+		[.without_device[] | select(.netns == $ns and .reason == "NETFILTER_DROP") | .count]) | add // 0' "$out")
+	tr_s=$(jq -r --arg ns "$SRV_NS" '.namespaces[] | select(.netns == $ns) | .tcp.retrans_segs' "$out")
+	tr_c=$(jq -r --arg ns "$CLI_NS" '.namespaces[] | select(.netns == $ns) | .tcp.retrans_segs' "$out")
+	fl_s=$(jq -r --arg ns "$SRV_NS" '[.tcp.flows[] | select(.netns == $ns) | .segs] | add // 0' "$out")
+	fl_c=$(jq -r --arg ns "$CLI_NS" '[.tcp.flows[] | select(.netns == $ns) | .segs] | add // 0' "$out")
+	echo "  nft=$nft NETFILTER_DROP=$nfd; TcpRetransSegs cli $((c1 - c0)) srv $((s1 - s0));" \
+		"drops cli $tr_c srv $tr_s; flows cli $fl_c srv $fl_s; tracer_lost $(jq .tracer_lost "$out")"
+	[[ $nft -ge 20 ]]
+	log_test "drops tcp: nft dropped enough segments to measure ($nft)" $?
+	[[ $nfd -eq $nft ]]
+	log_test "drops tcp: NETFILTER_DROP $nfd == nft counter $nft" $?
+	[[ $tr_c -eq $((c1 - c0)) && $tr_s -eq $((s1 - s0)) && $((c1 - c0)) -gt 0 ]]
+	log_test "drops tcp: tcp.retrans_segs == TcpRetransSegs delta, per namespace" $?
+	[[ $fl_c -eq $tr_c && $fl_s -eq $tr_s ]]
+	log_test "drops tcp: per-flow retransmissions sum to TcpRetransSegs" $?
+	[[ $(jq -r '.tracer_lost' "$out") -eq 0 ]]
+	log_test "drops tcp: tracer lost nothing" $?
+}
+
+queue_case() {
+	local out=$TMP/queues.json a b tap0 tap1 mvt0 mvt1 q tapev mvtev qev qdev
+
+	ns_create A && ns_create B || return 1
+	htb_overflow "$A" "$B" 21 3000 || return 1
+	tap_overflow "$A" 22 16 || return 1
+	macvtap_overflow "$A" "$B" 23 16
+	case $? in
+	0) ;;
+	4) MVT_IF="" ;;
+	*) return 1 ;;
+	esac
+	drops_start "$out" || return 1
+	tap0=$(link_stat "$A" "$TAP_IF" tx.dropped) || return 1
+	[[ -n $MVT_IF ]] && { mvt0=$(link_stat "$B" "$MVT_IF" rx.dropped) || return 1; }
+	q=$(qdisc_stat "$A" "$HTB_IF" "$HTB_LEAF" drops) || return 1
+	udp_send "$A" "$HTB_DST" 200 -s 1000 || return 1
+	udp_send "$A" "$TAP_DST" 300 || return 1
+	[[ -n $MVT_IF ]] && { udp_send "$A" "$MVT_DST" 400 || return 1; }
+	q=$(($(qdisc_stat "$A" "$HTB_IF" "$HTB_LEAF" drops) - q))
+	tap1=$(link_stat "$A" "$TAP_IF" tx.dropped)
+	[[ -n $MVT_IF ]] && mvt1=$(link_stat "$B" "$MVT_IF" rx.dropped)
+	drops_stop || return 1
+	qev=$(ev "$out" "$A" "$HTB_IF" QDISC_DROP)
+	qdev=$(dev "$out" "$A" "$HTB_IF" qdisc_drops)
+	tapev=$(ev "$out" "$A" "$TAP_IF" FULL_RING)
+	echo "  bfifo drops $q, QDISC_DROP $qev, qdisc_drops $qdev; tap tx_dropped $((tap1 - tap0))," \
+		"FULL_RING $tapev"
+	[[ $q -gt 0 && $qev -eq $q && $qdev -eq $q ]]
+	log_test "drops htb: QDISC_DROP events == bfifo drops == qdisc_drops ($q)" $?
+	[[ $(dev "$out" "$A" "$HTB_IF" 'unexplained.counted_without_events + .unexplained.events_without_counter') -eq 0 ]]
+	log_test "drops htb: nothing unexplained on $HTB_IF" $?
+	[[ $((tap1 - tap0)) -gt 0 && $tapev -eq $((tap1 - tap0)) &&
+		$(dev "$out" "$A" "$TAP_IF" tx_dropped) -eq $((tap1 - tap0)) ]]
+	log_test "drops tap: tx_dropped delta == FULL_RING events on $TAP_IF" $?
+	[[ $(dev "$out" "$B" "$TAP_IF" tx_dropped) -eq 0 && $(ev "$out" "$B" "$TAP_IF" FULL_RING) -eq 0 ]]
+	log_test "drops tap: attributed to its own namespace only" $?
+	[[ $(dev "$out" "$A" "$TAP_IF" 'unexplained.counted_without_events + .unexplained.events_without_counter') -eq 0 ]]
+	log_test "drops tap: nothing unexplained on $TAP_IF" $?
+	if [[ -n $MVT_IF ]]; then
+		mvtev=$(ev "$out" "$B" "$MVT_IF" FULL_RING)
+		echo "  macvtap rx_dropped $((mvt1 - mvt0)), FULL_RING $mvtev"
+		[[ $((mvt1 - mvt0)) -gt 0 && $mvtev -eq $((mvt1 - mvt0)) &&
+			$(dev "$out" "$B" "$MVT_IF" rx_dropped) -eq $((mvt1 - mvt0)) ]]
+		log_test "drops macvtap: rx_dropped delta == FULL_RING events on $MVT_IF" $?
+		[[ $(jq -r --arg ns "$B" --arg i "$MVT_IF" '.devices[] | select(.netns == $ns and .ifname == $i) | .kind' "$out") == macvtap ]]
+		log_test "drops macvtap: device kind is macvtap" $?
+		[[ $(dev "$out" "$B" "$MVT_IF" 'unexplained.counted_without_events + .unexplained.events_without_counter') -eq 0 ]]
+		log_test "drops macvtap: nothing unexplained on $MVT_IF" $?
+	else
+		log_test "drops macvtap: rx_dropped delta == FULL_RING events" 4 "no macvtap"
+	fi
+}
+
+tcp_case || log_test "drops tcp: set-up and run" 1
+queue_case || log_test "drops queues: set-up and run" 1
+tests_exit
