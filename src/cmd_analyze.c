@@ -268,11 +268,16 @@ int do_analyze(int argc, char **argv)
 {
 	struct analyze_args a = { .top = 5 };
 	char *filter = NULL;
+	char why[256];
 	int pos, rc;
 
-	pos = params_parse("analyze", synopsis, analyze_opts, argc, argv, &a);
+	pos = params_parse("analyze", synopsis, analyze_opts, argc, argv, &a, why, sizeof(why));
 	if (pos == -2)
 		return EXIT_OK;
+	if (pos == -1) {
+		ds_error("analyze", "%s", why);
+		return EXIT_USAGE;
+	}
 	if (pos < 0 || check_args(&a, argc, argv, pos, &filter))
 		return EXIT_USAGE;
 	rc = run_analysis(&a);

@@ -189,11 +189,16 @@ int do_rr(int argc, char **argv)
 		},
 		.sizes = { 1, 1 },
 	};
+	char why[256];
 	int pos;
 
-	pos = params_parse("rr", synopsis, rr_opts, argc, argv, &a);
+	pos = params_parse("rr", synopsis, rr_opts, argc, argv, &a, why, sizeof(why));
 	if (pos == -2)
 		return EXIT_OK;
+	if (pos == -1) {
+		ds_error("rr", "%s", why);
+		return EXIT_USAGE;
+	}
 	if (pos < 0 || check_args(&a, argc, pos))
 		return EXIT_USAGE;
 	install_signals();

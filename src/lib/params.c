@@ -96,7 +96,7 @@ static void range_hint(const struct opt *o, char *buf, size_t len)
 }
 
 int params_parse(const char *cmd, const char *synopsis, const struct opt *opts,
-		 int argc, char **argv, void *cfg)
+		 int argc, char **argv, void *cfg, char *why, size_t whylen)
 {
 	struct option lopts[MAX_OPTS + 2];
 	char sopts[MAX_OPTS * 2 + 4] = "h";
@@ -129,9 +129,9 @@ int params_parse(const char *cmd, const char *synopsis, const struct opt *opts,
 			return -2;
 		}
 		if (c == '?' || c == ':') {
-			fprintf(stderr, "dropscope %s: %s '%s' (see 'dropscope %s --help')\n",
-				cmd, c == ':' ? "missing value for" : "unknown option",
-				argv[optind - 1], cmd);
+			snprintf(why, whylen, "%s '%s' (see 'dropscope %s --help')",
+				 c == ':' ? "missing value for" : "unknown option",
+				 argv[optind - 1], cmd);
 			return -1;
 		}
 		if (c == 0)
@@ -139,13 +139,14 @@ int params_parse(const char *cmd, const char *synopsis, const struct opt *opts,
 		for (const struct opt *p = opts; !o && p->name; p++)
 			if (p->short_opt == c)
 				o = p;
-		if (!o)
+		if (!o) {
+			snprintf(why, whylen, "unknown option '%s'", argv[optind - 1]);
 			return -1;
+		}
 		err = store(o, optarg, cfg);
 		if (err) {
 			range_hint(o, hint, sizeof(hint));
-			fprintf(stderr, "dropscope %s: --%s: invalid value '%s'%s\n",
-				cmd, o->name, optarg, hint);
+			snprintf(why, whylen, "--%s: invalid value '%s'%s", o->name, optarg, hint);
 			return -1;
 		}
 	}

@@ -34,11 +34,13 @@ struct opt {
 /**
  * params_parse() - parse argv against an option table into @cfg.
  * @cmd:  command name used in messages ("rr")
- * Return: index of the first positional argument, or -1 after printing a
- * one-line error (the caller exits 2). "-h/--help" returns -2 after usage.
+ * @why:  on -1, the one-line error (without "dropscope CMD: "), for the
+ *        caller to report with ds_error(): stderr, and {"error"} with -j
+ * Return: index of the first positional argument, or -1 (the caller exits
+ * 2). "-h/--help" returns -2 after usage.
  */
 int params_parse(const char *cmd, const char *synopsis, const struct opt *opts,
-		 int argc, char **argv, void *cfg);
+		 int argc, char **argv, void *cfg, char *why, size_t whylen);
 
 void params_usage(FILE *f, const char *cmd, const char *synopsis,
 		  const struct opt *opts);
