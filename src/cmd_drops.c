@@ -96,7 +96,7 @@ static void print_interval(struct dropmon *m, struct json *nd)
 		return;
 	}
 	if (ds.json) {
-		dropmon_report_json(nd, m, &v, ds.stats, true);
+		dropmon_report_json(nd, NULL, m, &v, ds.stats, true);
 		json_end(nd);
 	} else {
 		dropmon_report_line(stdout, m, &v);
@@ -148,13 +148,10 @@ static int report(struct dropmon *m, bool intervals)
 			/* NDJSON: the summary is the last line, marked as such. */
 			json_obj_open(&j, NULL);
 			json_str(&j, "type", "summary");
-			json_obj_open(&j, "drops");
 		}
-		dropmon_report_json(&j, m, &v, ds.stats, false);
-		if (intervals) {
+		dropmon_report_json(&j, intervals ? "drops" : NULL, m, &v, ds.stats, false);
+		if (intervals)
 			json_obj_close(&j);
-			json_obj_close(&j);
-		}
 		json_end(&j);
 	} else {
 		if (intervals)
@@ -173,9 +170,13 @@ int do_drops(int argc, char **argv)
 	char why[320];
 	int pos, err, rc;
 
-	pos = params_parse("drops", synopsis, drops_opts, argc, argv, &a);
+	pos = params_parse("drops", synopsis, drops_opts, argc, argv, &a, why, sizeof(why));
 	if (pos == -2)
 		return EXIT_OK;
+	if (pos == -1) {
+		ds_error("drops", "%s", why);
+		return EXIT_USAGE;
+	}
 	if (pos < 0)
 		return EXIT_USAGE;
 	if (pos < argc) {

@@ -219,7 +219,7 @@ int dropmon_start(struct dropmon **out, const struct dropmon_opts *o, char *why,
 						: "namespaces", err == -ENOENT ? "no such network namespace"
 						: strerror(-err));
 		free(m);
-		return err == -ENOENT ? -EINVAL : err;
+		return err == -ENOENT ? -ENODEV : err;	/* a runtime failure (exit 1), not usage */
 	}
 	m->info.nns = m->c.n;
 	m->info.ns_skipped = m->c.skipped;

@@ -228,10 +228,10 @@ static void json_header(struct json *j, const struct dropmon *m)
 	json_u64(j, "namespaces_skipped", in->ns_skipped);
 }
 
-void dropmon_report_json(struct json *j, const struct dropmon *m, const struct dropmon_view *v,
-			 int detail, bool interval)
+void dropmon_report_json(struct json *j, const char *key, const struct dropmon *m,
+			 const struct dropmon_view *v, int detail, bool interval)
 {
-	json_obj_open(j, NULL);
+	json_obj_open(j, key);
 	if (interval) {
 		json_double(j, "start_s", v->start_s, 3);
 		json_double(j, "end_s", v->end_s, 3);

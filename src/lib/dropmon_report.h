@@ -12,9 +12,9 @@
 void dropmon_report_text(FILE *f, const struct dropmon *m, const struct dropmon_view *v,
 			 int detail);
 
-/* One JSON object; with @interval only the interval's own keys. */
-void dropmon_report_json(struct json *j, const struct dropmon *m, const struct dropmon_view *v,
-			 int detail, bool interval);
+/* One JSON object (the value of @key, or NULL); with @interval only the interval's own keys. */
+void dropmon_report_json(struct json *j, const char *key, const struct dropmon *m,
+			 const struct dropmon_view *v, int detail, bool interval);
 
 /* One line per interval: time, drops by top reasons, retransmissions. */
 void dropmon_report_line(FILE *f, const struct dropmon *m, const struct dropmon_view *v);

@@ -149,6 +149,11 @@ static void settle_dev(const struct ledger *l, struct ledger_dev *d)
 			break;
 		}
 	}
+	if (!d->counted) {
+		/* Its counters were never read: nothing to weigh the events against. */
+		d->counted_unexplained = d->events_unexplained = 0;
+		return;
+	}
 	d->counted_unexplained = sat_sub(d->qdisc_drops, d->ev_qdisc) +
 				 sat_sub(counted_dev, d->ev_device);
 	d->events_unexplained = sat_sub(d->ev_qdisc, d->qdisc_drops) +
