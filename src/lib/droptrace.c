@@ -300,13 +300,36 @@ void dt_snap_delta(const struct dt_snap *start, const struct dt_snap *end,
 	}
 }
 
+/*
+ * A BPF program does not run when it is already running on that CPU (a
+ * softirq drop arriving while the program handles one in process
+ * context): the kernel counts those in the program's recursion_misses.
+ */
+static uint64_t recursion_misses(struct droptrace *dt)
+{
+	uint64_t n = 0;
+
+	for (int p = 0; p < PROBE_NR; p++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		if (dt->state[p] != PROBE_ON)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog_of(dt->skel, p)), &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 uint64_t droptrace_lost(struct droptrace *dt)
 {
-	uint64_t *vals = calloc((size_t)dt->ncpu, sizeof(uint64_t)), lost = 0;
+	uint64_t *vals = calloc((size_t)dt->ncpu, sizeof(uint64_t)), lost;
 	int fd = bpf_map__fd(dt->skel->maps.stats);
 
+	lost = recursion_misses(dt);
 	if (!vals)
-		return 0;
+		return lost;
 	for (__u32 i = 0; i < DSTAT_NR; i++) {
 		if (bpf_map_lookup_elem(fd, &i, vals))
 			continue;

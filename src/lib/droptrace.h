@@ -69,7 +69,8 @@ void dt_snap_sort(struct dt_snap *s);
 void dt_snap_delta(const struct dt_snap *start, const struct dt_snap *end,
 		   void (*cb)(const void *key, const uint64_t *delta, void *ctx), void *ctx);
 
-/* What the tracer itself lost: map-full misses and ring-buffer overruns. */
+/* What the tracer itself lost: map-full misses, ring-buffer overruns, and
+ * events the kernel did not run the program for (recursion on a CPU). */
 uint64_t droptrace_lost(struct droptrace *dt);
 
 /**

@@ -3,6 +3,8 @@
 #  - nft drops TCP data segments: NETFILTER_DROP events == the nft counter,
 #    tcp.retrans_segs == the namespace's TcpRetransSegs delta == the sum of
 #    the per-flow retransmissions (both namespaces, one run over all);
+#    events the kernel did not run the tracer for are in tracer_lost, and
+#    only then may traced figures fall short, by no more than that;
 #  - an HTB leaf's small bfifo overflows: QDISC_DROP events on that device
 #    == the bfifo's drop counter (tc -s) == the device's qdisc_drops;
 #  - a tap nobody reads: its tx_dropped delta == its FULL_RING events;
@@ -32,7 +34,7 @@ dev() {
 
 # TCP: nft loss on the server's input, rr traffic, one tracer over all namespaces.
 tcp_case() {
-	local out=$TMP/tcp.json c0 s0 c1 s1 srv nft nfd tr_s tr_c fl_s fl_c
+	local out=$TMP/tcp.json c0 s0 c1 s1 srv nft nfd tr_s tr_c fl_s fl_c lost short
 
 	lab_pair off || return 1
 	loss_add "$SRV_NS" 20 "tcp dport != $PORT" || return 1
@@ -56,14 +58,22 @@ tcp_case() {
 		"drops cli $tr_c srv $tr_s; flows cli $fl_c srv $fl_s; tracer_lost $(jq .tracer_lost "$out")"
 	[[ $nft -ge 20 ]]
 	log_test "drops tcp: nft dropped enough segments to measure ($nft)" $?
-	[[ $nfd -eq $nft ]]
+	# The kernel skips a BPF program that is already running on that CPU (a
+	# softirq event nested in one being handled) and counts it: tracer_lost.
+	# Rare; when it happens the shortfall must be exactly within it.
+	lost=$(jq -r '.tracer_lost' "$out")
+	short=$(((nft - nfd) + (tr_c - fl_c) + (tr_s - fl_s)))
+	[[ $nfd -le $nft && $fl_c -le $tr_c && $fl_s -le $tr_s && $short -le $lost ]] ||
+		echo "  shortfall $short, tracer_lost $lost"
+	[[ $nfd -eq $nft || ($lost -gt 0 && $nfd -le $nft && $short -le $lost) ]]
 	log_test "drops tcp: NETFILTER_DROP $nfd == nft counter $nft" $?
 	[[ $tr_c -eq $((c1 - c0)) && $tr_s -eq $((s1 - s0)) && $((c1 - c0)) -gt 0 ]]
 	log_test "drops tcp: tcp.retrans_segs == TcpRetransSegs delta, per namespace" $?
-	[[ $fl_c -eq $tr_c && $fl_s -eq $tr_s ]]
+	[[ ($fl_c -eq $tr_c && $fl_s -eq $tr_s) ||
+		($lost -gt 0 && $fl_c -le $tr_c && $fl_s -le $tr_s && $short -le $lost) ]]
 	log_test "drops tcp: per-flow retransmissions sum to TcpRetransSegs" $?
-	[[ $(jq -r '.tracer_lost' "$out") -eq 0 ]]
-	log_test "drops tcp: tracer lost nothing" $?
+	[[ -n ${DS_KEEP:-} ]] && cp "$out" "$DS_KEEP"
+	return 0
 }
 
 queue_case() {
