@@ -22,17 +22,30 @@ for i in $(seq 20); do
 		>/dev/null 2>&1
 done
 
-ip netns exec "$CLI_NS" "$TOOL" >"$TMP/ours" 2>"$TMP/err"
-log_test "linkstats: dump in a namespace" $? "$(cat "$TMP/err")"
-# iproute2 gives a peer in another namespace as link_index, one in the same
-# namespace by name: map names back to indexes.
-ip -n "$CLI_NS" -s -d -j link show | jq -r '
+# ip_view FILE: iproute2's view in our line format. iproute2 gives a peer in
+# another namespace as link_index, one in the same namespace by name: map
+# names back to indexes.
+ip_view() {
+	ip -n "$CLI_NS" -s -d -j link show | jq -r '
 	(map({(.ifname): .ifindex}) | add) as $idx | .[] | [.ifindex, .ifname,
 	(.linkinfo.info_kind // "-"),
 	(if .link_index then .link_index elif .link then $idx[.link] else 0 end),
 	(if .link_netnsid != null then .link_netnsid else -1 end), 0,
 	.stats64.rx.packets, .stats64.tx.packets, .stats64.rx.bytes, .stats64.tx.bytes,
-	.stats64.rx.dropped, .stats64.tx.dropped] | map(tostring) | join(" ")' >"$TMP/ip"
+	.stats64.rx.dropped, .stats64.tx.dropped] | map(tostring) | join(" ")' >"$1"
+}
+
+# A late IPv6 packet (DAD, MLD) may move a counter between two reads: take
+# ours between two equal views of ip's.
+for try in 1 2 3 4 5; do
+	ip_view "$TMP/ip"
+	ip netns exec "$CLI_NS" "$TOOL" >"$TMP/ours" 2>"$TMP/err"
+	rc=$?
+	ip_view "$TMP/ip2"
+	cmp -s "$TMP/ip" "$TMP/ip2" && break
+	sleep 0.5
+done
+log_test "linkstats: dump in a namespace" $rc "$(cat "$TMP/err")"
 # ip prints the master by name: check it apart, by index.
 master=$(awk '$2 == "port0" {print $6}' "$TMP/ours")
 br=$(ip -n "$CLI_NS" -j link show br0 | jq '.[0].ifindex')
