@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,25 @@ static void add_tcp(struct dropmon_tcp *t, const struct dropmon_tcp *x)
 	t->lost_retransmit += x->lost_retransmit;
 }
 
+/* Where each SNMP counter's delta goes in a namespace's entry. */
+static const struct {
+	enum counters_snmp id;
+	size_t off;
+} snmp_fields[] = {
+	{ CTR_TCP_RETRANS_SEGS, offsetof(struct dropmon_ns, tcp.retrans_segs) },
+	{ CTR_TCP_TIMEOUTS, offsetof(struct dropmon_ns, tcp.timeouts) },
+	{ CTR_TCP_LOSS_PROBES, offsetof(struct dropmon_ns, tcp.loss_probes) },
+	{ CTR_TCP_FAST_RETRANS, offsetof(struct dropmon_ns, tcp.fast_retrans) },
+	{ CTR_TCP_SYN_RETRANS, offsetof(struct dropmon_ns, tcp.syn_retrans) },
+	{ CTR_TCP_LOST_RETRANSMIT, offsetof(struct dropmon_ns, tcp.lost_retransmit) },
+	{ CTR_IP_IN_DISCARDS, offsetof(struct dropmon_ns, proto.ip_in_discards) },
+	{ CTR_IP_OUT_DISCARDS, offsetof(struct dropmon_ns, proto.ip_out_discards) },
+	{ CTR_UDP_RCVBUF_ERRORS, offsetof(struct dropmon_ns, proto.udp_rcvbuf_errors) },
+	{ CTR_UDP_IN_ERRORS, offsetof(struct dropmon_ns, proto.udp_in_errors) },
+	{ CTR_TCP_LISTEN_DROPS, offsetof(struct dropmon_ns, proto.listen_drops) },
+	{ CTR_TCP_BACKLOG_DROP, offsetof(struct dropmon_ns, proto.backlog_drops) },
+};
+
 static int fill_namespaces(struct dropmon_view *v, const struct counters_sample *a,
 			   const struct counters_sample *b)
 {
@@ -350,22 +370,11 @@ static int fill_namespaces(struct dropmon_view *v, const struct counters_sample 
 		const struct counters_ns_sample *y = &b->ns[i], *x = counters_find_ns(a, y->inum);
 		struct dropmon_ns *n = &v->ns[v->nns++];
 
-#define D(id) counters_snmp_delta(x, y, id)
 		n->inum = y->inum;
 		snprintf(n->name, sizeof(n->name), "%s", y->name);
-		n->tcp.retrans_segs = D(CTR_TCP_RETRANS_SEGS);
-		n->tcp.timeouts = D(CTR_TCP_TIMEOUTS);
-		n->tcp.loss_probes = D(CTR_TCP_LOSS_PROBES);
-		n->tcp.fast_retrans = D(CTR_TCP_FAST_RETRANS);
-		n->tcp.syn_retrans = D(CTR_TCP_SYN_RETRANS);
-		n->tcp.lost_retransmit = D(CTR_TCP_LOST_RETRANSMIT);
-		n->proto.ip_in_discards = D(CTR_IP_IN_DISCARDS);
-		n->proto.ip_out_discards = D(CTR_IP_OUT_DISCARDS);
-		n->proto.udp_rcvbuf_errors = D(CTR_UDP_RCVBUF_ERRORS);
-		n->proto.udp_in_errors = D(CTR_UDP_IN_ERRORS);
-		n->proto.listen_drops = D(CTR_TCP_LISTEN_DROPS);
-		n->proto.backlog_drops = D(CTR_TCP_BACKLOG_DROP);
-#undef D
+		for (size_t k = 0; k < sizeof(snmp_fields) / sizeof(snmp_fields[0]); k++)
+			*(uint64_t *)((char *)n + snmp_fields[k].off) =
+				counters_snmp_delta(x, y, snmp_fields[k].id);
 		add_tcp(&v->tcp, &n->tcp);
 	}
 	return 0;
