@@ -9,7 +9,9 @@
 #    == the bfifo's drop counter (tc -s) == the device's qdisc_drops;
 #  - a tap nobody reads: its tx_dropped delta == its FULL_RING events;
 #  - a macvtap whose character device is open but not read: its rx_dropped
-#    delta == its FULL_RING events.
+#    delta == its FULL_RING events;
+#  - the same tap through --filter (ring buffer + pcap filter): all of them
+#    for a matching filter, none for another.
 # timeout: 240
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../drops_lib.sh"
@@ -130,6 +132,31 @@ queue_case() {
 	fi
 }
 
+# --filter: events through the ring buffer and a pcap filter on their headers.
+filter_case() {
+	local out=$TMP/filter.json t0 t1 ev lost
+
+	ns_create F || return 1
+	tap_overflow "$F" 24 16 || return 1
+	drops_start "$out" --netns "$F" --filter "udp and dst host $TAP_DST" || return 1
+	t0=$(link_stat "$F" "$TAP_IF" tx.dropped) || return 1
+	udp_send "$F" "$TAP_DST" 300 || return 1
+	t1=$(link_stat "$F" "$TAP_IF" tx.dropped)
+	drops_stop || return 1
+	ev=$(ev "$out" "$F" "$TAP_IF" FULL_RING)
+	lost=$(jq -r .tracer_lost "$out")
+	echo "  --filter udp: tap tx_dropped $((t1 - t0)), FULL_RING $ev, tracer_lost $lost"
+	[[ $((t1 - t0)) -gt 0 && $ev -eq $((t1 - t0)) && $lost -eq 0 ]]
+	log_test "drops --filter 'udp and dst host': FULL_RING == tx_dropped delta" $?
+	out=$TMP/filter2.json
+	drops_start "$out" --netns "$F" --filter "tcp" || return 1
+	udp_send "$F" "$TAP_DST" 100 || return 1
+	drops_stop || return 1
+	[[ $(jq -r '.reasons | length' "$out") -eq 0 && $(jq -r .filtered_out "$out") -ge 100 ]]
+	log_test "drops --filter tcp: the UDP drops are filtered out ($(jq -r .filtered_out "$out"))" $?
+}
+
 tcp_case || log_test "drops tcp: set-up and run" 1
 queue_case || log_test "drops queues: set-up and run" 1
+filter_case || log_test "drops --filter: set-up and run" 1
 tests_exit
