@@ -186,10 +186,13 @@ static __always_inline void count_rtx(const struct rtx_key *k, __u32 kind, __u32
 	if (!v)
 		return;
 	v->events++;
+	/* A transmit that failed is not in TcpRetransSegs (TCPRetransFail has it). */
+	if (err) {
+		v->failed += segs;
+		return;
+	}
 	v->segs += segs;
 	v->bytes += bytes;
-	if (err)
-		v->failed++;
 	if (kind < RK_NKINDS)
 		v->kind[kind] += segs;
 }
@@ -213,9 +216,9 @@ static __always_inline __u32 rtx_kind(const struct sock *sk)
 }
 
 /*
- * __tcp_retransmit_skb() adds tcp_skb_pcount() to TcpRetransSegs and then
- * fires this tracepoint, whether or not the transmit worked; so the sum of
- * segs here is that counter.
+ * __tcp_retransmit_skb() fires this whether or not the transmit worked;
+ * TcpRetransSegs grows by tcp_skb_pcount() only when it did (a failure
+ * goes to TcpExtTCPRetransFail): so segs of err == 0 sum to that counter.
  */
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(on_tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *skb, int err)

@@ -45,11 +45,11 @@ struct rtx_key {
 };
 
 struct rtx_val {
-	__u64 segs;		/* tcp_skb_pcount(): what TcpRetransSegs adds */
-	__u64 events;
-	__u64 bytes;
-	__u64 failed;		/* the transmit itself failed (err != 0) */
-	__u64 kind[RK_NKINDS];	/* segments by kind */
+	__u64 segs;		/* tcp_skb_pcount() of those sent: what TcpRetransSegs adds */
+	__u64 events;		/* tracepoint hits, failed ones included */
+	__u64 bytes;		/* of those sent */
+	__u64 failed;		/* segments whose transmit failed (err != 0): TCPRetransFail */
+	__u64 kind[RK_NKINDS];	/* segments sent, by kind */
 };
 
 /* The tracer's own losses, per CPU. */

@@ -5,6 +5,8 @@
 #    the per-flow retransmissions (both namespaces, one run over all);
 #    events the kernel did not run the tracer for are in tracer_lost, and
 #    only then may traced figures fall short, by no more than that;
+#  - the same for bulk TCP (iperf3), whose failed re-sends the kernel does
+#    not count;
 #  - an HTB leaf's small bfifo overflows: QDISC_DROP events on that device
 #    == the bfifo's drop counter (tc -s) == the device's qdisc_drops;
 #  - a tap nobody reads: its tx_dropped delta == its FULL_RING events;
@@ -132,6 +134,31 @@ queue_case() {
 	fi
 }
 
+# Bulk TCP (iperf3) through 1% loss: fast recovery, and re-sends that fail
+# (-EBUSY while the original is still in a host queue), which the kernel
+# leaves out of TcpRetransSegs although the tracepoint fires.
+bulk_case() {
+	local out=$TMP/bulk.json srv r0 r1 fl lost
+
+	require_cmd iperf3
+	lab_pair off || return 1
+	loss_add "$SRV_NS" 10 || return 1
+	bg_run "$SRV_NS" srv iperf3 -s -1 -B "$SRV_IP" -p 5201
+	busywait 5000 ns_listening "$SRV_NS" 5201 || return 1
+	drops_start "$out" --netns "$CLI_NS" || return 1
+	r0=$(snmp_get "$CLI_NS" TcpRetransSegs) || return 1
+	ip netns exec "$CLI_NS" timeout 30 iperf3 -c "$SRV_IP" -p 5201 -t 3 >/dev/null || return 1
+	r1=$(snmp_get "$CLI_NS" TcpRetransSegs) || return 1
+	drops_stop || return 1
+	fl=$(jq -r '[.tcp.flows[].segs] | add // 0' "$out")
+	lost=$(jq -r .tracer_lost "$out")
+	echo "  bulk: TcpRetransSegs $((r1 - r0)), report $(jq .tcp.retrans_segs "$out"), flows $fl" \
+		"(fast $(jq '[.tcp.flows[].fast] | add' "$out"), failed $(jq '[.tcp.flows[].failed] | add' "$out")), tracer_lost $lost"
+	[[ $((r1 - r0)) -gt 100 && $(jq .tcp.retrans_segs "$out") -eq $((r1 - r0)) &&
+		($fl -eq $((r1 - r0)) || ($fl -lt $((r1 - r0)) && $((r1 - r0 - fl)) -le $lost)) ]]
+	log_test "drops bulk: per-flow retransmissions == TcpRetransSegs ($((r1 - r0)))" $?
+}
+
 # --filter: events through the ring buffer and a pcap filter on their headers.
 filter_case() {
 	local out=$TMP/filter.json t0 t1 ev lost
@@ -157,6 +184,7 @@ filter_case() {
 }
 
 tcp_case || log_test "drops tcp: set-up and run" 1
+bulk_case || log_test "drops bulk: set-up and run" 1
 queue_case || log_test "drops queues: set-up and run" 1
 filter_case || log_test "drops --filter: set-up and run" 1
 tests_exit
