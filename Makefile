@@ -130,6 +130,7 @@ demo: $(BIN)
 bench: $(BIN)
 	$(Q)bench/rr.sh
 	$(Q)bench/analyze.sh
+	$(Q)bench/drops.sh
 
 clean:
 	$(call msg,CLEAN,)

@@ -8,7 +8,7 @@ build-essential pkg-config
 clang llvm libclang-rt-14-dev libbpf-dev bpftool libmnl-dev
 iproute2 nftables ethtool procps
 jq libpcap-dev tcpdump time
-sockperf iperf3 tcptrace tshark
+sockperf iperf3 tcptrace tshark bpftrace
 "
 
 if [ "$(id -u)" -ne 0 ]; then
