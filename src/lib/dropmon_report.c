@@ -22,21 +22,18 @@ static const char *reason_str(const struct dropmon *m, uint32_t r, char *buf, si
 	return buf;
 }
 
+/* What usually causes drops of reason @r; @kind: the device's, or NULL. */
+static const char *hint(const struct dropmon *m, uint32_t r, const char *kind)
+{
+	return drop_reason_hint(drop_reason_name(dropmon_reasons(m), r), kind);
+}
+
 static const char *dev_name(const struct ledger_dev *d, char *buf, size_t len)
 {
 	if (d->ifname[0])
 		return d->ifname;
 	snprintf(buf, len, "if%d", d->ifindex);	/* gone before we sampled it */
 	return buf;
-}
-
-/* The device a link points at, when it lives in the same namespace. */
-static const struct ledger_dev *find_dev(const struct ledger *l, uint32_t netns, int ifindex)
-{
-	for (size_t i = 0; i < l->ndev; i++)
-		if (l->dev[i].netns == netns && l->dev[i].ifindex == ifindex)
-			return &l->dev[i];
-	return NULL;
 }
 
 /* As `ip link` writes it: "macvtap0@eth0", a peer elsewhere "veth0@if7". */
@@ -51,7 +48,7 @@ static const char *dev_label(const struct ledger *l, const struct ledger_dev *d,
 		return buf;
 	}
 	if (d->link_netnsid < 0)
-		peer = find_dev(l, d->netns, d->link);
+		peer = ledger_find(l, d->netns, d->link);
 	if (peer && peer->ifname[0])
 		snprintf(buf, len, "%s@%s", dev_name(d, nb, sizeof(nb)), peer->ifname);
 	else
@@ -129,7 +126,7 @@ static void json_device(struct json *j, const struct dropmon *m, const struct dr
 	json_str(j, "kind", d->kind);
 	if (d->link) {
 		const struct ledger_dev *peer = d->link_netnsid < 0 ?
-			find_dev(&v->ledger, d->netns, d->link) : NULL;
+			ledger_find(&v->ledger, d->netns, d->link) : NULL;
 
 		json_i64(j, "link_ifindex", d->link);
 		if (d->link_netnsid >= 0)
@@ -138,7 +135,7 @@ static void json_device(struct json *j, const struct dropmon *m, const struct dr
 			json_str(j, "link_ifname", peer->ifname);
 	}
 	if (d->master) {
-		const struct ledger_dev *mst = find_dev(&v->ledger, d->netns, d->master);
+		const struct ledger_dev *mst = ledger_find(&v->ledger, d->netns, d->master);
 
 		json_i64(j, "master_ifindex", d->master);
 		if (mst && mst->ifname[0])
@@ -161,12 +158,9 @@ static void json_device(struct json *j, const struct dropmon *m, const struct dr
 		json_null(j, "unexplained");	/* nothing traced to explain with */
 	}
 	json_obj_open(j, "hints");
-	for (size_t k = 0; k < d->nev; k++) {
-		const char *n = drop_reason_name(dropmon_reasons(m), d->ev[k].reason);
-
+	for (size_t k = 0; k < d->nev; k++)
 		json_str(j, reason_str(m, d->ev[k].reason, nb, sizeof(nb)),
-			 drop_reason_hint(n, d->kind));
-	}
+			 hint(m, d->ev[k].reason, d->kind));
 	json_obj_close(j);
 	json_obj_close(j);
 }
@@ -190,8 +184,7 @@ static void json_ledger(struct json *j, const struct dropmon *m, const struct dr
 		json_str(j, "netns", dropmon_ns_name(v, n->netns, buf, sizeof(buf)));
 		json_str(j, "reason", reason_str(m, n->reason, rb, sizeof(rb)));
 		json_u64(j, "count", n->n);
-		json_str(j, "hint", drop_reason_hint(drop_reason_name(dropmon_reasons(m), n->reason),
-						     NULL));
+		json_str(j, "hint", hint(m, n->reason, NULL));
 		json_obj_close(j);
 	}
 	json_arr_close(j);
@@ -327,8 +320,7 @@ static void text_device(FILE *f, const struct dropmon *m, const struct dropmon_v
 	for (size_t k = 0; k < d->nev; k++)
 		fprintf(f, "      %-22s %9s  %s\n", reason_str(m, d->ev[k].reason, rb, sizeof(rb)),
 			human_count(e, sizeof(e), d->ev[k].n),
-			drop_reason_hint(drop_reason_name(dropmon_reasons(m), d->ev[k].reason),
-					 d->kind));
+			hint(m, d->ev[k].reason, d->kind));
 }
 
 static void text_ledger(FILE *f, const struct dropmon *m, const struct dropmon_view *v,
@@ -356,7 +348,7 @@ static void text_ledger(FILE *f, const struct dropmon *m, const struct dropmon_v
 
 			fprintf(f, "  %-16s %-22s %9s  %s\n", dropmon_ns_name(v, n->netns, ns, sizeof(ns)),
 				reason_str(m, n->reason, rb, sizeof(rb)), human_count(c, sizeof(c), n->n),
-				drop_reason_hint(drop_reason_name(dropmon_reasons(m), n->reason), NULL));
+				hint(m, n->reason, NULL));
 		}
 	}
 	if (l->nreason) {

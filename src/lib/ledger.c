@@ -40,13 +40,20 @@ static int grow(void **v, size_t n, size_t *cap, size_t size)
 }
 
 /* Linear: a run sees tens to hundreds of devices, filled once per sample. */
-struct ledger_dev *ledger_dev(struct ledger *l, uint32_t netns, int ifindex)
+const struct ledger_dev *ledger_find(const struct ledger *l, uint32_t netns, int ifindex)
 {
-	struct ledger_dev *d;
-
 	for (size_t i = 0; i < l->ndev; i++)
 		if (l->dev[i].netns == netns && l->dev[i].ifindex == ifindex)
 			return &l->dev[i];
+	return NULL;
+}
+
+struct ledger_dev *ledger_dev(struct ledger *l, uint32_t netns, int ifindex)
+{
+	struct ledger_dev *d = (struct ledger_dev *)ledger_find(l, netns, ifindex);
+
+	if (d)
+		return d;
 	if (grow((void **)&l->dev, l->ndev, &l->capdev, sizeof(*l->dev)))
 		return NULL;
 	d = &l->dev[l->ndev++];

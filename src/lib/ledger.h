@@ -65,6 +65,9 @@ struct ledger {
 void ledger_init(struct ledger *l, const struct drop_reasons *dr);
 void ledger_free(struct ledger *l);
 
+/* The device (@netns, @ifindex), or NULL when the ledger has none. */
+const struct ledger_dev *ledger_find(const struct ledger *l, uint32_t netns, int ifindex);
+
 /* The device (@netns, @ifindex), added when new; NULL on allocation failure. */
 struct ledger_dev *ledger_dev(struct ledger *l, uint32_t netns, int ifindex);
 
