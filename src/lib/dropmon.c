@@ -17,6 +17,7 @@ struct tally {
 	struct drop_key *key;
 	struct drop_val *val;
 	size_t n;
+	size_t last;		/* the key of the previous event: bursts repeat it */
 	uint64_t full;		/* events beyond DROPS_MAX_KEYS distinct keys */
 	uint64_t filtered_out;
 };
@@ -87,10 +88,13 @@ static void tally_add(struct tally *t, const struct drop_key *k, uint32_t len)
 {
 	size_t i;
 
-	/* Linear from the newest: a run sees few distinct drop kinds. */
-	for (i = t->n; i-- > 0;)
-		if (!memcmp(&t->key[i], k, sizeof(*k)))
-			break;
+	/* This runs per event: try the previous event's key, then linearly. */
+	if (t->last < t->n && !memcmp(&t->key[t->last], k, sizeof(*k)))
+		i = t->last;
+	else
+		for (i = t->n; i-- > 0;)
+			if (!memcmp(&t->key[i], k, sizeof(*k)))
+				break;
 	if (i == (size_t)-1) {
 		struct drop_key *nk;
 		struct drop_val *nv;
@@ -112,6 +116,7 @@ static void tally_add(struct tally *t, const struct drop_key *k, uint32_t len)
 		t->key[i] = *k;
 		memset(&t->val[i], 0, sizeof(t->val[i]));
 	}
+	t->last = i;
 	t->val[i].packets++;
 	t->val[i].bytes += len;
 }
