@@ -114,6 +114,30 @@ static void io_fail(struct run *run, struct stream *st, ssize_t n, int err)
 		run_fail(run, "stream %u: %s", st->idx, strerror(err));
 }
 
+/*
+ * Send (@buf NULL: zeros) or receive into @buf @len bytes on a blocking
+ * socket. Return: false after a failure (reported) or a user's stop.
+ */
+static bool io_all(struct run *run, struct stream *st, char *buf, uint32_t len)
+{
+	while (len) {
+		size_t chunk = len < IO_CHUNK ? len : IO_CHUNK;
+		ssize_t n = buf ? recv(st->fd, buf, chunk, 0)
+				: send(st->fd, zeros, chunk, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR && !rr_stop)
+			continue;
+		if (n <= 0) {
+			/* Interrupted by the user: not a failure. */
+			if (!(n < 0 && errno == EINTR))
+				io_fail(run, st, n, errno);
+			return false;
+		}
+		len -= (uint32_t)n;
+	}
+	return true;
+}
+
 /* One stream per worker: plain blocking I/O; SO_RCVTIMEO bounds a stall. */
 static void serve_blocking(struct worker *w)
 {
@@ -124,33 +148,9 @@ static void serve_blocking(struct worker *w)
 	while (may_start(run, now_ns())) {
 		st->t0 = now_ns();
 		st->busy = true;
-		for (uint32_t left = cfg->req_size; left;) {
-			ssize_t n = send(st->fd, zeros, left < IO_CHUNK ? left : IO_CHUNK,
-					 MSG_NOSIGNAL);
-
-			if (n < 0 && errno == EINTR && !rr_stop)
-				continue;
-			if (n <= 0) {
-				/* Interrupted by the user: not a failure. */
-				if (!(n < 0 && errno == EINTR))
-					io_fail(run, st, n, errno);
-				return;
-			}
-			left -= (uint32_t)n;
-		}
-		for (uint32_t left = cfg->resp_size; left;) {
-			ssize_t n = recv(st->fd, w->scratch,
-					 left < IO_CHUNK ? left : IO_CHUNK, 0);
-
-			if (n < 0 && errno == EINTR && !rr_stop)
-				continue;
-			if (n <= 0) {
-				if (!(n < 0 && errno == EINTR))
-					io_fail(run, st, n, errno);
-				return;
-			}
-			left -= (uint32_t)n;
-		}
+		if (!io_all(run, st, NULL, cfg->req_size) ||
+		    !io_all(run, st, w->scratch, cfg->resp_size))
+			return;
 		complete(st, now_ns());
 	}
 }
