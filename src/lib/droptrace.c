@@ -42,7 +42,8 @@ enum probe_state droptrace_probe_state(const struct droptrace *dt, enum droptrac
 }
 
 /* libbpf speaks through our logger: its warnings at -v, its chatter at -vv. */
-static int libbpf_log(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+static int __attribute__((format(printf, 2, 0)))
+libbpf_log(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
 	char buf[512];
 
