@@ -30,12 +30,14 @@ struct analyze_args {
 
 static const char synopsis[] =
 	"dropscope [-j] [-s] analyze [-r] FILE|- [EXPR...]\n"
-	"       dropscope [-j] [-s] analyze -i IFACE [--duration S] [--count N] [EXPR...]";
+	"       dropscope [-j] [-s] analyze -i IFACE [-w FILE] [--duration S] [--count N] [EXPR...]";
 
 static const struct opt analyze_opts[] = {
 	{ "read", 'r', OPT_STRING, A(src.file), "FILE",
 	  "pcap or pcapng file, '-' for standard input" },
 	{ "interface", 'i', OPT_STRING, A(src.iface), "IFACE", "capture live on IFACE" },
+	{ "write", 'w', OPT_STRING, A(src.write), "FILE",
+	  "also save the packets analysed to FILE (pcap, nanoseconds)" },
 	{ "buffer", 'B', OPT_U32, A(src.buffer_mb), "MB", "live: kernel ring size (default 64)", 1, 2047 },
 	{ "snaplen", 0, OPT_U32, A(src.snaplen), "N",
 	  "live: bytes kept per packet (default 256: headers)", 64, 262144 },
@@ -165,6 +167,10 @@ static int check_args(struct analyze_args *a, int argc, char **argv, int pos, ch
 		ds_error("analyze", "-r and -i exclude each other");
 		return -1;
 	}
+	if (a->src.write && !strcmp(a->src.write, "-")) {
+		ds_error("analyze", "-w wants a file: the report goes to standard output");
+		return -1;
+	}
 	if (!a->src.iface && a->duration_s > 0) {
 		ds_error("analyze", "--duration is for live capture (-i)");
 		return -1;
@@ -253,6 +259,10 @@ static int run_analysis(struct analyze_args *args)
 		/* Exit 1 only when nothing could be read. */
 		if (!r->a.t.packets)
 			rc = EXIT_FAIL;
+	}
+	if (capsrc_flush(r->src)) {
+		ds_error("analyze", "%s", capsrc_error(r->src));
+		rc = EXIT_FAIL;
 	}
 	analyzer_finish(&r->a);
 	capsrc_stats(r->src, &cap.stats);

@@ -22,6 +22,7 @@
 
 struct capsrc {
 	pcap_t *p;
+	pcap_dumper_t *dump;	/* capsrc_opts.write */
 	char *name;		/* file path, "standard input" or interface */
 	bool live;
 	bool stdin_src;
@@ -163,6 +164,23 @@ static int set_filter(struct capsrc *c, const char *expr)
 	return rc;
 }
 
+/*
+ * The copy is written as libpcap writes it (tcpdump -w): a pcap file in the
+ * handle's link type, snaplen and precision, nanoseconds here.
+ */
+static int open_write(struct capsrc *c, const char *path)
+{
+	errno = 0;
+	c->dump = pcap_dump_open(c->p, path);
+	if (!c->dump) {
+		/* libpcap's own text repeats the path: the fopen() errno says it. */
+		snprintf(c->err, sizeof(c->err), "cannot write %s: %s", path,
+			 errno ? strerror(errno) : one_line(pcap_geterr(c->p)));
+		return errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
 /**
  * capsrc_open() - open a file, stdin or interface and apply the filter.
  * @out: the new source, NULL on failure
@@ -197,6 +215,8 @@ int capsrc_open(struct capsrc **out, const struct capsrc_opts *o, char *err, siz
 	rc = o->file ? open_file(c, o->file, ebuf) : open_live(c, o, ebuf);
 	if (!rc && o->filter)
 		rc = set_filter(c, o->filter);
+	if (!rc && o->write)
+		rc = open_write(c, o->write);
 	if (rc) {
 		fail(err, errlen, rc, "%s", c->err);
 		capsrc_close(c);
@@ -230,6 +250,8 @@ static void deliver(u_char *user, const struct pcap_pkthdr *h, const u_char *dat
 	 */
 	if (sec < 0)
 		sec += 1LL << 32;
+	if (l->c->dump)
+		pcap_dump((u_char *)l->c->dump, h, data);
 	ts = (uint64_t)sec * 1000000000ULL +
 	     (uint64_t)h->ts.tv_usec * (l->c->nano ? 1 : 1000);
 	rc = l->cb(l->ctx, ts, data, h->caplen, h->len);
@@ -337,10 +359,22 @@ int capsrc_stats(struct capsrc *c, struct capsrc_stats *st)
 	return 0;
 }
 
+int capsrc_flush(struct capsrc *c)
+{
+	if (c->dump && pcap_dump_flush(c->dump)) {
+		snprintf(c->err, sizeof(c->err), "cannot write the copy of %s: %s", c->name,
+			 strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
 void capsrc_close(struct capsrc *c)
 {
 	if (!c)
 		return;
+	if (c->dump)
+		pcap_dump_close(c->dump);
 	if (c->p)
 		pcap_close(c->p);
 	free(c->name);

@@ -20,6 +20,7 @@ struct capsrc_opts {
 	int snaplen;		/* live: 0 = 262144 */
 	int buffer_mb;		/* live: kernel ring size, 0 = libpcap default */
 	bool promisc;		/* live */
+	const char *write;	/* also save what passes the filter here (pcap, ns) */
 };
 
 struct capsrc_stats {
@@ -54,6 +55,8 @@ const char *capsrc_error(const struct capsrc *c);
 /* Files: fraction of the file read so far, 0..1, or -1 when unknown (stdin). */
 double capsrc_progress(const struct capsrc *c);
 int capsrc_stats(struct capsrc *c, struct capsrc_stats *st);
+/* Flush the saved copy (capsrc_opts.write): 0, or -EIO with capsrc_error(). */
+int capsrc_flush(struct capsrc *c);
 void capsrc_close(struct capsrc *c);
 
 #endif
