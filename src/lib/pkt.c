@@ -297,6 +297,8 @@ static inline enum pkt_status ip4_decode(const uint8_t *d, uint32_t caplen,
 	if (unlikely(off + ihl > caplen))
 		return PKT_TRUNCATED;
 	seg->family = 4;
+	seg->has_ip_id = 1;
+	seg->ip_id = ld16(ip + 4);
 	memcpy(seg->saddr, ip + 12, 4);
 	memset(seg->saddr + 4, 0, 12);
 	memcpy(seg->daddr, ip + 16, 4);
@@ -368,6 +370,7 @@ static enum pkt_status ip6_decode(const uint8_t *d, uint32_t caplen,
 	if (unlikely(p > caplen))
 		return PKT_TRUNCATED;
 	seg->family = 6;
+	seg->has_ip_id = 0;
 	memcpy(seg->saddr, ip + 8, 16);
 	memcpy(seg->daddr, ip + 24, 16);
 	return tcp_decode(d + p, caplen - p, plen - ext, seg);

@@ -30,6 +30,8 @@ struct tcp_seg {
 	uint8_t nsack;			/* SACK blocks, in wire order */
 	uint8_t wscale;			/* valid when has_wscale */
 	uint8_t has_ts : 1, has_mss : 1, has_wscale : 1, sack_ok : 1;
+	uint8_t has_ip_id : 1;		/* IPv4: ip_id is the header's ID */
+	uint16_t ip_id;
 	uint16_t sport, dport;
 	uint16_t win;			/* raw, unscaled */
 	uint16_t mss;

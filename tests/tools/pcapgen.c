@@ -13,8 +13,11 @@
  *	hex SECONDS HEXBYTES...		a frame written as given
  * FLAGS: letters of SFRPAECU, or '.'.  Keys: seq= (required), ack= (with the
  * A flag only), len= (payload bytes), win=, ts=TSVAL:TSECR, sack=S-E[,S-E..],
- * opts=mss,sackok,ts,wsN (wire order, for SYNs), and to break a frame on
- * purpose ihl=, doff= (lying header lengths), snap= (cut this frame).
+ * opts=mss,sackok,ts,wsN (wire order, for SYNs), id= (IPv4 ID; by default
+ * each side numbers its frames 0, 1, 2 ... in capture order, and a frame
+ * with id= moves that count on only if it is newer: a late original keeps
+ * its old ID), and to break a frame on purpose ihl=, doff= (lying header
+ * lengths), snap= (cut this frame).
  * Everything else is right, checksums included.  -n writes pcapng; both
  * formats have nanosecond timestamps.  A bad line exits 2, naming it.
  */
@@ -36,7 +39,7 @@
 #define DELIM			" \t\r\n"
 #define TCP_ACK			0x10
 
-enum { F_SEQ, F_ACK, F_LEN, F_WIN, F_SNAP, F_IHL, F_DOFF, NFIELDS };
+enum { F_SEQ, F_ACK, F_LEN, F_WIN, F_SNAP, F_IHL, F_DOFF, F_ID, NFIELDS };
 static const struct {
 	const char *name;
 	uint64_t max;
@@ -45,7 +48,7 @@ static const struct {
 	[F_SEQ] = { "seq", UINT32_MAX, -1 },	[F_ACK] = { "ack", UINT32_MAX, -1 },
 	[F_LEN] = { "len", MAX_PAYLOAD, 0 },	[F_WIN] = { "win", 65535, 64240 },
 	[F_SNAP] = { "snap", MAX_FRAME, 0 },	[F_IHL] = { "ihl", 15, -1 },
-	[F_DOFF] = { "doff", 15, -1 },
+	[F_DOFF] = { "doff", 15, -1 },	[F_ID] = { "id", 65535, -1 },
 };
 
 struct seg {
@@ -274,6 +277,19 @@ static size_t build_options(const struct seg *s, uint8_t *o)
 	return n;
 }
 
+/* The frame's IPv4 ID: its own id=, or the side's next in sending order. */
+static uint16_t next_ipid(const struct seg *s)
+{
+	uint16_t id;
+
+	if (s->f[F_ID] < 0)
+		return G.ipid[s->dir]++;
+	id = (uint16_t)s->f[F_ID];
+	if ((int16_t)(id - G.ipid[s->dir]) >= 0)
+		G.ipid[s->dir] = id + 1;
+	return id;
+}
+
 static void emit_segment(uint64_t ns, struct seg *s)
 {
 	static const uint8_t mac[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
@@ -308,7 +324,7 @@ static void emit_segment(uint64_t ns, struct seg *s)
 		f[n] = 0x40 | (s->f[F_IHL] >= 0 ? s->f[F_IHL] : 5);
 		f[n + 1] = 0;
 		put16(f + n + 2, 20 + tcplen);
-		put16(f + n + 4, G.ipid[s->dir]++);
+		put16(f + n + 4, next_ipid(s));
 		put32(f + n + 6, 0x40004006);	/* DF, TTL 64, TCP */
 		put16(f + n + 10, 0);
 		memcpy(f + n + 12, src, 4);
