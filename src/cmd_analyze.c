@@ -116,13 +116,14 @@ static int on_packet(void *ctx, uint64_t ts, const uint8_t *d, uint32_t caplen,
 }
 
 static void on_interval(void *ctx, uint64_t start, uint64_t len,
-			const struct analyze_totals *d)
+			const struct analyze_totals *t)
 {
+	const struct tcp_counts *d = &t->c;
 	struct run *r = ctx;
 	char n1[32], n2[32];
 
 	if (ds.json) {
-		analyze_interval_json(&r->ndjson, r->a.first_ns, start, len, d);
+		analyze_interval_json(&r->ndjson, r->a.first_ns, start, len, t);
 		return;
 	}
 	printf("t=%9.3fs  data %10s  retrans %8s (fast %llu rto %llu tlp %llu spurious %llu)"

@@ -19,30 +19,6 @@ const char *const skip_name[SKIP_N] = {
 	[SKIP_BAD_LINK] = "bad_link",
 };
 
-static void add_event(struct analyze_totals *t, const struct track_ev *ev)
-{
-	if (ev->data) {
-		t->data_segs++;
-		t->data_bytes += ev->bytes;
-	}
-	if (ev->retrans) {
-		t->retrans_segs++;
-		t->retrans_bytes += ev->bytes;
-		t->by_class[ev->cls]++;
-		t->lost_downstream += ev->where == LOSS_DOWNSTREAM;
-		t->lost_upstream += ev->where == LOSS_UPSTREAM;
-	}
-	if (ev->reclass) {
-		/* A D-SACK proved an earlier retransmission needless. */
-		t->by_class[ev->reclass_from]--;
-		t->by_class[RTX_SPURIOUS]++;
-		t->lost_downstream -= ev->reclass_where == LOSS_DOWNSTREAM;
-		t->lost_upstream -= ev->reclass_where == LOSS_UPSTREAM;
-	}
-	t->reordering += ev->reorder;
-	t->capture_gaps += ev->capture_gaps;
-}
-
 static void summarize(const struct flow *f, struct flow_summary *s)
 {
 	const struct tcp_conn *c = &f->conn;
@@ -57,7 +33,7 @@ static void summarize(const struct flow *f, struct flow_summary *s)
 
 static uint64_t flow_retrans(const struct flow_summary *s)
 {
-	return s->dir[0].retrans_segs + s->dir[1].retrans_segs;
+	return s->dir[0].c.retrans_segs + s->dir[1].c.retrans_segs;
 }
 
 /* keep_flows: append; otherwise replace the smallest of the top N. */
@@ -144,6 +120,8 @@ int analyzer_init(struct analyzer *a, const struct analyze_opts *o)
 		a->o.max_flows = DEFAULT_MAX_FLOWS;
 	hist_init(&a->rtt);
 	hist_init(&a->rto_gap);
+	hist_init(&a->reorder_ns);
+	hist_init(&a->reorder_segs);
 	a->flows = flowtab_new(a->o.max_flows, on_flow_end, a);
 	return a->flows ? 0 : -1;
 }
@@ -173,6 +151,12 @@ static void interval_tick(struct analyzer *a, uint64_t ts)
 	}
 }
 
+static void reorder_record(struct analyzer *a, uint32_t segs, uint64_t ns)
+{
+	hist_record(&a->reorder_ns, ns);
+	hist_record(&a->reorder_segs, segs);
+}
+
 static void on_segment(struct analyzer *a, struct tcp_seg *s)
 {
 	struct track_ev ev;
@@ -190,13 +174,18 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 		f->ext = (void *)path_of(a, s);
 	tcp_track(&f->conn, dir, s, &ev);
 	flowtab_touch(a->flows, f, s->ts_ns);
-	add_event(&a->t, &ev);
+	tcp_counts_event(&a->t.c, &ev);
 	if (f->ext && a->o.by_path_len)
-		add_event(&a->paths[(uintptr_t)f->ext - 1].t, &ev);
+		tcp_counts_event(&a->paths[(uintptr_t)f->ext - 1].t.c, &ev);
 	if (ev.rtt_ns)
 		hist_record(&a->rtt, ev.rtt_ns);
 	if (ev.rto_gap_ns)
 		hist_record(&a->rto_gap, ev.rto_gap_ns);
+	if (ev.reorder)
+		reorder_record(a, ev.reorder_segs, ev.reorder_ns);
+	for (int i = 0; i < ev.nchanges; i++)
+		if (ev.change[i].to.kind == FATE_REORDER)
+			reorder_record(a, ev.change[i].segs, ev.change[i].ns);
 }
 
 void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,

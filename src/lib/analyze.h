@@ -19,14 +19,11 @@ enum skip_reason { SKIP_TRUNCATED, SKIP_MALFORMED, SKIP_OTHER, SKIP_BAD_LINK, SK
 
 extern const char *const skip_name[SKIP_N];
 
+/* All u64: intervals subtract them field by field. */
 struct analyze_totals {
 	uint64_t packets, tcp_packets;
 	uint64_t skipped[SKIP_N];
-	uint64_t data_segs, data_bytes;
-	uint64_t retrans_segs, retrans_bytes;
-	uint64_t by_class[RTX_NCLASSES];
-	uint64_t lost_downstream, lost_upstream;
-	uint64_t reordering, capture_gaps;
+	struct tcp_counts c;
 };
 
 struct flow_summary {
@@ -62,6 +59,8 @@ struct analyzer {
 	uint64_t first_ns, last_ns, interval_start;
 	struct hist rtt;		/* every RTT sample, ns */
 	struct hist rto_gap;		/* silence before each RTO retransmission */
+	struct hist reorder_ns;		/* how late each reordered original came */
+	struct hist reorder_segs;	/* how many segments overtook it */
 	struct flow_summary *kept;	/* keep_flows: all; else the top N */
 	size_t nkept, kept_cap;
 	struct path_stats *paths;

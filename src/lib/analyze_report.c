@@ -21,8 +21,8 @@ static void json_classes(struct json *j, const uint64_t *by_class)
 	json_obj_close(j);
 }
 
-/* The counters every level shares: whole capture, interval, path. */
-static void json_counts(struct json *j, const struct analyze_totals *t)
+/* The counters every level shares: whole capture, interval, path, direction. */
+static void json_counts(struct json *j, const struct tcp_counts *t)
 {
 	json_u64(j, "data_segs", t->data_segs);
 	json_u64(j, "data_bytes", t->data_bytes);
@@ -32,6 +32,7 @@ static void json_counts(struct json *j, const struct analyze_totals *t)
 	json_u64(j, "lost_downstream", t->lost_downstream);
 	json_u64(j, "lost_upstream", t->lost_upstream);
 	json_u64(j, "reordering", t->reordering);
+	json_u64(j, "ambiguous", t->ambiguous);
 	json_u64(j, "capture_gaps", t->capture_gaps);
 }
 
@@ -53,17 +54,12 @@ static void json_dir(struct json *j, const struct flow_summary *s, int side)
 {
 	const struct tcp_dir_stats *d = &s->dir[side];
 	char a[INET6_ADDRSTRLEN];
-	struct analyze_totals t = {
-		.data_segs = d->data_segs, .data_bytes = d->data_bytes,
-		.retrans_segs = d->retrans_segs, .retrans_bytes = d->retrans_bytes,
-		.lost_downstream = d->lost_downstream, .lost_upstream = d->lost_upstream,
-		.reordering = d->reordering, .capture_gaps = d->capture_gaps,
-	};
 
-	memcpy(t.by_class, d->by_class, sizeof(t.by_class));
 	json_obj_open(j, NULL);
 	json_str(j, "from", addr_str(s->key.family, s->key.addr[side], a, sizeof(a)));
-	json_counts(j, &t);
+	json_counts(j, &d->c);
+	json_u64(j, "reorder_segs_max", d->reorder_max_segs);
+	json_double(j, "reorder_delay_us_max", (double)d->reorder_max_ns / 1e3, 3);
 	json_obj_open(j, "rtt_us");
 	if (d->rtt_samples) {
 		json_u64(j, "samples", d->rtt_samples);
@@ -111,7 +107,7 @@ static void json_paths(struct json *j, const struct analyzer *a)
 		snprintf(d + n, sizeof(d) - n, "/%u", p->plen);
 		json_str(j, "src", s);
 		json_str(j, "dst", d);
-		json_counts(j, &p->t);
+		json_counts(j, &p->t.c);
 		json_obj_close(j);
 	}
 	json_arr_close(j);
@@ -131,7 +127,11 @@ void analyze_report_json(struct json *j, const struct analyzer *a,
 	json_double(j, "duration_s", (double)(a->last_ns - a->first_ns) / 1e9, 6);
 	json_u64(j, "flows", flowtab_created(a->flows));
 	json_u64(j, "flows_evicted", flowtab_evicted(a->flows));
-	json_counts(j, t);
+	json_counts(j, &t->c);
+	json_obj_open(j, "reorder");
+	json_rtt(j, "delay_us", &a->reorder_ns, 1e3, 3);
+	json_rtt(j, "segs", &a->reorder_segs, 1, 0);
+	json_obj_close(j);
 	if (cap->live)
 		json_u64(j, "pcap_drops", cap->stats.dropped + cap->stats.if_dropped);
 	else
@@ -158,8 +158,8 @@ void analyze_interval_json(struct json *j, uint64_t first_ns, uint64_t start_ns,
 	json_double(j, "t_s", start_ns > first_ns ? (double)(start_ns - first_ns) / 1e9 : 0, 6);
 	json_double(j, "interval_s", (double)len_ns / 1e9, 6);
 	json_u64(j, "packets", d->packets);
-	json_counts(j, d);
-	json_u64(j, "rate_bps", len_ns ? (uint64_t)(d->data_bytes * 8 * 1e9 / len_ns) : 0);
+	json_counts(j, &d->c);
+	json_u64(j, "rate_bps", len_ns ? (uint64_t)(d->c.data_bytes * 8 * 1e9 / len_ns) : 0);
 	json_obj_close(j);
 	json_end(j);
 }
@@ -174,21 +174,22 @@ static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 		const struct tcp_dir_stats *d = &s->dir[side];
 
 		/* Without -s, only the directions that retransmitted. */
-		if (detail > 0 ? !d->data_segs && !d->retrans_segs : !d->retrans_segs)
+		if (detail > 0 ? !d->c.data_segs && !d->c.retrans_segs : !d->c.retrans_segs)
 			continue;
 		fprintf(f, "  %s:%u > %s:%u  data %s  retrans %s (fast %llu rto %llu tlp %llu "
-			"spurious %llu)  lost down %llu up %llu  rtt min %uus\n",
+			"spurious %llu)  lost down %llu up %llu  reordered %llu  rtt min %uus\n",
 			addr_str(s->key.family, s->key.addr[side], a, sizeof(a)),
 			s->key.port[side],
 			addr_str(s->key.family, s->key.addr[!side], b, sizeof(b)),
-			s->key.port[!side], human_count(n1, sizeof(n1), d->data_segs),
-			human_count(n2, sizeof(n2), d->retrans_segs),
-			(unsigned long long)d->by_class[RTX_FAST],
-			(unsigned long long)d->by_class[RTX_RTO],
-			(unsigned long long)d->by_class[RTX_TLP],
-			(unsigned long long)d->by_class[RTX_SPURIOUS],
-			(unsigned long long)d->lost_downstream,
-			(unsigned long long)d->lost_upstream, d->rtt_min_us);
+			s->key.port[!side], human_count(n1, sizeof(n1), d->c.data_segs),
+			human_count(n2, sizeof(n2), d->c.retrans_segs),
+			(unsigned long long)d->c.by_class[RTX_FAST],
+			(unsigned long long)d->c.by_class[RTX_RTO],
+			(unsigned long long)d->c.by_class[RTX_TLP],
+			(unsigned long long)d->c.by_class[RTX_SPURIOUS],
+			(unsigned long long)d->c.lost_downstream,
+			(unsigned long long)d->c.lost_upstream,
+			(unsigned long long)d->c.reordering, d->rtt_min_us);
 	}
 }
 
@@ -204,7 +205,7 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 {
 	const struct analyze_totals *t = &a->t;
 	char n1[32], n2[32], n3[32], note[96];
-	double pct = t->data_segs ? 100.0 * t->retrans_segs / t->data_segs : 0;
+	double pct = t->c.data_segs ? 100.0 * t->c.retrans_segs / t->c.data_segs : 0;
 
 	fprintf(f, "%s: %s packets, %s TCP, %s flows, %.3f s\n", cap->name,
 		human_count(n1, sizeof(n1), t->packets), human_count(n2, sizeof(n2), t->tcp_packets),
@@ -216,9 +217,9 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 			(unsigned long long)t->skipped[SKIP_MALFORMED],
 			(unsigned long long)t->skipped[SKIP_BAD_LINK]);
 	fprintf(f, "\n");
-	line(f, "data segments", t->data_segs, NULL);
+	line(f, "data segments", t->c.data_segs, NULL);
 	snprintf(note, sizeof(note), "  (%.3f%% of data segments)", pct);
-	line(f, "retransmitted segments", t->retrans_segs, note);
+	line(f, "retransmitted segments", t->c.retrans_segs, note);
 	for (int c = 0; c < RTX_NCLASSES; c++) {
 		char label[40];
 
@@ -227,16 +228,23 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 		if (c == RTX_RTO && a->rto_gap.count)
 			snprintf(note, sizeof(note), "  (silence before: p50 %s)",
 				 human_ns(n1, sizeof(n1), hist_percentile(&a->rto_gap, 50)));
-		line(f, label, t->by_class[c], note);
+		line(f, label, t->c.by_class[c], note);
 	}
-	line(f, "lost downstream of capture point", t->lost_downstream, NULL);
-	line(f, "lost upstream of capture point", t->lost_upstream, NULL);
-	line(f, "reordered (not retransmitted)", t->reordering, NULL);
+	line(f, "lost downstream of capture point", t->c.lost_downstream, NULL);
+	line(f, "lost upstream of capture point", t->c.lost_upstream, NULL);
+	note[0] = 0;
+	if (a->reorder_ns.count)
+		snprintf(note, sizeof(note), "  (by up to %llu segments, late by p50 %s, max %s)",
+			 (unsigned long long)a->reorder_segs.max,
+			 human_ns(n1, sizeof(n1), hist_percentile(&a->reorder_ns, 50)),
+			 human_ns(n2, sizeof(n2), a->reorder_ns.max));
+	line(f, "reordered (not retransmitted)", t->c.reordering, note);
+	line(f, "ambiguous (reordered or lost up)", t->c.ambiguous, NULL);
 	note[0] = 0;
 	if (cap->live)
 		snprintf(note, sizeof(note), "  (pcap dropped %llu: capture loss)",
 			 (unsigned long long)(cap->stats.dropped + cap->stats.if_dropped));
-	line(f, "capture gaps (not network loss)", t->capture_gaps, note);
+	line(f, "capture gaps (not network loss)", t->c.capture_gaps, note);
 	if (a->rtt.count)
 		fprintf(f, "%-34s  min %s  p50 %s  p99 %s\n", "RTT (capture point and back)",
 			human_ns(n1, sizeof(n1), a->rtt.min),

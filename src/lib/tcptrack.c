@@ -5,14 +5,21 @@
  * sent (nxt, minus holes) and acknowledged (una), and the receiver's loss
  * signals (duplicate ACKs, SACK) since una last moved.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tcptrack.h"
 
-#define MAX_HOLES	64	/* beyond this the oldest hole is forgotten */
-#define NRTX		128	/* retransmissions remembered for D-SACK */
+#define MAX_HOLES	4096	/* beyond this the oldest hole is forgotten: a window
+				   of 8k segments with every other one late */
+#define RTX_MAX		16384	/* re-sends and fills remembered, at most... */
+#define RTX_KEEP_NS	4000000000ULL	/* ...and for this long: a D-SACK or a late
+					   original comes within an RTT or two */
 #define NO_RTT_REORDER_NS 1000000ULL	/* only when no RTT is known at all */
+#define ID_NEAR		4096	/* a next ID this close: numbered in sending order */
+#define ID_MEMORY	4096	/* the order test weighs about this many recent packets */
+#define ID_WINDOW	16384	/* two IDs are compared only this close */
 
 const char *const rtx_class_name[RTX_NCLASSES] = {
 	[RTX_FAST] = "fast",
@@ -25,11 +32,20 @@ const char *const rtx_class_name[RTX_NCLASSES] = {
 struct tcp_hole {
 	uint32_t start, end;
 	uint64_t ts_ns;		/* when the capture point first saw it */
+	uint32_t segs_at;	/* data segments seen before it opened */
+	struct send_mark open;	/* the segment that opened it */
 };
 
+/* A re-send or a hole fill, kept for later evidence (D-SACK, a late original). */
 struct tcp_rtx_rec {
 	uint32_t start, end;
-	uint8_t cls, where;
+	uint32_t bytes;
+	struct seg_fate fate;
+	uint8_t from_hole;
+	struct send_mark open;	/* from_hole: what opened the hole */
+	uint32_t hole_segs, fill_segs;
+	uint64_t hole_ns, fill_ns;
+	uint64_t seen_ns;	/* when it came */
 };
 
 void tcp_conn_init(struct tcp_conn *c)
@@ -52,6 +68,43 @@ static bool seq_before_eq(uint32_t a, uint32_t b)
 	return !seq_after(a, b);
 }
 
+void tcp_counts_fate(struct tcp_counts *n, const struct seg_fate *f, int sign, uint32_t bytes)
+{
+	switch (f->kind) {
+	case FATE_RETRANS:
+		n->retrans_segs += sign;
+		n->retrans_bytes += (int64_t)sign * bytes;
+		n->by_class[f->cls] += sign;
+		n->lost_downstream += f->where == LOSS_DOWNSTREAM ? sign : 0;
+		n->lost_upstream += f->where == LOSS_UPSTREAM ? sign : 0;
+		break;
+	case FATE_REORDER:
+		n->reordering += sign;
+		break;
+	case FATE_AMBIGUOUS:
+		n->ambiguous += sign;
+		break;
+	}
+}
+
+void tcp_counts_event(struct tcp_counts *n, const struct track_ev *ev)
+{
+	struct seg_fate f = { FATE_NONE, (uint8_t)ev->cls, (uint8_t)ev->where };
+
+	if (ev->data) {
+		n->data_segs++;
+		n->data_bytes += ev->bytes;
+	}
+	f.kind = ev->retrans ? FATE_RETRANS : ev->reorder ? FATE_REORDER :
+		 ev->ambiguous ? FATE_AMBIGUOUS : FATE_NONE;
+	tcp_counts_fate(n, &f, 1, ev->bytes);
+	for (int i = 0; i < ev->nchanges; i++) {
+		tcp_counts_fate(n, &ev->change[i].from, -1, ev->change[i].bytes);
+		tcp_counts_fate(n, &ev->change[i].to, 1, ev->change[i].bytes);
+	}
+	n->capture_gaps += ev->capture_gaps;
+}
+
 static void rtt_sample(struct tcp_half *h, uint64_t ns, struct track_ev *ev)
 {
 	uint32_t us = (uint32_t)(ns / 1000);
@@ -70,25 +123,46 @@ static void rtt_sample(struct tcp_half *h, uint64_t ns, struct track_ev *ev)
 
 /* --- holes: sequence ranges between una and nxt never seen here --- */
 
-static void hole_add(struct tcp_half *h, uint32_t start, uint32_t end, uint64_t ts)
+/* Holes are kept sorted and disjoint: the first whose end lies after @seq. */
+static int hole_lower(const struct tcp_half *h, uint32_t seq)
+{
+	int lo = 0, hi = h->nholes;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (seq_before_eq(h->holes[mid].end, seq))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Put @add at index @i (keeping the order); full, the oldest is forgotten. */
+static void hole_insert(struct tcp_half *h, int i, const struct tcp_hole *add)
 {
 	if (h->nholes == h->hole_cap) {
-		uint8_t cap = h->hole_cap ? h->hole_cap * 2 : 4;
+		unsigned int cap = h->hole_cap ? h->hole_cap * 2u : 4u;
 		struct tcp_hole *n;
 
 		if (cap > MAX_HOLES) {
-			/* Forget the oldest: its fill will look like a retransmission. */
+			/* Its fill will look like a retransmission. */
 			memmove(h->holes, h->holes + 1, (h->nholes - 1) * sizeof(*h->holes));
 			h->nholes--;
+			if (--i < 0)
+				return;
 		} else {
 			n = realloc(h->holes, cap * sizeof(*n));
 			if (!n)
 				return;
 			h->holes = n;
-			h->hole_cap = cap;
+			h->hole_cap = (uint16_t)cap;
 		}
 	}
-	h->holes[h->nholes++] = (struct tcp_hole){ start, end, ts };
+	memmove(&h->holes[i + 1], &h->holes[i], (h->nholes - i) * sizeof(*h->holes));
+	h->holes[i] = *add;
+	h->nholes++;
 }
 
 static void hole_del(struct tcp_half *h, int i)
@@ -100,22 +174,23 @@ static void hole_del(struct tcp_half *h, int i)
 /* Remove [start, end) from every hole, splitting where needed. */
 static void holes_cut(struct tcp_half *h, uint32_t start, uint32_t end)
 {
-	for (int i = 0; i < h->nholes; i++) {
+	for (int i = hole_lower(h, start); i < h->nholes; i++) {
 		struct tcp_hole *o = &h->holes[i];
 
-		if (seq_before_eq(o->end, start) || seq_before_eq(end, o->start))
-			continue;
-		if (seq_after(o->start, start) || o->start == start) {
-			if (seq_after(o->end, end)) {
+		if (seq_before_eq(end, o->start))
+			break;
+		if (seq_before_eq(start, o->start)) {
+			if (seq_after(o->end, end))
 				o->start = end;
-			} else {
+			else
 				hole_del(h, i--);
-			}
 		} else if (seq_after(o->end, end)) {
-			struct tcp_hole tail = { end, o->end, o->ts_ns };
+			struct tcp_hole tail = *o;
 
+			tail.start = end;
 			o->end = start;
-			hole_add(h, tail.start, tail.end, tail.ts_ns);
+			hole_insert(h, i + 1, &tail);
+			break;
 		} else {
 			o->end = start;
 		}
@@ -125,71 +200,240 @@ static void holes_cut(struct tcp_half *h, uint32_t start, uint32_t end)
 /* The hole that wholly contains [start, end), or -1. */
 static int hole_find(const struct tcp_half *h, uint32_t start, uint32_t end)
 {
-	for (int i = 0; i < h->nholes; i++)
-		if (seq_before_eq(h->holes[i].start, start) &&
-		    seq_before_eq(end, h->holes[i].end))
-			return i;
+	int i = hole_lower(h, start);
+
+	if (i < h->nholes && seq_before_eq(h->holes[i].start, start) &&
+	    seq_before_eq(end, h->holes[i].end))
+		return i;
 	return -1;
 }
 
 /* una moved to @ack: holes below it were filled out of our sight. */
 static uint32_t holes_acked(struct tcp_half *h, uint32_t ack)
 {
-	uint32_t gaps = 0;
+	int n = hole_lower(h, ack);	/* holes [0, n) end at or below it */
+	uint32_t gaps = (uint32_t)n;
 
-	for (int i = 0; i < h->nholes; i++) {
-		if (seq_before_eq(h->holes[i].end, ack)) {
-			hole_del(h, i--);
-			gaps++;
-		} else if (seq_before(h->holes[i].start, ack)) {
-			h->holes[i].start = ack;
-			gaps++;
-		}
+	if (n < h->nholes && seq_before(h->holes[n].start, ack)) {
+		h->holes[n].start = ack;
+		gaps++;
 	}
+	memmove(h->holes, h->holes + n, (h->nholes - n) * sizeof(*h->holes));
+	h->nholes -= n;
 	return gaps;
 }
 
-/* --- D-SACK: the receiver says it got a range twice --- */
+/* --- the sender's own order: IPv4 ID and TSval --- */
 
-static void rtx_remember(struct tcp_half *h, uint32_t start, uint32_t end,
-			 enum rtx_class cls, enum loss_where where)
+/*
+ * Learn whether this sender numbers its packets' IPv4 IDs in sending order:
+ * Linux counts per socket, Windows and others per host; some stacks send 0
+ * or random IDs. A SYN or RST starts over: Linux sends the SYN-ACK and
+ * control-socket RSTs with IDs of their own.
+ */
+static void id_learn(struct tcp_half *h, const struct tcp_seg *s)
 {
-	if (!h->rtx) {
-		h->rtx = calloc(NRTX, sizeof(*h->rtx));
-		if (!h->rtx)
-			return;
+	int16_t d;
+
+	if (!s->has_ip_id || (s->flags & (TCPF_SYN | TCPF_RST))) {
+		h->id_seen = 0;
+		return;
 	}
-	h->rtx[h->nrtx++ % NRTX] = (struct tcp_rtx_rec){ start, end, cls, where };
+	if (h->id_seen) {
+		/* A late original steps back by as many IDs as overtook it. */
+		d = (int16_t)(s->ip_id - h->last_ip_id);
+		if (d && d > -ID_NEAR && d < ID_NEAR)
+			h->id_steps++;
+		else
+			h->id_jumps++;
+		if (h->id_steps + h->id_jumps >= ID_MEMORY) {
+			h->id_steps /= 2;
+			h->id_jumps /= 2;
+		}
+	}
+	h->id_seen = 1;
+	h->last_ip_id = s->ip_id;
 }
 
-static void on_dsack(struct tcp_half *h, const struct sack_block *b, struct track_ev *ev)
+static bool ids_ordered(const struct tcp_half *h)
 {
-	int n = h->nrtx < NRTX ? h->nrtx : NRTX;
+	return h->id_steps >= 2 && h->id_jumps * 4u <= h->id_steps;
+}
 
-	for (int i = 0; i < n && h->rtx; i++) {
+static struct send_mark mark_of(const struct tcp_seg *s)
+{
+	return (struct send_mark){ .tsval = s->tsval, .ip_id = s->ip_id,
+				   .has_ip_id = s->has_ip_id, .has_ts = s->has_ts };
+}
+
+enum send_order { ORDER_UNKNOWN, ORDER_BEFORE, ORDER_AFTER };
+
+/*
+ * Was @s sent before or after the segment marked @m? A retransmission is
+ * sent after everything sent before it, so it carries a newer ID and a
+ * TSval at least as new; a late original carries an older ID and a TSval
+ * no newer. Equal TSvals (one clock tick) tell nothing.
+ */
+static enum send_order sent_order(const struct tcp_half *h, const struct tcp_seg *s,
+				  const struct send_mark *m)
+{
+	if (s->has_ip_id && m->has_ip_id && ids_ordered(h)) {
+		int16_t d = (int16_t)(s->ip_id - m->ip_id);
+
+		if (d < 0 && d > -ID_WINDOW)
+			return ORDER_BEFORE;
+		if (d > 0 && d < ID_WINDOW)
+			return ORDER_AFTER;
+	}
+	if (s->has_ts && m->has_ts && s->tsval != m->tsval)
+		return seq_before(s->tsval, m->tsval) ? ORDER_BEFORE : ORDER_AFTER;
+	return ORDER_UNKNOWN;
+}
+
+/* --- re-sends and fills remembered for later evidence --- */
+
+/*
+ * The records are kept sorted by start (a burst after a timeout may re-send
+ * a whole window before its first D-SACK or late original comes back), so
+ * the ones that overlap a range are found by binary search.
+ */
+static struct tcp_rtx_rec *rtx_remember(struct tcp_half *h, uint32_t start, uint32_t end,
+					uint32_t bytes, const struct seg_fate *f, uint64_t now)
+{
+	int lo = 0, hi, old = 0;
+
+	/* Too old, or so far below that sequence order would wrap. */
+	while (old < h->nrtx && (h->rtx[old].seen_ns + RTX_KEEP_NS < now ||
+				 seq_before(h->rtx[old].start, start - (1u << 30))))
+		old++;
+	if (old == 0 && h->nrtx == h->rtx_cap) {
+		unsigned int cap = h->rtx_cap ? h->rtx_cap * 2u : 8u;
+		struct tcp_rtx_rec *n;
+
+		if (cap > RTX_MAX) {
+			old = 1;		/* full: forget the lowest */
+		} else {
+			n = realloc(h->rtx, cap * sizeof(*n));
+			if (!n)
+				return NULL;
+			h->rtx = n;
+			h->rtx_cap = (uint16_t)cap;
+		}
+	}
+	if (old) {
+		memmove(h->rtx, h->rtx + old, (h->nrtx - old) * sizeof(*h->rtx));
+		h->nrtx = (uint16_t)(h->nrtx - old);
+	}
+	hi = h->nrtx;
+	while (lo < hi) {			/* after those that start at or before it */
+		int mid = lo + (hi - lo) / 2;
+
+		if (seq_before_eq(h->rtx[mid].start, start))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&h->rtx[lo + 1], &h->rtx[lo], (h->nrtx - lo) * sizeof(*h->rtx));
+	h->nrtx++;
+	if (end - start > h->rtx_maxlen)
+		h->rtx_maxlen = end - start;
+	h->rtx[lo] = (struct tcp_rtx_rec){ .start = start, .end = end, .bytes = bytes,
+					   .fate = *f, .seen_ns = now };
+	return &h->rtx[lo];
+}
+
+/* The first record that may overlap [start, ...): none before it can. */
+static int rtx_first(const struct tcp_half *h, uint32_t start)
+{
+	uint32_t from = start - h->rtx_maxlen;
+	int lo = 0, hi = h->nrtx;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (seq_before(h->rtx[mid].start, from))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool rtx_overlaps(const struct tcp_rtx_rec *r, uint32_t start, uint32_t end)
+{
+	return seq_before(start, r->end) && seq_before(r->start, end);
+}
+
+static void reorder_extent(struct tcp_half *h, uint32_t segs, uint64_t ns)
+{
+	if (segs > h->st.reorder_max_segs)
+		h->st.reorder_max_segs = segs;
+	if (ns > h->st.reorder_max_ns)
+		h->st.reorder_max_ns = ns;
+}
+
+/* Move remembered segment @r to fate @to, in the half's counters and in @ev. */
+static void rtx_refate(struct tcp_half *h, int dir, struct tcp_rtx_rec *r,
+		       const struct seg_fate *to, struct track_ev *ev)
+{
+	struct fate_change c = { .from = r->fate, .to = *to, .bytes = r->bytes,
+				 .dir = (uint8_t)dir };
+
+	tcp_counts_fate(&h->st.c, &r->fate, -1, r->bytes);
+	tcp_counts_fate(&h->st.c, to, 1, r->bytes);
+	if (to->kind == FATE_REORDER) {
+		c.segs = r->fill_segs - r->hole_segs;
+		c.ns = r->fill_ns - r->hole_ns;
+		reorder_extent(h, c.segs, c.ns);
+	}
+	/* At most two per segment today: a re-send and an ambiguous fill. */
+	if (ev->nchanges < TRACK_MAX_CHANGES)
+		ev->change[ev->nchanges++] = c;
+	r->fate = *to;
+}
+
+static const struct seg_fate fate_spurious = { FATE_RETRANS, RTX_SPURIOUS, LOSS_NONE };
+static const struct seg_fate fate_reorder = { FATE_REORDER, 0, 0 };
+
+/*
+ * D-SACK: the receiver got @b twice. The re-send it names was needless; a
+ * fill of the same range that no signal could place came first, so it was
+ * the original, late.
+ */
+static void on_dsack(struct tcp_half *h, int dir, const struct sack_block *b,
+		     struct track_ev *ev)
+{
+	struct tcp_rtx_rec *resend = NULL;
+
+	for (int i = rtx_first(h, b->start); i < h->nrtx; i++) {
 		struct tcp_rtx_rec *r = &h->rtx[i];
 
-		if (r->cls == RTX_SPURIOUS || seq_before_eq(b->end, r->start) ||
-		    seq_before_eq(r->end, b->start))
+		if (!seq_before(r->start, b->end))
+			break;
+		if (r->fate.kind != FATE_RETRANS || !rtx_overlaps(r, b->start, b->end))
 			continue;
-		h->st.by_class[r->cls]--;
-		h->st.by_class[RTX_SPURIOUS]++;
-		if (r->where == LOSS_DOWNSTREAM)
-			h->st.lost_downstream--;
-		else if (r->where == LOSS_UPSTREAM)
-			h->st.lost_upstream--;
-		ev->reclass = true;
-		ev->reclass_from = r->cls;
-		ev->reclass_where = r->where;
-		r->cls = RTX_SPURIOUS;
-		r->where = LOSS_NONE;
+		if (!resend || resend->fate.cls == RTX_SPURIOUS)
+			resend = r;
+		if (r->fate.cls != RTX_SPURIOUS)
+			break;
+	}
+	if (!resend)
 		return;
+	if (resend->fate.cls != RTX_SPURIOUS)
+		rtx_refate(h, dir, resend, &fate_spurious, ev);
+	for (int i = rtx_first(h, resend->start); i < h->nrtx; i++) {
+		struct tcp_rtx_rec *r = &h->rtx[i];
+
+		if (!seq_before(r->start, resend->end))
+			break;
+		if (r->fate.kind == FATE_AMBIGUOUS && rtx_overlaps(r, resend->start, resend->end))
+			rtx_refate(h, dir, r, &fate_reorder, ev);
 	}
 }
 
 /* --- ACKs: the segment in direction dir acknowledges half h (= !dir) --- */
 
-static void on_ack(struct tcp_half *h, const struct tcp_seg *s, struct track_ev *ev)
+static void on_ack(struct tcp_half *h, int hdir, const struct tcp_seg *s, struct track_ev *ev)
 {
 	if (!h->init) {
 		h->una = s->ack;
@@ -224,7 +468,7 @@ static void on_ack(struct tcp_half *h, const struct tcp_seg *s, struct track_ev 
 		if (i == 0 && (seq_before_eq(b->end, s->ack) ||
 			       (s->nsack > 1 && seq_before_eq(s->sack[1].start, b->start) &&
 				seq_before_eq(b->end, s->sack[1].end))))
-			on_dsack(h, b, ev);
+			on_dsack(h, hdir, b, ev);
 		else if (seq_after(b->end, h->una))
 			h->sack_signal = 1;
 	}
@@ -271,19 +515,29 @@ static enum rtx_class classify(struct tcp_half *h, const struct tcp_seg *s,
 }
 
 /*
- * A fill of a hole: reordering if it came sooner than an ACK could reach
- * the sender and data come back, or if its TSval is older than one seen.
+ * A fill of a hole: the original, late (reordered), or a retransmission of
+ * one lost upstream? The sender's order first (IPv4 ID, TSval against the
+ * segment that opened the hole), then the time: a fill sooner than an ACK
+ * could reach the sender and data come back is no retransmission. What
+ * nothing decides is ambiguous, never loss.
  */
-static bool is_reordering(const struct tcp_half *h, const struct tcp_half *back,
-			  const struct tcp_seg *s, const struct tcp_hole *hole)
+static enum fate_kind fill_fate(const struct tcp_half *h, const struct tcp_half *back,
+				const struct tcp_seg *s, const struct tcp_hole *hole)
 {
 	uint64_t delay = s->ts_ns - hole->ts_ns;
 
-	if (s->has_ts && h->has_ts && s->tsval != h->max_tsval)
-		return seq_before(s->tsval, h->max_tsval);
-	if (back->st.rtt_samples)
-		return delay * 2 < (uint64_t)back->st.rtt_min_us * 1000;
-	return delay < NO_RTT_REORDER_NS;
+	switch (sent_order(h, s, &hole->open)) {
+	case ORDER_BEFORE:
+		return FATE_REORDER;
+	case ORDER_AFTER:
+		return FATE_RETRANS;
+	case ORDER_UNKNOWN:
+		break;
+	}
+	if (back->st.rtt_samples ? delay * 2 < (uint64_t)back->st.rtt_min_us * 1000 :
+				   delay < NO_RTT_REORDER_NS)
+		return FATE_REORDER;
+	return FATE_AMBIGUOUS;
 }
 
 static void retransmitted(struct tcp_half *h, const struct tcp_seg *s, uint32_t seq,
@@ -296,14 +550,83 @@ static void retransmitted(struct tcp_half *h, const struct tcp_seg *s, uint32_t 
 	ev->retrans = true;
 	ev->cls = cls;
 	ev->where = where;
-	h->st.retrans_segs++;
-	h->st.retrans_bytes += s->payload_len;
-	h->st.by_class[cls]++;
-	if (where == LOSS_DOWNSTREAM)
-		h->st.lost_downstream++;
-	else if (where == LOSS_UPSTREAM)
-		h->st.lost_upstream++;
-	rtx_remember(h, seq, end, cls, where);
+}
+
+/* Count this segment's fate in its half, and remember it when it may change. */
+static struct tcp_rtx_rec *settle(struct tcp_half *h, const struct tcp_seg *s, uint32_t seq,
+				  uint32_t end, struct track_ev *ev)
+{
+	struct seg_fate f = { FATE_NONE, (uint8_t)ev->cls, (uint8_t)ev->where };
+
+	f.kind = ev->retrans ? FATE_RETRANS : ev->reorder ? FATE_REORDER : FATE_AMBIGUOUS;
+	tcp_counts_fate(&h->st.c, &f, 1, s->payload_len);
+	if (ev->reorder) {
+		reorder_extent(h, ev->reorder_segs, ev->reorder_ns);
+		return NULL;
+	}
+	return rtx_remember(h, seq, end, s->payload_len, &f, s->ts_ns);
+}
+
+/* The segment lies in hole @hole: the original, late, or a retransmission. */
+static void on_fill(struct tcp_conn *c, int dir, const struct tcp_seg *s, uint32_t seq,
+		    uint32_t end, const struct tcp_hole *hole, struct track_ev *ev)
+{
+	struct tcp_half *h = &c->half[dir];
+	uint32_t segs = (uint32_t)h->st.c.data_segs - hole->segs_at;
+	struct tcp_rtx_rec *r;
+
+	switch (fill_fate(h, &c->half[!dir], s, hole)) {
+	case FATE_REORDER:
+		ev->reorder = true;
+		ev->reorder_segs = segs;
+		ev->reorder_ns = s->ts_ns - hole->ts_ns;
+		break;
+	case FATE_RETRANS:
+		retransmitted(h, s, seq, end, LOSS_UPSTREAM, ev);
+		break;
+	default:
+		ev->ambiguous = true;
+		break;
+	}
+	r = settle(h, s, seq, end, ev);
+	if (r) {
+		r->from_hole = 1;
+		r->open = hole->open;
+		r->hole_segs = hole->segs_at;
+		r->hole_ns = hole->ts_ns;
+		r->fill_segs = (uint32_t)h->st.c.data_segs;
+		r->fill_ns = s->ts_ns;
+	}
+}
+
+/*
+ * Data seen before comes again: a retransmission, unless it is the
+ * original of a hole that an earlier copy filled (that copy was then a
+ * needless retransmission, not a repair of upstream loss).
+ */
+static void on_resend(struct tcp_half *h, int dir, const struct tcp_seg *s, uint32_t seq,
+		      uint32_t end, struct track_ev *ev)
+{
+	int n = (s->has_ip_id || s->has_ts) ? h->nrtx : 0;
+
+	for (int i = n ? rtx_first(h, seq) : 0; i < n; i++) {
+		struct tcp_rtx_rec *r = &h->rtx[i];
+
+		if (!seq_before(r->start, end))
+			break;
+		if (!r->from_hole || r->fate.kind == FATE_REORDER ||
+		    (r->fate.kind == FATE_RETRANS && r->fate.where != LOSS_UPSTREAM) ||
+		    !rtx_overlaps(r, seq, end) || sent_order(h, s, &r->open) != ORDER_BEFORE)
+			continue;
+		rtx_refate(h, dir, r, &fate_spurious, ev);
+		ev->reorder = true;
+		ev->reorder_segs = (uint32_t)h->st.c.data_segs - r->hole_segs;
+		ev->reorder_ns = s->ts_ns - r->hole_ns;
+		settle(h, s, seq, end, ev);
+		return;
+	}
+	retransmitted(h, s, seq, end, LOSS_DOWNSTREAM, ev);
+	settle(h, s, seq, end, ev);
 }
 
 static void first_segment(struct tcp_half *h, const struct tcp_seg *s, uint32_t end)
@@ -327,20 +650,22 @@ static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
 	if (!h->init) {
 		first_segment(h, s, end);
 	} else if (seq_before_eq(h->nxt, seq)) {
-		if (seq_after(seq, h->nxt))
-			hole_add(h, h->nxt, seq, s->ts_ns);
+		if (seq_after(seq, h->nxt)) {
+			struct tcp_hole hole = { h->nxt, seq, s->ts_ns,
+						 (uint32_t)h->st.c.data_segs, mark_of(s) };
+
+			hole_insert(h, h->nholes, &hole);
+		}
 		h->nxt = end;
 	} else {
 		/* Some of it lies below nxt: seen before, or a hole being filled. */
 		fresh = false;
 		old_end = seq_before(end, h->nxt) ? end : h->nxt;
 		hi = h->nholes ? hole_find(h, seq, old_end) : -1;
-		if (hi >= 0 && is_reordering(h, &c->half[!dir], s, &h->holes[hi])) {
-			ev->reorder = true;
-			h->st.reordering++;
-		} else {
-			retransmitted(h, s, seq, end, hi >= 0 ? LOSS_UPSTREAM : LOSS_DOWNSTREAM, ev);
-		}
+		if (hi >= 0)
+			on_fill(c, dir, s, seq, end, &h->holes[hi], ev);
+		else
+			on_resend(h, dir, s, seq, end, ev);
 		if (h->nholes)
 			holes_cut(h, seq, old_end);
 		if (h->timing && seq_before(seq, h->timed_end))
@@ -366,7 +691,7 @@ void tcp_track(struct tcp_conn *c, int dir, const struct tcp_seg *s, struct trac
 	struct tcp_half *h = &c->half[dir];
 	uint32_t len = s->payload_len + !!(s->flags & TCPF_SYN) + !!(s->flags & TCPF_FIN);
 
-	memset(ev, 0, sizeof(*ev));
+	memset(ev, 0, offsetof(struct track_ev, change));
 	if (s->flags & TCPF_RST)
 		c->rst = 1;
 	if ((s->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && !c->client_known) {
@@ -374,16 +699,17 @@ void tcp_track(struct tcp_conn *c, int dir, const struct tcp_seg *s, struct trac
 		c->client = (uint8_t)dir;
 	}
 	if (s->flags & TCPF_ACK)
-		on_ack(&c->half[!dir], s, ev);
-	c->half[!dir].st.capture_gaps += ev->capture_gaps;
+		on_ack(&c->half[!dir], !dir, s, ev);
+	c->half[!dir].st.c.capture_gaps += ev->capture_gaps;
 	if (len)
 		on_data(c, dir, s, len, ev);
 	if (s->payload_len) {
 		ev->data = true;
 		ev->bytes = s->payload_len;
-		h->st.data_segs++;
-		h->st.data_bytes += s->payload_len;
+		h->st.c.data_segs++;
+		h->st.c.data_bytes += s->payload_len;
 	}
+	id_learn(h, s);
 	if (s->has_ts) {
 		if (!h->has_ts || seq_after(s->tsval, h->max_tsval))
 			h->max_tsval = s->tsval;

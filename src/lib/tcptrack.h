@@ -26,15 +26,46 @@ extern const char *const rtx_class_name[RTX_NCLASSES];
 
 enum loss_where { LOSS_NONE, LOSS_DOWNSTREAM, LOSS_UPSTREAM };
 
-struct tcp_dir_stats {
+/* What became of a segment that carried sequence space below nxt. */
+enum fate_kind {
+	FATE_NONE,		/* new data, or nothing to say */
+	FATE_RETRANS,		/* a retransmission: cls and where say which */
+	FATE_REORDER,		/* an original that came late: not a retransmission */
+	FATE_AMBIGUOUS,		/* a late original or a retransmission: no signal decides */
+};
+
+struct seg_fate {
+	uint8_t kind;			/* enum fate_kind */
+	uint8_t cls;			/* FATE_RETRANS: enum rtx_class */
+	uint8_t where;			/* FATE_RETRANS: enum loss_where */
+};
+
+/* The counters a direction, an interval, a path and the capture share. */
+struct tcp_counts {
 	uint64_t data_segs, data_bytes;		/* every segment with payload */
 	uint64_t retrans_segs, retrans_bytes;
 	uint64_t by_class[RTX_NCLASSES];
 	uint64_t lost_downstream, lost_upstream;
-	uint64_t reordering, capture_gaps;
+	uint64_t reordering, ambiguous, capture_gaps;
+};
+
+/* Count (@sign 1) or uncount (-1) one segment of @bytes payload with fate @f. */
+void tcp_counts_fate(struct tcp_counts *n, const struct seg_fate *f, int sign, uint32_t bytes);
+
+struct tcp_dir_stats {
+	struct tcp_counts c;
 	uint64_t rtt_samples;
 	uint32_t rtt_min_us, rtt_max_us;	/* capture point -> receiver -> back */
 	double rtt_sum_us;
+	uint32_t reorder_max_segs;		/* most segments a late original was overtaken by */
+	uint64_t reorder_max_ns;		/* longest a late original came after its hole */
+};
+
+/* What marks a segment's place in the sender's order: IPv4 ID, TSval. */
+struct send_mark {
+	uint32_t tsval;
+	uint16_t ip_id;
+	uint8_t has_ip_id : 1, has_ts : 1;
 };
 
 struct tcp_hole;
@@ -49,9 +80,12 @@ struct tcp_half {
 	uint16_t dupacks;
 	uint8_t init : 1, una_valid : 1, syn_seen : 1, fin_seen : 1, timing : 1,
 		sack_signal : 1, in_episode : 1, tlp_done : 1;
-	uint8_t has_ts : 1, ts_probe : 1, rto_done : 1, recovery : 1;
-	uint8_t nholes, hole_cap;
-	uint16_t nrtx;			/* recent retransmissions, for D-SACK */
+	uint8_t has_ts : 1, ts_probe : 1, rto_done : 1, recovery : 1, id_seen : 1;
+	uint16_t nholes, hole_cap;
+	uint16_t nrtx, rtx_cap;		/* re-sends and fills remembered */
+	uint32_t rtx_maxlen;		/* the longest of them */
+	uint16_t last_ip_id;		/* of the last packet in this direction */
+	uint16_t id_steps, id_jumps;	/* IDs that moved by a little, or not / by a lot */
 	uint64_t last_tx_ns, timed_ns, ts_probe_ns;
 	struct tcp_hole *holes;		/* allocated on first hole */
 	struct tcp_rtx_rec *rtx;	/* allocated on first retransmission */
@@ -63,22 +97,40 @@ struct tcp_conn {
 	uint8_t rst : 1, client_known : 1, client : 1;	/* client: dir of the first SYN */
 };
 
+#define TRACK_MAX_CHANGES 4
+
+/*
+ * Later evidence (a D-SACK, a late original) moved an earlier segment of
+ * direction @dir from one fate to another.
+ */
+struct fate_change {
+	struct seg_fate from, to;
+	uint32_t bytes;			/* its payload bytes */
+	uint8_t dir;
+	uint32_t segs;			/* to FATE_REORDER: as reorder_segs, reorder_ns */
+	uint64_t ns;
+};
+
 /* What one segment did, for totals kept outside the connection. */
 struct track_ev {
 	bool data;			/* carried payload */
-	bool retrans;
+	bool retrans;			/* fate.kind == FATE_RETRANS, and so on */
 	bool reorder;
+	bool ambiguous;
 	enum rtx_class cls;
 	enum loss_where where;
 	uint32_t bytes;			/* payload bytes */
 	uint32_t capture_gaps;
+	uint32_t reorder_segs;		/* reorder: segments that overtook it (0: unknown) */
+	uint64_t reorder_ns;		/* reorder: how long after its hole it came */
 	uint64_t rto_gap_ns;		/* first RTO of an episode: silence before it */
 	uint64_t rtt_ns;		/* a new RTT sample, 0 if none */
-	/* A D-SACK turned an earlier retransmission spurious. */
-	bool reclass;
-	enum rtx_class reclass_from;
-	enum loss_where reclass_where;
+	uint8_t nchanges;
+	struct fate_change change[TRACK_MAX_CHANGES];
 };
+
+/* Add what @ev says happened to @n (the totals of a capture, interval, path). */
+void tcp_counts_event(struct tcp_counts *n, const struct track_ev *ev);
 
 void tcp_conn_init(struct tcp_conn *c);
 void tcp_conn_free(struct tcp_conn *c);

@@ -42,13 +42,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len;
 	}
 	analyzer_finish(&a);
-	/* By construction the classes partition the retransmissions. */
+	/*
+	 * By construction the classes partition the retransmissions, and a
+	 * later change of mind never takes a counter below zero.
+	 */
 	{
+		const struct tcp_counts *n = &a.t.c;
 		uint64_t sum = 0;
 
-		for (int c = 0; c < RTX_NCLASSES; c++)
-			sum += a.t.by_class[c];
-		if (sum != a.t.retrans_segs)
+		for (int c = 0; c < RTX_NCLASSES; c++) {
+			if (n->by_class[c] > n->retrans_segs)
+				abort();
+			sum += n->by_class[c];
+		}
+		if (sum != n->retrans_segs ||
+		    n->lost_downstream + n->lost_upstream > n->retrans_segs ||
+		    n->retrans_bytes > n->data_bytes || n->reordering > n->data_segs + a.t.tcp_packets ||
+		    n->ambiguous > a.t.tcp_packets)
 			abort();
 	}
 	analyzer_free(&a);
