@@ -533,6 +533,22 @@ cap_stop() {
 	return "$__rc"
 }
 
+# filtered_captures NS IF N: true once N packet sockets on IF in NS have their filter.
+#
+# libpcap binds first, then drops what came before the filter
+# (it drains the socket), so a capture counts as started only from then on.
+filtered_captures() {
+	(($(ip netns exec "$1" ss -0 -b -n | awk -v dev="*:$2" '
+		$1 ~ /^p_/ { on = ($4 == dev) }
+		on && /bpf filter \(/ {
+			n = $0
+			sub(/.*bpf filter \(/, "", n)
+			if (n + 0 > 1)	# the drain filter is one "ret #0"
+				k++
+		}
+		END { print k + 0 }') >= $3))
+}
+
 # busywait TIMEOUT_MS CMD [ARG...]: retry CMD every 50 ms until it succeeds; else return its last status.
 busywait() {
 	local timeout_ms=$1 start now rc

@@ -11,7 +11,6 @@
 # the live one ends (--duration) only after every connection is closed.
 #
 # shellcheck disable=SC2317 # helpers called through busywait
-# shellcheck disable=SC2016 # awk programs
 
 # shellcheck source=tests/lib.sh
 source "$(dirname "$0")/../lib.sh"
@@ -32,21 +31,6 @@ fi
 tmpdir_create TMP
 srv="" live="" cap=""		# PIDs, set by bg_run
 cap_stats=""			# "captured received dropped", set by cap_stop
-
-# filtered_captures NS IF N: true once N packet sockets on IF have their
-# filter.  libpcap binds first, then drops what came before the filter
-# (it drains the socket), so a capture counts as started only from then on.
-filtered_captures() {
-	(($(ip netns exec "$1" ss -0 -b -n | awk -v dev="*:$2" '
-		$1 ~ /^p_/ { on = ($4 == dev) }
-		on && /bpf filter \(/ {
-			n = $0
-			sub(/.*bpf filter \(/, "", n)
-			if (n + 0 > 1)	# the drain filter is one "ret #0"
-				k++
-		}
-		END { print k + 0 }') >= $3))
-}
 
 lab_pair off
 loss_add "$CLI_NS" 10 "tcp sport != $PORT"	# the server's data segments only
