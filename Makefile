@@ -6,7 +6,8 @@ OUT     := .output
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow \
            -Wno-unused-parameter -Wno-missing-field-initializers
-CPPFLAGS += -Isrc -Isrc/lib -I$(OUT)/bpf -D_GNU_SOURCE
+ENGINES := common rr analyze drops
+CPPFLAGS += -Isrc $(ENGINES:%=-Isrc/%) -I$(OUT)/bpf -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS)
 PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 BPF_LIBS  := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
@@ -22,7 +23,8 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LIB_SRCS  := $(wildcard src/lib/*.c)
+LIB_SRCS  := $(filter-out %.bpf.c,$(foreach e,$(ENGINES),$(wildcard src/$(e)/*.c)))
+LIB_HDRS  := $(foreach e,$(ENGINES),$(wildcard src/$(e)/*.h))
 CMD_SRCS  := src/main.c $(wildcard src/cmd_*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
@@ -33,8 +35,8 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
 BPF_CLANG   ?= clang
 BPFTOOL     ?= bpftool
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-BPF_SRCS    := $(wildcard src/bpf/*.bpf.c)
-SKELS       := $(BPF_SRCS:src/bpf/%.bpf.c=$(OUT)/bpf/%.skel.h)
+BPF_SRCS    := $(wildcard src/drops/*.bpf.c)
+SKELS       := $(BPF_SRCS:src/drops/%.bpf.c=$(OUT)/bpf/%.skel.h)
 BPF_ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 LIB_OBJS      := $(LIB_SRCS:%.c=$(OUT)/%.o)
@@ -62,12 +64,12 @@ $(ASAN_BIN): $(ASAN_CMD_OBJS) $(ASAN_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OUT)/%.o: %.c $(wildcard src/*.h src/lib/*.h)
+$(OUT)/%.o: %.c $(wildcard src/*.h) $(LIB_HDRS)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -c -o $@ $<
 
-$(OUT)/asan/%.o: %.c $(wildcard src/*.h src/lib/*.h)
+$(OUT)/asan/%.o: %.c $(wildcard src/*.h) $(LIB_HDRS)
 	$(call msg,CC-SAN,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -MMD -c -o $@ $<
@@ -78,10 +80,10 @@ $(OUT)/bpf/vmlinux.h:
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(OUT)/bpf/%.bpf.o: src/bpf/%.bpf.c $(wildcard src/bpf/*.h) $(OUT)/bpf/vmlinux.h
+$(OUT)/bpf/%.bpf.o: src/drops/%.bpf.c src/drops/drops.h $(OUT)/bpf/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(BPF_CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
-		-I$(OUT)/bpf -Isrc/bpf -c $< -o $@
+		-I$(OUT)/bpf -Isrc/drops -c $< -o $@
 	$(Q)llvm-strip -g $@
 
 $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
@@ -100,7 +102,7 @@ $(OUT)/asan/tests/%: $(OUT)/asan/tests/unit/%.o $(ASAN_LIB_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer targets: every parser of untrusted input, with the lib linked in.
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/lib/*.h) $(SKELS)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) $(SKELS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-#include "../bpf/drops.h"
+#include "drops.h"
 
 enum droptrace_probe {
 	PROBE_KFREE_SKB,		/* skb:kfree_skb */
