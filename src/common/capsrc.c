@@ -296,6 +296,42 @@ int capsrc_loop(struct capsrc *c, capsrc_cb cb, void *ctx)
 	return 0;	/* end of file, or PCAP_ERROR_BREAK */
 }
 
+int capsrc_fd(struct capsrc *c)
+{
+	if (!c->live)
+		return -1;
+	/* From now on pcap_dispatch() returns at once when nothing is ready. */
+	if (pcap_setnonblock(c->p, 1, c->err) == PCAP_ERROR)
+		return -1;
+	return pcap_get_selectable_fd(c->p);
+}
+
+/**
+ * capsrc_dispatch() - deliver what is ready, at most @max packets.
+ * @c: the source; @max: a bound (-1: one live buffer, or all of a file)
+ * @cb, @ctx: as for capsrc_loop()
+ *
+ * Return: packets delivered (0: none ready yet, live); -ENODATA at the end
+ * of a file; -ECANCELED when @cb asked to stop; -EIO on a read error
+ * (reason in capsrc_error()).
+ */
+int capsrc_dispatch(struct capsrc *c, int max, capsrc_cb cb, void *ctx)
+{
+	struct loop_ctx l = { .c = c, .cb = cb, .ctx = ctx };
+	int n = pcap_dispatch(c->p, max, deliver, (u_char *)&l);
+
+	if (l.rc)
+		return -ECANCELED;
+	if (n == PCAP_ERROR) {
+		snprintf(c->err, sizeof(c->err), "cannot read %s: %s", c->name,
+			 one_line(pcap_geterr(c->p)));
+		return -EIO;
+	}
+	if (n == 0 && !c->live)
+		return -ENODATA;
+	return n < 0 ? 0 : n;
+}
+
 /**
  * capsrc_break() - make capsrc_loop() return 0 soon; async-signal-safe.
  * @c: the source

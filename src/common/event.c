@@ -26,11 +26,11 @@ int ev_open(struct ev_out *o, const char *path)
 	return 0;
 }
 
-struct json *ev_begin(struct ev_out *o, const char *type, uint64_t t_ns)
+struct json *ev_begin(struct ev_out *o, const char *type, int64_t t_ns)
 {
 	json_obj_open(&o->j, NULL);
 	json_str(&o->j, "type", type);
-	json_u64(&o->j, "t_ns", t_ns);
+	json_i64(&o->j, "t_ns", t_ns);
 	return &o->j;
 }
 
@@ -41,10 +41,10 @@ void ev_end(struct ev_out *o)
 	o->n++;
 }
 
-struct json *ev_interval(struct ev_out *o, uint64_t first_ns, uint64_t start_ns,
-			 uint64_t len_ns)
+struct json *ev_interval(struct ev_out *o, int64_t t_ns, uint64_t first_ns,
+			 uint64_t start_ns, uint64_t len_ns)
 {
-	struct json *j = ev_begin(o, "interval", start_ns);
+	struct json *j = ev_begin(o, "interval", t_ns);
 
 	json_double(j, "t_s", start_ns > first_ns ? (double)(start_ns - first_ns) / 1e9 : 0, 6);
 	json_double(j, "interval_s", (double)len_ns / 1e9, 6);

@@ -29,16 +29,20 @@ struct ev_out {
  * Return: 0 or -errno.
  */
 int ev_open(struct ev_out *o, const char *path);
-/* Start event @type at @t_ns: the object is open for the caller's keys. */
-struct json *ev_begin(struct ev_out *o, const char *type, uint64_t t_ns);
+/*
+ * Start event @type at @t_ns: the object is open for the caller's keys.
+ * Signed: a capture file older than this boot maps to before it.
+ */
+struct json *ev_begin(struct ev_out *o, const char *type, int64_t t_ns);
 /* End it: one line, flushed when the stream is a pipe or a terminal. */
 void ev_end(struct ev_out *o);
 /**
- * ev_interval() - start an interval line: t_s since @first_ns, interval_s.
- * Close it with ev_end() after the counters.
+ * ev_interval() - start an interval line at @t_ns (its start on the
+ * events' clock): t_s since @first_ns, interval_s, both from the engine's
+ * own stamps. Close it with ev_end() after the counters.
  */
-struct json *ev_interval(struct ev_out *o, uint64_t first_ns, uint64_t start_ns,
-			 uint64_t len_ns);
+struct json *ev_interval(struct ev_out *o, int64_t t_ns, uint64_t first_ns,
+			 uint64_t start_ns, uint64_t len_ns);
 /* Flush and close. Return: 0, or -errno of the first write that failed. */
 int ev_close(struct ev_out *o);
 

@@ -130,11 +130,16 @@ bool flow_same(const struct flow_id *a, const struct flow_id *b)
 	return flow_eq(&x, &y);
 }
 
-const char *flow_addr_str(const struct flow_id *f, const uint8_t *addr, char *buf, size_t len)
+const char *addr_str(int af, const uint8_t *addr, char *buf, size_t len)
 {
-	if (!inet_ntop(f->family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+	if (!inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 	return buf;
+}
+
+const char *flow_addr_str(const struct flow_id *f, const uint8_t *addr, char *buf, size_t len)
+{
+	return addr_str(f->family, addr, buf, len);
 }
 
 const char *flow_str(const struct flow_id *f, char *buf, size_t len)

@@ -56,6 +56,8 @@ bool flow_eq(const struct flow_id *a, const struct flow_id *b);
 /* Same flow in either direction (netns 0 on one side matches any). */
 bool flow_same(const struct flow_id *a, const struct flow_id *b);
 
+/* The one address printer: @af AF_INET or AF_INET6, "?" if it cannot. */
+const char *addr_str(int af, const uint8_t *addr, char *buf, size_t len);
 const char *flow_addr_str(const struct flow_id *f, const uint8_t *addr, char *buf, size_t len);
 /* "198.18.0.1:40000 > 198.18.0.2:5201"; @len at least FLOW_STR_LEN. */
 const char *flow_str(const struct flow_id *f, char *buf, size_t len);

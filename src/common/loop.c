@@ -154,26 +154,33 @@ static int dispatch(struct loop *l, const struct epoll_event *ev)
 	}
 }
 
-int loop_run(struct loop *l)
+int loop_run_once(struct loop *l, int timeout_ms)
 {
 	struct epoll_event evs[LOOP_MAX_FDS + 3];
 	int n, err;
 
-	while (!loop_stopped(l)) {
-		n = epoll_wait(l->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), LOOP_WAIT_MS);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return l->err = -errno;
-		}
-		for (int i = 0; i < n && !loop_stopped(l); i++) {
-			err = dispatch(l, &evs[i]);
-			if (err < 0) {
-				l->err = err;
-				loop_stop(l);
-			}
+	n = epoll_wait(l->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout_ms);
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		l->err = -errno;
+		loop_stop(l);
+		return l->err;
+	}
+	for (int i = 0; i < n && !loop_stopped(l); i++) {
+		err = dispatch(l, &evs[i]);
+		if (err < 0) {
+			l->err = err;
+			loop_stop(l);
 		}
 	}
+	return l->err;
+}
+
+int loop_run(struct loop *l)
+{
+	while (!loop_stopped(l))
+		loop_run_once(l, LOOP_WAIT_MS);
 	return l->err;
 }
 

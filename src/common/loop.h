@@ -57,6 +57,12 @@ int loop_set_deadline(struct loop *l, uint64_t after_ns);
  * Return: 0, or the callback's -errno.
  */
 int loop_run(struct loop *l);
+/*
+ * One wait of at most @timeout_ms (0: just look) and its dispatch, for a
+ * caller with a loop of its own (reading a file as fast as it can).
+ * Return: 0, or the callback's -errno (the loop is then stopped).
+ */
+int loop_run_once(struct loop *l, int timeout_ms);
 /* Any thread, any time: loop_run() returns within one wait. */
 void loop_stop(struct loop *l);
 static inline bool loop_stopped(struct loop *l)
