@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /* dropscope analyze: options, capture source, progress and output around lib/analyze. */
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "analyze_report.h"
 #include "capsrc.h"
 #include "clock.h"
 #include "dropscope.h"
+#include "event.h"
 #include "human.h"
+#include "loop.h"
 #include "params.h"
 
 struct analyze_args {
@@ -24,13 +26,15 @@ struct analyze_args {
 	uint32_t max_flows;
 	uint32_t top;
 	bool no_progress;
+	const char *events;
 };
 
 #define A(f) offsetof(struct analyze_args, f)
 
 static const char synopsis[] =
 	"dropscope [-j] [-s] analyze [-r] FILE|- [EXPR...]\n"
-	"       dropscope [-j] [-s] analyze -i IFACE [-w FILE] [--duration S] [--count N] [EXPR...]";
+	"       dropscope [-j] [-s] analyze -i IFACE [-w FILE] [--duration S] [--count N] [EXPR...]\n"
+	"       dropscope [-j] analyze --events FILE|- ... (one NDJSON line per retransmission)";
 
 static const struct opt analyze_opts[] = {
 	{ "read", 'r', OPT_STRING, A(src.file), "FILE",
@@ -54,40 +58,24 @@ static const struct opt analyze_opts[] = {
 	  1U << 26 },
 	{ "top", 0, OPT_U32, A(top), "N", "flows listed without -s (default 5)", 0, 1000 },
 	{ "no-progress", 0, OPT_FLAG, A(no_progress), NULL, "no progress line on stderr" },
+	{ "events", 0, OPT_STRING, A(events), "FILE",
+	  "each retransmission as an NDJSON event to FILE ('-': standard output)" },
 	OPT_END,
 };
 
 struct run {
 	struct analyzer a;
 	struct capsrc *src;
+	struct loop loop;
 	int linktype;
 	uint64_t limit;
 	bool progress;
-	uint64_t next_progress_ns, t0_ns;
-	struct json ndjson;
+	uint64_t t0_ns;
+	int64_t mono_off;		/* capture stamp - this = the events' clock */
+	struct ev_out out;		/* -j interval lines, on standard output */
+	struct ev_out ev;		/* --events */
+	bool events, events_stdout;
 };
-
-static struct capsrc *volatile g_src;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (g_src)
-		capsrc_break(g_src);
-}
-
-static void install_signals(bool live, double duration_s)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (live && duration_s > 0) {
-		sigaction(SIGALRM, &sa, NULL);
-		alarm((unsigned)(duration_s + 0.999));
-	}
-}
 
 static void show_progress(struct run *r)
 {
@@ -95,7 +83,6 @@ static void show_progress(struct run *r)
 	double pct = capsrc_progress(r->src);
 	double secs = (double)(now - r->t0_ns) / 1e9;
 
-	r->next_progress_ns = now + 500 * NSEC_PER_MSEC;
 	if (pct >= 0)
 		fprintf(stderr, "\r%5.1f%%  %.2f M packets/s ", 100 * pct,
 			secs > 0 ? r->a.t.packets / secs / 1e6 : 0);
@@ -109,10 +96,14 @@ static int on_packet(void *ctx, uint64_t ts, const uint8_t *d, uint32_t caplen,
 	struct run *r = ctx;
 
 	analyzer_packet(&r->a, r->linktype, ts, d, caplen, wirelen);
-	/* The clock is read every 64k packets only: this is the hot loop. */
-	if (r->progress && !(r->a.t.packets & 0xffff) && now_ns() >= r->next_progress_ns)
-		show_progress(r);
 	return r->limit && r->a.t.packets >= r->limit;
+}
+
+static void on_retrans(void *ctx, const struct analyze_retrans *rt)
+{
+	struct run *r = ctx;
+
+	analyze_retrans_json(&r->ev, (int64_t)rt->ts_ns - r->mono_off, rt);
 }
 
 static void on_interval(void *ctx, uint64_t start, uint64_t len,
@@ -123,7 +114,8 @@ static void on_interval(void *ctx, uint64_t start, uint64_t len,
 	char n1[32], n2[32];
 
 	if (ds.json) {
-		analyze_interval_json(&r->ndjson, r->a.first_ns, start, len, t);
+		analyze_interval_json(&r->out, (int64_t)start - r->mono_off, r->a.first_ns, start,
+				      len, t);
 		return;
 	}
 	printf("t=%9.3fs  data %10s  retrans %8s (fast %llu rto %llu tlp %llu spurious %llu)"
@@ -195,9 +187,10 @@ static void report(struct run *r, const struct analyze_capture *cap)
 	if (ds.json) {
 		struct json j;
 
-		json_init(&j, stdout, ds.pretty);
+		/* After NDJSON lines on standard output, the summary is one more line. */
+		json_init(&j, stdout, ds.pretty && !r->a.o.interval_ns && !r->events_stdout);
 		json_obj_open(&j, NULL);
-		if (r->a.o.interval_ns)
+		if (r->a.o.interval_ns || r->events_stdout)
 			json_str(&j, "type", "summary");
 		analyze_report_json(&j, &r->a, cap, ds.stats);
 		json_obj_close(&j);
@@ -207,6 +200,96 @@ static void report(struct run *r, const struct analyze_capture *cap)
 			printf("\n");
 		analyze_report_text(stdout, &r->a, cap, ds.stats);
 	}
+}
+
+static int on_tick(void *ctx, uint64_t now)
+{
+	show_progress(ctx);
+	return 0;
+}
+
+static int on_readable(void *ctx, int fd, uint32_t events)
+{
+	struct run *r = ctx;
+	int n = capsrc_dispatch(r->src, -1, on_packet, r);
+
+	if (n == -ECANCELED) {
+		loop_stop(&r->loop);
+		return 0;
+	}
+	return n < 0 ? n : 0;
+}
+
+/*
+ * Until the end of the file, --count, --duration, SIGINT/SIGTERM or an
+ * error. A file is read as fast as it goes, in batches, with a look at the
+ * loop between them for signals and the progress tick.
+ * Return: 0, -EIO (reason in capsrc_error()) or another -errno.
+ */
+static int read_packets(struct run *r, const struct analyze_args *args, bool live)
+{
+	int n, err = loop_init(&r->loop);
+
+	if (!err && r->progress)
+		err = loop_set_tick(&r->loop, 500 * NSEC_PER_MSEC, on_tick, r);
+	if (!err && live && args->duration_s > 0)
+		err = loop_set_deadline(&r->loop, (uint64_t)(args->duration_s * 1e9));
+	if (err)
+		return err;
+	if (live) {
+		n = capsrc_fd(r->src);
+		if (n < 0)
+			return -EIO;
+		err = loop_add_fd(&r->loop, n, EPOLLIN, on_readable, r);
+		return err ? err : loop_run(&r->loop);
+	}
+	while (!loop_stopped(&r->loop)) {
+		n = capsrc_dispatch(r->src, 4096, on_packet, r);
+		if (n == -ENODATA || n == -ECANCELED)
+			break;
+		if (n < 0)
+			return n;
+		loop_run_once(&r->loop, 0);
+	}
+	return 0;
+}
+
+/* Sources and outputs; on failure a message is out and the exit code returned. */
+static int open_run(struct run *r, struct analyze_args *args, struct analyze_opts *o)
+{
+	char err[256];
+	int ret;
+
+	ev_open(&r->out, "-");
+	/* The capture first: a bad one must not cost the user an old events file. */
+	ret = capsrc_open(&r->src, &args->src, err, sizeof(err));
+	if (ret) {
+		ds_error("analyze", "%s", err);
+		return ret == -EPERM ? EXIT_NOPERM : EXIT_FAIL;
+	}
+	if (args->events) {
+		ret = ev_open(&r->ev, args->events);
+		if (ret) {
+			ds_error("analyze", "cannot write events to %s: %s", args->events,
+				 strerror(-ret));
+			capsrc_close(r->src);
+			return EXIT_FAIL;
+		}
+		r->events_stdout = !strcmp(args->events, "-");
+		o->on_retrans = on_retrans;
+	}
+	if (analyzer_init(&r->a, o)) {
+		ds_error("analyze", "out of memory");
+		capsrc_close(r->src);
+		ev_close(&r->ev);
+		return EXIT_FAIL;
+	}
+	r->linktype = capsrc_linktype(r->src);
+	r->limit = args->count;
+	r->progress = !args->no_progress && isatty(STDERR_FILENO);
+	r->t0_ns = now_ns();
+	r->mono_off = mono_offset_ns();
+	return EXIT_OK;
 }
 
 static int run_analysis(struct analyze_args *args)
@@ -223,38 +306,23 @@ static int run_analysis(struct analyze_args *args)
 		.by_path_len = (int)args->by_path,
 	};
 	struct run *r = calloc(1, sizeof(*r));	/* holds two histograms: not on the stack */
-	char err[256];
-	int ret, rc = EXIT_OK;
+	int ret, rc;
 
 	if (!r)
 		return EXIT_FAIL;
 	o.ctx = r;
-	json_init(&r->ndjson, stdout, false);
-	ret = capsrc_open(&r->src, &args->src, err, sizeof(err));
-	if (ret) {
-		ds_error("analyze", "%s", err);
+	rc = open_run(r, args, &o);
+	if (rc) {
 		free(r);
-		return ret == -EPERM ? EXIT_NOPERM : EXIT_FAIL;
+		return rc;
 	}
-	if (analyzer_init(&r->a, &o)) {
-		ds_error("analyze", "out of memory");
-		capsrc_close(r->src);
-		free(r);
-		return EXIT_FAIL;
-	}
-	r->linktype = capsrc_linktype(r->src);
-	r->limit = args->count;
-	r->progress = !args->no_progress && isatty(STDERR_FILENO);
-	r->t0_ns = now_ns();
-	g_src = r->src;
-	install_signals(cap.live, args->duration_s);
-	ret = capsrc_loop(r->src, on_packet, r);
-	g_src = NULL;
-	alarm(0);
+	ret = read_packets(r, args, cap.live);
+	loop_free(&r->loop);
 	if (r->progress)
 		fprintf(stderr, "\r%40s\r", "");
 	if (ret < 0) {
-		snprintf(cap.error, sizeof(cap.error), "%s", capsrc_error(r->src));
+		snprintf(cap.error, sizeof(cap.error), "%s",
+			 ret == -EIO ? capsrc_error(r->src) : strerror(-ret));
 		fprintf(stderr, "dropscope analyze: %s: %s%s\n", cap.name, cap.error,
 			r->a.t.packets ? " (analysed what came before)" : "");
 		/* Exit 1 only when nothing could be read. */
@@ -267,6 +335,10 @@ static int run_analysis(struct analyze_args *args)
 	}
 	analyzer_finish(&r->a);
 	capsrc_stats(r->src, &cap.stats);
+	if (ev_close(&r->ev)) {
+		ds_error("analyze", "cannot write events to %s", args->events);
+		rc = EXIT_FAIL;
+	}
 	if (rc == EXIT_OK)
 		report(r, &cap);
 	analyzer_free(&r->a);

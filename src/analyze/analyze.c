@@ -157,6 +157,16 @@ static void reorder_record(struct analyzer *a, uint32_t segs, uint64_t ns)
 	hist_record(&a->reorder_segs, segs);
 }
 
+static void retrans_event(struct analyzer *a, const struct tcp_seg *s,
+			  const struct track_ev *ev)
+{
+	struct analyze_retrans r = { .ts_ns = s->ts_ns, .frame = a->t.packets, .seq = s->seq,
+				     .len = s->payload_len, .cls = ev->cls, .where = ev->where };
+
+	flow_from_seg(&r.flow, s);
+	a->o.on_retrans(a->o.ctx, &r);
+}
+
 static void on_segment(struct analyzer *a, struct tcp_seg *s)
 {
 	struct track_ev ev;
@@ -175,6 +185,8 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 	tcp_track(&f->conn, dir, s, &ev);
 	flowtab_touch(a->flows, f, s->ts_ns);
 	tcp_counts_event(&a->t.c, &ev);
+	if (ev.retrans && a->o.on_retrans)
+		retrans_event(a, s, &ev);
 	if (f->ext && a->o.by_path_len)
 		tcp_counts_event(&a->paths[(uintptr_t)f->ext - 1].t.c, &ev);
 	if (ev.rtt_ns)

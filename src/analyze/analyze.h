@@ -27,7 +27,7 @@ struct analyze_totals {
 };
 
 struct flow_summary {
-	struct flow_key key;
+	struct flow_id key;		/* canonical: side 0 is key.saddr */
 	uint8_t client;			/* side that sent the first SYN, 2 if unknown */
 	uint64_t first_ns, last_ns;
 	struct tcp_dir_stats dir[2];	/* dir[i]: data sent by side i */
@@ -42,12 +42,25 @@ struct path_stats {
 typedef void (*interval_cb)(void *ctx, uint64_t start_ns, uint64_t len_ns,
 			    const struct analyze_totals *delta);
 
+/* One retransmission as judged when it was seen (the retrans event). */
+struct analyze_retrans {
+	struct flow_id flow;		/* sender to receiver */
+	uint64_t ts_ns;			/* capture stamp */
+	uint64_t frame;			/* 1-based frame number in the capture */
+	uint32_t seq, len;		/* raw TCP sequence number, payload bytes */
+	enum rtx_class cls;
+	enum loss_where where;
+};
+
+typedef void (*retrans_cb)(void *ctx, const struct analyze_retrans *r);
+
 struct analyze_opts {
 	size_t max_flows;		/* 0: 262144 */
 	bool keep_flows;		/* keep every flow's summary (flows_list) */
 	size_t top_flows;		/* keep the N with most retransmits */
 	uint64_t interval_ns;		/* > 0: call on_interval per interval */
 	interval_cb on_interval;
+	retrans_cb on_retrans;		/* optional: each retransmission */
 	void *ctx;
 	int by_path_len;		/* > 0: aggregate by (src/len, dst/len); v6 uses len too */
 };

@@ -8,9 +8,13 @@
 #include "clock.h"
 #include "human.h"
 
-static const char *addr_str(uint8_t family, const uint8_t *addr, char *buf, size_t len)
+/* The flow as side @side sends it. */
+static void side_flow(struct flow_id *out, const struct flow_summary *s, int side)
 {
-	return inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len);
+	if (side)
+		flow_reverse(out, &s->key);
+	else
+		*out = s->key;
 }
 
 static void json_classes(struct json *j, const uint64_t *by_class)
@@ -56,7 +60,8 @@ static void json_dir(struct json *j, const struct flow_summary *s, int side)
 	char a[INET6_ADDRSTRLEN];
 
 	json_obj_open(j, NULL);
-	json_str(j, "from", addr_str(s->key.family, s->key.addr[side], a, sizeof(a)));
+	json_str(j, "from", flow_addr_str(&s->key, side ? s->key.daddr : s->key.saddr, a,
+					  sizeof(a)));
 	json_counts(j, &d->c);
 	json_u64(j, "reorder_segs_max", d->reorder_max_segs);
 	json_double(j, "reorder_delay_us_max", (double)d->reorder_max_ns / 1e3, 3);
@@ -74,13 +79,11 @@ static void json_dir(struct json *j, const struct flow_summary *s, int side)
 static void json_flow(struct json *j, const struct flow_summary *s)
 {
 	int c = s->client == 2 ? 0 : s->client;	/* the client first when known */
-	char a[INET6_ADDRSTRLEN];
+	struct flow_id f;
 
+	side_flow(&f, s, c);
 	json_obj_open(j, NULL);
-	json_str(j, "src", addr_str(s->key.family, s->key.addr[c], a, sizeof(a)));
-	json_u64(j, "sport", s->key.port[c]);
-	json_str(j, "dst", addr_str(s->key.family, s->key.addr[!c], a, sizeof(a)));
-	json_u64(j, "dport", s->key.port[!c]);
+	flow_json(j, &f, NULL);
 	json_double(j, "duration_s", (double)(s->last_ns - s->first_ns) / 1e9, 6);
 	json_arr_open(j, "dirs");
 	json_dir(j, s, c);
@@ -99,10 +102,10 @@ static void json_paths(struct json *j, const struct analyzer *a)
 		size_t n;
 
 		json_obj_open(j, NULL);
-		addr_str(p->family, p->src, s, sizeof(s));
+		addr_str(p->family == 6 ? AF_INET6 : AF_INET, p->src, s, sizeof(s));
 		n = strlen(s);
 		snprintf(s + n, sizeof(s) - n, "/%u", p->plen);
-		addr_str(p->family, p->dst, d, sizeof(d));
+		addr_str(p->family == 6 ? AF_INET6 : AF_INET, p->dst, d, sizeof(d));
 		n = strlen(d);
 		snprintf(d + n, sizeof(d) - n, "/%u", p->plen);
 		json_str(j, "src", s);
@@ -150,24 +153,38 @@ void analyze_report_json(struct json *j, const struct analyzer *a,
 		json_str(j, "warning", cap->error);
 }
 
-void analyze_interval_json(struct json *j, uint64_t first_ns, uint64_t start_ns,
-			   uint64_t len_ns, const struct analyze_totals *d)
+void analyze_interval_json(struct ev_out *o, int64_t t_ns, uint64_t first_ns,
+			   uint64_t start_ns, uint64_t len_ns, const struct analyze_totals *d)
 {
-	json_obj_open(j, NULL);
-	json_str(j, "type", "interval");
-	json_double(j, "t_s", start_ns > first_ns ? (double)(start_ns - first_ns) / 1e9 : 0, 6);
-	json_double(j, "interval_s", (double)len_ns / 1e9, 6);
+	struct json *j = ev_interval(o, t_ns, first_ns, start_ns, len_ns);
+
 	json_u64(j, "packets", d->packets);
 	json_counts(j, &d->c);
 	json_u64(j, "rate_bps", len_ns ? (uint64_t)(d->c.data_bytes * 8 * 1e9 / len_ns) : 0);
-	json_obj_close(j);
-	json_end(j);
+	ev_end(o);
+}
+
+static const char *const where_name[] = { "none", "downstream", "upstream" };
+
+void analyze_retrans_json(struct ev_out *o, int64_t t_ns, const struct analyze_retrans *r)
+{
+	struct json *j = ev_begin(o, "retrans", t_ns);
+
+	json_str(j, "source", "capture");
+	flow_json(j, &r->flow, NULL);
+	json_u64(j, "seq", r->seq);
+	json_u64(j, "len", r->len);
+	json_str(j, "class", rtx_class_name[r->cls]);
+	json_str(j, "location", where_name[r->where]);
+	json_u64(j, "frame", r->frame);
+	ev_end(o);
 }
 
 static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 {
 	int c = s->client == 2 ? 0 : s->client;
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], n1[32], n2[32];
+	char fs[FLOW_STR_LEN], n1[32], n2[32];
+	struct flow_id fl;
 
 	for (int k = 0; k < 2; k++) {
 		int side = k ? !c : c;
@@ -176,12 +193,10 @@ static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 		/* Without -s, only the directions that retransmitted. */
 		if (detail > 0 ? !d->c.data_segs && !d->c.retrans_segs : !d->c.retrans_segs)
 			continue;
-		fprintf(f, "  %s:%u > %s:%u  data %s  retrans %s (fast %llu rto %llu tlp %llu "
+		side_flow(&fl, s, side);
+		fprintf(f, "  %s  data %s  retrans %s (fast %llu rto %llu tlp %llu "
 			"spurious %llu)  lost down %llu up %llu  reordered %llu  rtt min %uus\n",
-			addr_str(s->key.family, s->key.addr[side], a, sizeof(a)),
-			s->key.port[side],
-			addr_str(s->key.family, s->key.addr[!side], b, sizeof(b)),
-			s->key.port[!side], human_count(n1, sizeof(n1), d->c.data_segs),
+			flow_str(&fl, fs, sizeof(fs)), human_count(n1, sizeof(n1), d->c.data_segs),
 			human_count(n2, sizeof(n2), d->c.retrans_segs),
 			(unsigned long long)d->c.by_class[RTX_FAST],
 			(unsigned long long)d->c.by_class[RTX_RTO],

@@ -8,6 +8,7 @@
 
 #include "analyze.h"
 #include "capsrc.h"
+#include "event.h"
 #include "json.h"
 
 /* What the report says about the source. */
@@ -23,8 +24,10 @@ void analyze_report_json(struct json *j, const struct analyzer *a,
 			 const struct analyze_capture *cap, int detail);
 void analyze_report_text(FILE *f, const struct analyzer *a,
 			 const struct analyze_capture *cap, int detail);
-/* One NDJSON line: {"type":"interval", "t_s": ..., counters}. */
-void analyze_interval_json(struct json *j, uint64_t first_ns, uint64_t start_ns,
-			   uint64_t len_ns, const struct analyze_totals *d);
+/* One NDJSON line: {"type":"interval", "t_ns", "t_s", "interval_s", counters}. */
+void analyze_interval_json(struct ev_out *o, int64_t t_ns, uint64_t first_ns,
+			   uint64_t start_ns, uint64_t len_ns, const struct analyze_totals *d);
+/* One NDJSON line: {"type":"retrans", "t_ns", "source":"capture", flow, seq ...}. */
+void analyze_retrans_json(struct ev_out *o, int64_t t_ns, const struct analyze_retrans *r);
 
 #endif

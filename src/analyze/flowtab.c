@@ -35,11 +35,11 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 31);
 }
 
-static uint64_t key_hash(const struct flowtab *t, const struct flow_key *k)
+static uint64_t key_hash(const struct flowtab *t, const struct flow_id *k)
 {
-	uint64_t w[sizeof(*k) / 8], h = t->seed[0];
+	uint64_t w[(sizeof(*k) + 7) / 8] = { 0 }, h = t->seed[0];
 
-	memcpy(w, k, sizeof(w));
+	memcpy(w, k, sizeof(*k));
 	for (size_t i = 0; i < sizeof(w) / 8; i++)
 		h = mix(h, w[i] ^ t->seed[1]);
 	return mix(h, t->seed[1]);
@@ -143,24 +143,16 @@ static struct flow *eviction_victim(struct flowtab *t)
 	return NULL;
 }
 
-static int make_key(const struct tcp_seg *s, struct flow_key *k)
+/* Both directions share the canonical key; a segment from side 0 has dir 0. */
+static int make_key(const struct tcp_seg *s, struct flow_id *k)
 {
-	size_t alen = s->family == 6 ? 16 : 4;
-	int c = memcmp(s->saddr, s->daddr, alen);
-	int swap = c > 0 || (c == 0 && s->sport > s->dport);
-
-	memset(k, 0, sizeof(*k));
-	k->family = s->family;
-	memcpy(k->addr[swap], s->saddr, alen);
-	memcpy(k->addr[!swap], s->daddr, alen);
-	k->port[swap] = s->sport;
-	k->port[!swap] = s->dport;
-	return swap;
+	flow_from_seg(k, s);
+	return flow_canon(k, k);
 }
 
 struct flow *flowtab_get(struct flowtab *t, const struct tcp_seg *s, int *dir)
 {
-	struct flow_key k;
+	struct flow_id k;
 	struct flow *f;
 	uint64_t h;
 

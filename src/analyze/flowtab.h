@@ -11,19 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flow.h"
 #include "pkt.h"
 #include "tcptrack.h"
 
-/* Side 0 is the lower (address, port); a segment from side 0 has dir 0. */
-struct flow_key {
-	uint8_t family;
-	uint8_t pad;
-	uint16_t port[2];
-	uint8_t addr[2][16];
-	uint16_t pad2;
-};
-
-_Static_assert(sizeof(struct flow_key) == 40, "flow_key is hashed as five words");
 
 enum flow_class { FLOW_HALF_OPEN, FLOW_OPEN, FLOW_CLOSED, FLOW_NCLASSES };
 enum flow_end { FLOW_EXPIRED, FLOW_EVICTED, FLOW_FLUSHED };
@@ -34,7 +25,7 @@ struct flow {
 	uint64_t hash;
 	uint64_t first_ns, last_ns;
 	uint8_t cls;
-	struct flow_key key;
+	struct flow_id key;		/* canonical (flow_canon): side 0 is its source */
 	struct tcp_conn conn;
 	void *ext;			/* the user's per-flow data */
 };

@@ -3,8 +3,11 @@
 # construction: every tests/pcap/*.scn is turned into a capture by
 # .output/tools/pcapgen (pcapng for names starting with "pcapng") and each
 # of its `# expect: key=value` pairs (a jq path into `-j analyze` output) must
-# match exactly.  For every scenario, also: by_class adds up to retrans_segs
-# and lost_downstream + lost_upstream <= retrans_segs.  Then the file-level
+# match exactly, and its `# events: FRAME:CLASS:LOCATION ...` (or `none`) are
+# the retransmission events `--events` must list, in order (each one a frame
+# the scenario's comments name as re-sent).  For every scenario, also:
+# by_class adds up to retrans_segs, lost_downstream + lost_upstream <=
+# retrans_segs, and every event's seq and len are tshark's for its frame.  Then the file-level
 # edges: a text file, a capture cut in the middle of its last record.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
@@ -46,6 +49,35 @@ values() {
 		| "\($k)=\(if $v == null then "missing" else $v end)"' "$json" --args "$@"
 }
 
+# check_events SCN EVENTS PCAP: the events the scenario names, and each
+# one's seq/len as tshark reads its frame.  Prints what differs; 1 if any.
+check_events() {
+	local want got frame seq len tseq tlen rc=0
+
+	want=$(sed -n 's/^#[[:space:]]*events:[[:space:]]*//p' "$1")
+	got=$(jq -r 'select(.type == "retrans") | "\(.frame):\(.class):\(.location)"' "$2" |
+		tr '\n' ' ')
+	got=${got% }
+	if [[ -z $want ]]; then
+		echo "    no '# events:' line"
+		return 1
+	fi
+	if [[ ${got:-none} != "$want" ]]; then
+		echo "    events: expected $want, got ${got:-none}"
+		rc=1
+	fi
+	command -v tshark >/dev/null || return $rc
+	while read -r frame seq len; do
+		read -r tseq tlen < <(tshark -r "$3" -Y "frame.number == $frame" \
+			-T fields -e tcp.seq_raw -e tcp.len 2>/dev/null)
+		if [[ $tseq != "$seq" || $tlen != "$len" ]]; then
+			echo "    event at frame $frame: seq $seq len $len, tshark $tseq $tlen"
+			rc=1
+		fi
+	done < <(jq -r 'select(.type == "retrans") | "\(.frame) \(.seq) \(.len)"' "$2")
+	return $rc
+}
+
 # check_scenario SCN: one TEST line for it.
 check_scenario() {
 	local scn=$1 name pcap json err rc kv key want got bad=0
@@ -70,7 +102,7 @@ check_scenario() {
 		log_test "analyze $name" 1 "$(head -n 1 "$err")"
 		return
 	fi
-	"$BIN" -j analyze -r "$pcap" >"$json" 2>"$err"
+	"$BIN" -j analyze -r "$pcap" --events "$TMP/$name.ev" >"$json" 2>"$err"
 	rc=$?
 	if ((rc != 0)) || ! jq -e 'type == "object"' "$json" >/dev/null 2>&1; then
 		log_test "analyze $name" 1 "exit $rc, $(head -n 1 "$err")"
@@ -103,9 +135,10 @@ check_scenario() {
 		printf '    %s\n' "$got"
 		bad=$((bad + 1))
 	fi
+	check_events "$scn" "$TMP/$name.ev" "$pcap" || bad=$((bad + 1))
 	((bad == 0)) ||
 		log_info "reproduce: $GEN -o /tmp/$name.pcap $scn; $BIN -j analyze -r /tmp/$name.pcap"
-	log_test "analyze $name" $((bad != 0)) "$bad mismatches (${#keys[@]} expectations, 2 invariants)"
+	log_test "analyze $name" $((bad != 0)) "$bad mismatches (${#keys[@]} expectations, events, 2 invariants)"
 }
 
 shopt -s nullglob

@@ -33,6 +33,16 @@ expect "not a capture" 1 analyze "$TMP/text"
 expect "empty file" 1 analyze "$TMP/empty"
 expect "bad filter" 1 analyze -i lo 'tcp port'
 expect "no such interface" 1 analyze -i ds-nonexistent0
+if [[ -x $DS_ROOT/.output/tools/pcapgen ]] &&
+	"$DS_ROOT/.output/tools/pcapgen" -o "$TMP/clean.pcap" "$DS_ROOT/tests/pcap/clean.scn"; then
+	expect "--events in a missing directory" 1 analyze --events "$TMP/no/dir/ev" "$TMP/clean.pcap"
+else
+	log_test "analyze: --events in a missing directory" 4 "pcapgen not built (make tools)"
+fi
+echo "the user's" >"$TMP/old.ev"
+expect "--events with a bad capture" 1 analyze --events "$TMP/old.ev" "$TMP/text"
+[[ $(cat "$TMP/old.ev") == "the user's" ]]
+log_test "analyze: a bad capture leaves the --events file as it was" $?
 
 "$BIN" -j analyze "$TMP/text" >"$TMP/out" 2>/dev/null
 jq -e '.error | test("unknown file format")' "$TMP/out" >/dev/null

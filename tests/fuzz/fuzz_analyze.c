@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "analyze.h"
 
@@ -19,11 +20,22 @@ static void on_interval(void *ctx, uint64_t s, uint64_t l, const struct analyze_
 	(void)ctx; (void)s; (void)l; (void)d;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static struct analyzer a;	/* two histograms: keep it off the stack */
+
+/* Each retransmission event names a frame already seen, in a known class. */
+static void on_retrans(void *ctx, const struct analyze_retrans *r)
 {
-	static struct analyzer a;	/* two histograms: keep it off the stack */
+	(void)ctx;
+	if (!r->frame || r->frame > a.t.packets || r->cls >= RTX_NCLASSES ||
+	    r->where > LOSS_UPSTREAM || (r->flow.family != AF_INET && r->flow.family != AF_INET6))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{	/* two histograms: keep it off the stack */
 	struct analyze_opts o = { .max_flows = 4, .top_flows = 2, .interval_ns = 1000000,
-				  .on_interval = on_interval, .by_path_len = 24 };
+				  .on_interval = on_interval, .on_retrans = on_retrans,
+				  .by_path_len = 24 };
 	uint64_t ts = 1000000000ULL;
 	size_t off = 1;
 	int lt;

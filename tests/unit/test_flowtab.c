@@ -18,7 +18,7 @@ static void on_end(void *ctx, struct flow *f, enum flow_end why)
 
 	if (e->n < 16) {
 		/* The client port is the one that is not 80. */
-		e->port[e->n] = f->key.port[0] == 80 ? f->key.port[1] : f->key.port[0];
+		e->port[e->n] = f->key.sport == 80 ? f->key.dport : f->key.sport;
 		e->why[e->n++] = why;
 	}
 }
