@@ -150,3 +150,14 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		return c.cb_err;
 	return ret < 0 ? (errno ? -errno : -EIO) : 0;
 }
+
+int nl_dump(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	mnl_nlmsg_put_extra_header(nlh, hdrlen);	/* zeroed: AF_UNSPEC */
+	return nl_request(nl, nlh, cb, data);
+}

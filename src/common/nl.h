@@ -32,4 +32,13 @@ void nl_close(struct nl *nl);
  */
 int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
+/**
+ * nl_dump() - dump every object of rtnetlink message @type (RTM_GETLINK,
+ * RTM_GETQDISC ...) in all families: the request carries a zeroed family
+ * header of @hdrlen bytes (struct ifinfomsg, struct tcmsg ...), whose first
+ * byte is the family, AF_UNSPEC. @cb sees each reply as in nl_request().
+ * Return: as nl_request().
+ */
+int nl_dump(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void *data);
+
 #endif

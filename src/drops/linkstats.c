@@ -101,18 +101,9 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 
 int linkstats_dump(struct nl *nl, struct link_stats **out, size_t *n)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct dump d = { 0 };
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	int err;
+	int err = nl_dump(nl, RTM_GETLINK, sizeof(struct ifinfomsg), on_link, &d);
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	err = nl_request(nl, nlh, on_link, &d);
 	if (err) {
 		free(d.v);
 		return err;

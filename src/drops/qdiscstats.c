@@ -151,18 +151,9 @@ static int on_qdisc(const struct nlmsghdr *nlh, void *data)
 
 int qdiscstats_dump(struct nl *nl, struct qdisc_stats **out, size_t *n)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct dump d = { 0 };
-	struct nlmsghdr *nlh;
-	struct tcmsg *tcm;
-	int err;
+	int err = nl_dump(nl, RTM_GETQDISC, sizeof(struct tcmsg), on_qdisc, &d);
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETQDISC;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-	tcm->tcm_family = AF_UNSPEC;
-	err = nl_request(nl, nlh, on_qdisc, &d);
 	if (err) {
 		free(d.v);
 		return err;
