@@ -3,7 +3,8 @@
 #
 # bench/analyze.sh - dropscope analyze against tcptrace, tshark and the
 # libpcap read floor (tcpdump -r -w /dev/null) on one capture of real TCP
-# over a veth pair with 1% loss: packets/s, peak RSS, retransmissions found.
+# over a veth pair with 1% loss: packets/s, peak RSS, retransmissions found;
+# and what --events (one NDJSON line per retransmission, to a file) costs.
 #
 # usage: bench/analyze.sh [-f] [-d SECONDS] [-r ROUNDS] [-n PACKETS] [-o DIR] [-h]
 #   -f          make a new capture even if DIR holds one
@@ -180,7 +181,7 @@ timed() {
 # retrans NAME: the retransmissions a tool's last output reports.
 retrans() {
 	case $1 in
-	ds | ds_slice) jq -r .retrans_segs "$T/$1.out" ;;
+	ds | ds_slice | ds_ev) jq -r .retrans_segs "$T/$1.out" ;;
 	tcptrace) tcptrace_rexmt "$T/$1.out" ;;
 	tshark) awk -F'\t' '$1 != "" { n++ } END { print n + 0 }' "$T/$1.out" ;;
 	*) echo - ;;
@@ -198,6 +199,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	say "bench/analyze.sh: round $r of $ROUNDS"
 	if ((HAVE_DS)); then
 		timed ds "$BIN" -j analyze -r "$PCAP" --no-progress
+		timed ds_ev "$BIN" -j analyze -r "$PCAP" --no-progress --events "$T/events.ndjson"
 		timed ds_slice "$BIN" -j analyze -r "$SLICE_PCAP" --no-progress
 	fi
 	timed tcptrace tcptrace -n -l "$PCAP"
@@ -213,7 +215,7 @@ TS_KA=- TS_OOO=-
 FLOWS=-
 ((HAVE_DS)) && [[ -s $T/ds.out ]] && FLOWS=$(jq -r .flows "$T/ds.out")
 declare -A RETRANS
-for n in ds ds_slice tcptrace tshark floor; do
+for n in ds ds_ev ds_slice tcptrace tshark floor; do
 	RETRANS[$n]=-
 	[[ -s $T/$n.out ]] && RETRANS[$n]=$(retrans $n)
 done
@@ -222,7 +224,8 @@ awk -v packets="$PACKETS" -v slice="$SLICE" -v rounds="$ROUNDS" -v have_ds="$HAV
     -v pcap="$PCAP" -v bytes="$(stat -c %s "$PCAP")" -v made="$MADE" -v secs="$SECONDS_OF_TRAFFIC" \
     -v kretr="$KERNEL_RETRANS" -v drops="$NFT_DROPS" -v pdrops="$PCAP_DROPS" \
     -v received="$RECEIVED" -v flows="$FLOWS" -v kernel="$KERNEL" -v ncpu="$(nproc)" \
-    -v r_ds="${RETRANS[ds]}" -v r_dss="${RETRANS[ds_slice]}" -v r_tt="${RETRANS[tcptrace]}" \
+    -v r_ds="${RETRANS[ds]}" -v r_dse="${RETRANS[ds_ev]}" -v r_dss="${RETRANS[ds_slice]}" -v r_tt="${RETRANS[tcptrace]}" \
+    -v n_ev="$( ((HAVE_DS)) && grep -c '"type":"retrans"' "$T/events.ndjson" 2>/dev/null || echo -)" \
     -v r_ts="${RETRANS[tshark]}" -v ts_ka="$TS_KA" -v ts_ooo="$TS_OOO" -v has_rss="${GNU_TIME:+1}" \
     -v v_ds="$("$BIN" -V 2>&1 | head -n 1)" -v v_tt="$(tcptrace -v 2>&1 | awk -F'-- ' 'NR == 1 { print $2 }')" \
     -v v_ts="$(tshark -v 2>/dev/null | head -n 1)" -v v_td="$(tcpdump --version 2>&1 | head -n 2 | paste -sd ' ')" '
@@ -259,7 +262,7 @@ function row(name, label, pk, retr,    c, p, m) {
 	peak[name] = m
 	printf "%-26s %11s %8.2f %11s %9s %10s %10s\n", label, grp(pk), c / 100, grp(p),
 	       m == "" ? "-" : sprintf("%.1f MB", m / 1024), grp(retr),
-	       name == "ds_slice" || ratio("ds", name, "%.2f") == "" ? "-" : ratio("ds", name, "%.2f")
+	       name ~ /^ds_/ || ratio("ds", name, "%.2f") == "" ? "-" : ratio("ds", name, "%.2f")
 }
 function ratio(a, b, fmt) {	# packets/s of a over b, or "" when either is missing
 	if (!(a in pps) || !(b in pps) || pps[b] <= 0)
@@ -292,6 +295,8 @@ END {
 		row("ds", "dropscope analyze", packets, r_ds)
 	else
 		printf "%-26s %s\n", "dropscope analyze", "dropscope analyze: not built"
+	if (have_ds)
+		row("ds_ev", "dropscope --events FILE", packets, r_dse)
 	row("tcptrace", "tcptrace -n -l", packets, r_tt)
 	row("floor", "tcpdump -r -w /dev/null", packets, "-")
 	if (have_ds)
@@ -316,6 +321,9 @@ END {
 	goal(">= 2x tcptrace", r, 2, r "x")
 	r = ratio("ds", "tshark", "%.0f")
 	goal(">= 70x tshark", r, 70, r "x")
+	r = ratio("ds_ev", "ds", "%.3f")
+	goal("--events costs <= 3% of packets/s", r, 0.97,
+	     r "x, " grp(n_ev) " events for " grp(r_dse) " retrans")
 	lim = (64 * 1048576 + 200 * (flows + 0)) / 1048576
 	m = ("ds" in peak) && peak["ds"] != "" ? peak["ds"] / 1024 : ""
 	goal("peak RSS <= 64 MB + 200 B per flow", m == "" ? "" : lim - m, 0,

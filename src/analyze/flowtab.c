@@ -146,8 +146,7 @@ static struct flow *eviction_victim(struct flowtab *t)
 /* Both directions share the canonical key; a segment from side 0 has dir 0. */
 static int make_key(const struct tcp_seg *s, struct flow_id *k)
 {
-	flow_from_seg(k, s);
-	return flow_canon(k, k);
+	return flow_canon_seg(k, s);
 }
 
 struct flow *flowtab_get(struct flowtab *t, const struct tcp_seg *s, int *dir)

@@ -19,9 +19,15 @@ int ev_open(struct ev_out *o, const char *path)
 			return -errno;
 		o->own = true;
 	}
-	/* A reader that follows the stream sees each event as it happens. */
+	/*
+	 * A reader that follows a pipe or terminal sees each event as it
+	 * happens; a file takes them in large writes (at 1% loss, analyze
+	 * writes an event every 100 packets).
+	 */
 	if (!fstat(fileno(o->f), &st) && !S_ISREG(st.st_mode))
 		setvbuf(o->f, NULL, _IOLBF, 0);
+	else
+		setvbuf(o->f, NULL, _IOFBF, 1 << 20);
 	json_init(&o->j, o->f, false);
 	return 0;
 }
@@ -37,7 +43,7 @@ struct json *ev_begin(struct ev_out *o, const char *type, int64_t t_ns)
 void ev_end(struct ev_out *o)
 {
 	json_obj_close(&o->j);
-	json_end(&o->j);
+	json_end_line(&o->j);	/* a pipe or terminal is line buffered: see ev_open() */
 	o->n++;
 }
 

@@ -32,6 +32,23 @@ void flow_from_seg(struct flow_id *f, const struct tcp_seg *s)
 		 s->daddr, s->dport, 0);
 }
 
+int flow_canon_seg(struct flow_id *f, const struct tcp_seg *s)
+{
+	/* A segment's addresses are zero-padded to 16 bytes: compare them whole. */
+	int c = memcmp(s->saddr, s->daddr, 16);
+	int swap = c > 0 || (c == 0 && s->sport > s->dport);
+
+	f->netns = 0;
+	f->family = s->family == 6 ? AF_INET6 : AF_INET;
+	f->proto = IPPROTO_TCP;
+	f->sport = swap ? s->dport : s->sport;
+	f->dport = swap ? s->sport : s->dport;
+	memcpy(f->saddr, swap ? s->daddr : s->saddr, 16);
+	memcpy(f->daddr, swap ? s->saddr : s->daddr, 16);
+	f->pad = 0;
+	return swap;
+}
+
 uint32_t flow_self_netns(void)
 {
 	struct stat st;
@@ -130,8 +147,28 @@ bool flow_same(const struct flow_id *a, const struct flow_id *b)
 	return flow_eq(&x, &y);
 }
 
+/* inet_ntop() formats IPv4 with sprintf(): ten times this, per event. */
+static char *dotted(char *p, unsigned int v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
 const char *addr_str(int af, const uint8_t *addr, char *buf, size_t len)
 {
+	if (af != AF_INET6 && len >= INET_ADDRSTRLEN) {
+		char *p = buf;
+
+		for (int i = 0; i < 4; i++) {
+			p = dotted(p, addr[i]);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if (!inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 	return buf;

@@ -37,6 +37,11 @@ void flow_set(struct flow_id *f, int family, int proto, const void *saddr, uint1
 	      const void *daddr, uint16_t dport, uint32_t netns);
 /* From a decoded segment (TCP, netns unknown): source to destination. */
 void flow_from_seg(struct flow_id *f, const struct tcp_seg *s);
+/*
+ * The same in canonical form (flow_canon()), for a flow table's hot path.
+ * Return: 1 when @s travels from the flow's destination to its source.
+ */
+int flow_canon_seg(struct flow_id *f, const struct tcp_seg *s);
 /**
  * flow_from_socket() - local end as source, peer as destination, and the
  * caller's network namespace. Return: 0 or -errno.

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -9,55 +11,121 @@ void json_init(struct json *j, FILE *f, bool pretty)
 	j->pretty = pretty;
 	j->depth = 0;
 	j->need_comma[0] = false;
+	j->len = 0;
+}
+
+void json_flush(struct json *j)
+{
+	if (j->len)
+		fwrite(j->buf, 1, j->len, j->f);
+	j->len = 0;
+}
+
+/* Tokens gather in j->buf: an event line is one fwrite(). */
+static void out(struct json *j, const void *p, size_t n)
+{
+	if (j->len + n > sizeof(j->buf)) {
+		json_flush(j);
+		if (n > sizeof(j->buf)) {
+			fwrite(p, 1, n, j->f);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, p, n);
+	j->len += n;
+}
+
+static void outc(struct json *j, char c)
+{
+	if (j->len == sizeof(j->buf))
+		json_flush(j);
+	j->buf[j->len++] = c;
+}
+
+static void outs(struct json *j, const char *s)
+{
+	out(j, s, strlen(s));
 }
 
 static void indent(struct json *j)
 {
 	if (!j->pretty)
 		return;
-	fputc('\n', j->f);
+	outc(j, '\n');
 	for (int i = 0; i < j->depth; i++)
-		fputs("  ", j->f);
+		out(j, "  ", 2);
 }
 
-static void put_string(FILE *f, const char *s)
+/* Bytes of @s that need no escape, from the start. */
+static size_t plain_len(const unsigned char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	size_t n = 0;
+
+	while (s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
+		n++;
+	return n;
+}
+
+static void put_string(struct json *j, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char esc[8];
+	size_t n;
+
+	outc(j, '"');
+	for (;;) {
+		n = plain_len(p);
+		out(j, p, n);
+		p += n;
+		if (!*p)
+			break;
 		switch (*p) {
-		case '"':  fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
+		case '"':  out(j, "\\\"", 2); break;
+		case '\\': out(j, "\\\\", 2); break;
+		case '\n': out(j, "\\n", 2); break;
+		case '\t': out(j, "\\t", 2); break;
+		case '\r': out(j, "\\r", 2); break;
 		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			out(j, esc, 6);
+			break;
 		}
+		p++;
 	}
-	fputc('"', f);
+	outc(j, '"');
+}
+
+/* printf's %llu costs more than the rest of an event line. */
+static void put_u64(struct json *j, uint64_t v)
+{
+	char buf[24];
+	int i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	out(j, buf + i, sizeof(buf) - (size_t)i);
 }
 
 /* Separator, indentation and key before any value. */
 static void begin_value(struct json *j, const char *key)
 {
 	if (j->need_comma[j->depth])
-		fputc(',', j->f);
+		outc(j, ',');
 	j->need_comma[j->depth] = true;
 	if (j->depth > 0)
 		indent(j);
 	if (key) {
-		put_string(j->f, key);
-		fputs(j->pretty ? ": " : ":", j->f);
+		put_string(j, key);
+		outs(j, j->pretty ? ": " : ":");
 	}
 }
 
 static void open_container(struct json *j, const char *key, char c)
 {
 	begin_value(j, key);
-	fputc(c, j->f);
+	outc(j, c);
 	if (j->depth < JSON_MAX_DEPTH - 1)
 		j->depth++;
 	j->need_comma[j->depth] = false;
@@ -71,7 +139,7 @@ static void close_container(struct json *j, char c)
 		j->depth--;
 	if (had)
 		indent(j);
-	fputc(c, j->f);
+	outc(j, c);
 }
 
 void json_obj_open(struct json *j, const char *key) { open_container(j, key, '{'); }
@@ -82,48 +150,60 @@ void json_arr_close(struct json *j) { close_container(j, ']'); }
 void json_u64(struct json *j, const char *key, uint64_t v)
 {
 	begin_value(j, key);
-	fprintf(j->f, "%llu", (unsigned long long)v);
+	put_u64(j, v);
 }
 
 void json_i64(struct json *j, const char *key, int64_t v)
 {
 	begin_value(j, key);
-	fprintf(j->f, "%lld", (long long)v);
+	if (v < 0)
+		outc(j, '-');
+	put_u64(j, v < 0 ? -(uint64_t)v : (uint64_t)v);
 }
 
 void json_double(struct json *j, const char *key, double v, int decimals)
 {
 	begin_value(j, key);
 	/* JSON has no NaN or Infinity. */
-	if (!isfinite(v))
-		fputs("null", j->f);
-	else
-		fprintf(j->f, "%.*f", decimals, v);
+	if (!isfinite(v)) {
+		outs(j, "null");
+	} else {
+		char buf[352];		/* DBL_MAX has 309 digits */
+		int n = snprintf(buf, sizeof(buf), "%.*f", decimals > 20 ? 20 : decimals, v);
+
+		out(j, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	}
 }
 
 void json_str(struct json *j, const char *key, const char *s)
 {
 	begin_value(j, key);
-	put_string(j->f, s);
+	put_string(j, s);
 }
 
 void json_bool(struct json *j, const char *key, bool v)
 {
 	begin_value(j, key);
-	fputs(v ? "true" : "false", j->f);
+	outs(j, v ? "true" : "false");
 }
 
 void json_null(struct json *j, const char *key)
 {
 	begin_value(j, key);
-	fputs("null", j->f);
+	outs(j, "null");
 }
 
-void json_end(struct json *j)
+void json_end_line(struct json *j)
 {
 	/* The next document (NDJSON) starts without a separator. */
 	j->depth = 0;
 	j->need_comma[0] = false;
-	fputc('\n', j->f);
+	outc(j, '\n');
+	json_flush(j);
+}
+
+void json_end(struct json *j)
+{
+	json_end_line(j);
 	fflush(j->f);
 }

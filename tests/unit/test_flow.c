@@ -35,9 +35,18 @@ static void test_flow_ipv4_directions(void)
 	CHECK(!flow_eq(&a, &b) && flow_same(&a, &b), "one flow, two directions");
 	CHECK(flow_canon(&ca, &a) == 1 && flow_canon(&cb, &b) == 0 && flow_eq(&ca, &cb),
 	      "one canonical form");
+	seg4(&s, "198.18.0.2", 40000, "198.18.0.1", 5201);
+	CHECK(flow_canon_seg(&cb, &s) == 1 && flow_eq(&ca, &cb), "the flow table's form is it");
 	CHECK(!strcmp(flow_str(&a, buf, sizeof(buf)), "198.18.0.2:40000 > 198.18.0.1:5201"),
 	      "%s", buf);
 	CHECK(a.family == AF_INET && a.proto == IPPROTO_TCP && a.netns == 0, "fields");
+	{
+		const uint8_t edges[][4] = { { 0, 0, 0, 0 }, { 255, 255, 255, 255 }, { 10, 9, 100, 99 } };
+		const char *want[] = { "0.0.0.0", "255.255.255.255", "10.9.100.99" };
+
+		for (int i = 0; i < 3; i++)
+			CHECK(!strcmp(addr_str(AF_INET, edges[i], buf, sizeof(buf)), want[i]), "%s", buf);
+	}
 	/* Same addresses, ports decide; netns 0 (a file) matches any namespace. */
 	seg4(&s, "198.18.0.1", 6000, "198.18.0.1", 5000);
 	flow_from_seg(&a, &s);
@@ -115,6 +124,7 @@ static void test_flow_json(void)
 	json_obj_open(&j, NULL);
 	flow_json(&j, &f, "ds-a");
 	json_obj_close(&j);
+	json_flush(&j);
 	fclose(m);
 	CHECK(strstr(buf, "{\"saddr\":\"198.18.0.2\",\"sport\":40000,\"daddr\":\"198.18.0.1\","
 			  "\"dport\":5201}") != NULL, "%s", buf);

@@ -68,9 +68,35 @@ static void test_json_pretty_same_tokens(void)
 	free(c);
 }
 
+static void numbers(struct json *j)
+{
+	json_arr_open(j, NULL);
+	json_u64(j, NULL, 0);
+	json_u64(j, NULL, UINT64_MAX);
+	json_i64(j, NULL, INT64_MIN);
+	json_i64(j, NULL, INT64_MAX);
+	json_i64(j, NULL, -1);
+	json_str(j, NULL, "");
+	json_str(j, NULL, "\"\x1f/\t");
+	json_arr_close(j);
+	json_end(j);
+}
+
+/* The integer and string writers' edges: no printf behind them. */
+static void test_json_number_edges(void)
+{
+	char *s = render(numbers, false);
+	const char *want = "[0,18446744073709551615,-9223372036854775808,9223372036854775807,-1,"
+			   "\"\",\"\\\"\\u001f/\\t\"]\n";
+
+	CHECK(!strcmp(s, want), "got  %s\nwant %s", s, want);
+	free(s);
+}
+
 int main(void)
 {
 	RUN(test_json_compact);
+	RUN(test_json_number_edges);
 	RUN(test_json_pretty_same_tokens);
 	return unit_done();
 }
