@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* dropscope rr: options, signals and output around the rr engine (lib/rr*). */
+/* dropscope rr: options, the run loop and output around the rr engine (src/rr). */
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "dropscope.h"
 #include "log.h"
+#include "loop.h"
 #include "params.h"
 #include "rr.h"
 #include "rr_proto.h"
@@ -83,23 +83,6 @@ static const struct opt rr_opts[] = {
 	{ "ipv6", '6', OPT_FLAG, A(v6), NULL, "use IPv6 only" },
 	OPT_END,
 };
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	rr_stop = 1;
-}
-
-static void install_signals(void)
-{
-	/* No SA_RESTART: a blocked recv() returns so the run can end. */
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static int check_args(struct rr_args *a, int argc, int pos)
 {
@@ -189,8 +172,9 @@ int do_rr(int argc, char **argv)
 		},
 		.sizes = { 1, 1 },
 	};
+	struct loop loop;
 	char why[256];
-	int pos;
+	int pos, err, ret;
 
 	pos = params_parse("rr", synopsis, rr_opts, argc, argv, &a, why, sizeof(why));
 	if (pos == -2)
@@ -201,9 +185,19 @@ int do_rr(int argc, char **argv)
 	}
 	if (pos < 0 || check_args(&a, argc, pos))
 		return EXIT_USAGE;
-	install_signals();
-	if (a.server)
-		return rr_server_run(&a.cfg) ? EXIT_FAIL : EXIT_OK;
-	a.cfg.host = argv[pos];
-	return run_client(&a);
+	/* Before any thread: SIGINT and SIGTERM stay blocked in all of them. */
+	err = loop_init(&loop);
+	if (err) {
+		ds_error("rr", "run loop: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	a.cfg.loop = &loop;
+	if (a.server) {
+		ret = rr_server_run(&a.cfg) ? EXIT_FAIL : EXIT_OK;
+	} else {
+		a.cfg.host = argv[pos];
+		ret = run_client(&a);
+	}
+	loop_free(&loop);
+	return ret;
 }

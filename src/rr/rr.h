@@ -14,6 +14,8 @@
 #include "hist.h"
 #include "tcpinfo.h"
 
+struct loop;
+
 #define RR_DEFAULT_PORT 12867
 #define RR_NTAILS 3		/* >= 200, 400, 800 ms */
 
@@ -32,6 +34,11 @@ struct rr_config {
 	uint32_t sport_base;	/* > 0: stream i binds source port base + i */
 	double timeout_s;	/* a transaction or connect taking longer fails the run */
 	bool once;		/* server: serve one session, then exit */
+	/*
+	 * The command's run loop (loop_init() done before any thread): its
+	 * signals and stop flag end a run, the client sets its deadline.
+	 */
+	struct loop *loop;
 };
 
 struct rr_stream_result {
@@ -64,7 +71,9 @@ struct rr_result {
 };
 
 /**
- * rr_client_run() - run the workload against an `rr --server`.
+ * rr_client_run() - run the workload against an `rr --server`: runs
+ * @cfg->loop until the duration is over, the transactions are done or a
+ * signal comes (then in-flight transactions are abandoned).
  * @res is filled even on failure (partial results, @res->error set).
  * Return: 0, or -errno with @res->error describing the failure.
  */
@@ -72,12 +81,10 @@ int rr_client_run(const struct rr_config *cfg, struct rr_result *res);
 void rr_result_free(struct rr_result *res);
 
 /**
- * rr_server_run() - serve sessions until SIGINT/SIGTERM (or one, with once).
+ * rr_server_run() - serve sessions until @cfg->loop stops (SIGINT/SIGTERM),
+ * or one session with once.
  * Return: 0, or -errno after printing why the listener could not start.
  */
 int rr_server_run(const struct rr_config *cfg);
-
-/* Set from a signal handler to stop a client or server cleanly. */
-extern volatile int rr_stop;
 
 #endif
