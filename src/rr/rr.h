@@ -14,7 +14,25 @@
 #include "hist.h"
 #include "tcpinfo.h"
 
+struct flow_id;
 struct loop;
+
+/*
+ * A transaction that took cfg->slow_ns or more, handed to cfg->on_slow by
+ * the worker thread that ran it, right when it completed: in time order per
+ * stream, but several streams' workers may call at once.
+ */
+struct rr_slow {
+	uint32_t stream;
+	const struct flow_id *flow;	/* client side: local > server, netns */
+	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
+	bool seq_valid;			/* false: TCP repair was not permitted */
+	uint32_t req_seq;		/* client's sequence number of the first request byte */
+	uint32_t resp_seq;		/* server's, of the first response byte */
+	uint32_t req_len, resp_len;
+};
+
+typedef void (*rr_slow_fn)(void *ctx, const struct rr_slow *ev);
 
 #define RR_DEFAULT_PORT 12867
 #define RR_NTAILS 3		/* >= 200, 400, 800 ms */
@@ -39,6 +57,10 @@ struct rr_config {
 	 * signals and stop flag end a run, the client sets its deadline.
 	 */
 	struct loop *loop;
+	/* Client: slow transactions to on_slow (NULL: none, and no cost). */
+	uint64_t slow_ns;
+	rr_slow_fn on_slow;
+	void *slow_ctx;
 };
 
 struct rr_stream_result {

@@ -25,6 +25,7 @@
 #include "netaddr.h"
 #include "rr.h"
 #include "rr_proto.h"
+#include "rr_record.h"
 
 #define IO_CHUNK	(64 * 1024)
 #define CTL_TIMEOUT_MS	10000
@@ -35,10 +36,6 @@
  */
 #define IO_SLICE_MS	50
 
-const uint64_t rr_tail_ns[RR_NTAILS] = {
-	200 * NSEC_PER_MSEC, 400 * NSEC_PER_MSEC, 800 * NSEC_PER_MSEC,
-};
-
 static const char zeros[IO_CHUNK];
 
 struct stream {
@@ -48,6 +45,7 @@ struct stream {
 	uint32_t to_send, to_recv;
 	uint64_t t0;
 	struct rr_stream_result *res;
+	struct rr_track track;		/* flow and sequence bases: --events only */
 };
 
 struct run {
@@ -104,15 +102,9 @@ static bool abandoned(struct run *run)
 	       atomic_load_explicit(&run->failed, memory_order_relaxed);
 }
 
-static void complete(struct stream *st, uint64_t t1)
+static void complete(const struct rr_config *cfg, struct stream *st, uint64_t t1)
 {
-	uint64_t lat = t1 - st->t0;
-	struct rr_stream_result *r = st->res;
-
-	hist_record(&r->hist, lat);
-	r->transactions++;
-	for (int i = 0; i < RR_NTAILS && lat >= rr_tail_ns[i]; i++)
-		r->tail[i]++;
+	rr_record(cfg, &st->track, st->res, st->t0, t1, cfg->req_size, cfg->resp_size);
 	st->busy = false;
 }
 
@@ -170,7 +162,7 @@ static void serve_blocking(struct worker *w)
 		if (!io_all(run, st, NULL, cfg->req_size) ||
 		    !io_all(run, st, w->scratch, cfg->resp_size))
 			return;
-		complete(st, now_ns());
+		complete(cfg, st, now_ns());
 	}
 }
 
@@ -239,7 +231,7 @@ static int on_event(struct worker *w, int epfd, struct stream *st,
 	if (st->to_recv)
 		return 0;
 	now = now_ns();
-	complete(st, now);
+	complete(run->cfg, st, now);
 	if (may_start(run))
 		return begin(w, epfd, st, now);
 	(*active)--;
@@ -441,6 +433,27 @@ static uint32_t session_limit_s(const struct rr_config *cfg)
 	return s > RR_MAX_LIMIT_S ? RR_MAX_LIMIT_S : (uint32_t)ceil(s);
 }
 
+/*
+ * With slow events: the stream's flow, and its sequence bases read before
+ * any payload (the server sends nothing unasked), so that each event can
+ * name its segments. Without the privilege the events carry no seqs.
+ */
+static void track_init(const struct rr_config *cfg, struct stream *st)
+{
+	static atomic_bool told;
+	struct rr_track *t = &st->track;
+	int err;
+
+	t->stream = st->idx;
+	if (!cfg->on_slow || flow_from_socket(&t->flow, st->fd))
+		return;
+	err = tcp_seq_read(st->fd, &t->snd_base, &t->rcv_base);
+	t->seq_valid = !err;
+	if (err && !atomic_exchange(&told, true))
+		pr_info("rr: slow events without req_seq/resp_seq: TCP repair: %s%s\n",
+			strerror(-err), err == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+}
+
 static int connect_streams(const struct rr_config *cfg, const struct endpoint *srv,
 			   uint16_t data_port, struct stream *streams,
 			   struct rr_result *res)
@@ -470,6 +483,7 @@ static int connect_streams(const struct rr_config *cfg, const struct endpoint *s
 		streams[i].res = &res->streams[i];
 		if (!endpoint_local(fd, &local))
 			res->streams[i].sport = endpoint_port(&local);
+		track_init(cfg, &streams[i]);
 		/* Blocking I/O wakes up each slice to check for a stop (io_all). */
 		sock_set_timeouts(fd, IO_SLICE_MS, IO_SLICE_MS);
 	}
