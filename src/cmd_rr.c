@@ -173,7 +173,8 @@ static int events_open(struct rr_args *a)
 		return err;
 	}
 	pthread_mutex_init(&ev->lock, NULL);
-	a->cfg.slow_ns = (uint64_t)((a->events_min_s >= 0 ? a->events_min_s : 0.2) * 1e9);
+	/* By default the RTO floor: the transactions that waited for a timer. */
+	a->cfg.slow_ns = a->events_min_s >= 0 ? (uint64_t)(a->events_min_s * 1e9) : rr_tail_ns[0];
 	a->cfg.on_slow = on_slow;
 	a->cfg.slow_ctx = ev;
 	return 0;
