@@ -50,8 +50,11 @@ static int queue_seq(int fd, int queue, uint32_t *seq)
 
 int tcp_seq_read(int fd, uint32_t *snd_nxt, uint32_t *rcv_nxt)
 {
-	int on = TCP_REPAIR_ON, off = TCP_REPAIR_OFF_NO_WP, err;
+	int on = TCP_REPAIR_ON, off = TCP_REPAIR_OFF_NO_WP, reuse = 0, err;
+	socklen_t len = sizeof(reuse);
 
+	if (getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, &len))
+		return -errno;
 	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)))
 		return -errno;
 	err = queue_seq(fd, TCP_SEND_QUEUE, snd_nxt);
@@ -63,6 +66,13 @@ int tcp_seq_read(int fd, uint32_t *snd_nxt, uint32_t *rcv_nxt)
 	 * leave a socket that sends nothing: report that as the error.
 	 */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)))
+		err = -errno;
+	/*
+	 * Leaving repair mode also clears sk_reuse, which the connection's
+	 * TIME-WAIT socket inherits: without SO_REUSEADDR back, the next run
+	 * with the same --sport-base could not bind for a minute.
+	 */
+	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) && !err)
 		err = -errno;
 	return err;
 }
