@@ -1,24 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
-/* dropscope rr: options, signals and output around the rr engine (lib/rr*). */
+/* dropscope rr: options, the run loop and output around the rr engine (src/rr). */
 #include <errno.h>
-#include <signal.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "clock.h"
 #include "dropscope.h"
+#include "event.h"
+#include "flow.h"
 #include "log.h"
+#include "loop.h"
 #include "params.h"
 #include "rr.h"
 #include "rr_proto.h"
 #include "rr_report.h"
 
+/* The slow-event stream; workers of several streams write it: one lock. */
+struct rr_events {
+	struct ev_out out;
+	pthread_mutex_t lock;
+};
+
 struct rr_args {
 	struct rr_config cfg;
 	bool server, v4, v6;
 	const char *svg;
+	const char *events;
+	double events_min_s;		/* < 0: not given */
+	struct rr_events ev;
 	uint32_t sizes[2];
 };
 
@@ -27,7 +40,8 @@ struct rr_args {
 static const char synopsis[] =
 	"dropscope rr --server [--bind ADDR] [--port N] [--once]\n"
 	"       dropscope rr HOST [--port N] [--streams N] [--duration S | --transactions N]\n"
-	"                         [--size REQ[,RESP]] [--sport-base P] [--svg FILE]";
+	"                         [--size REQ[,RESP]] [--sport-base P] [--svg FILE]\n"
+	"                         [--events FILE|- [--events-min S]]";
 
 static int parse_size(const char *s, char **end, uint32_t *out)
 {
@@ -79,27 +93,15 @@ static const struct opt rr_opts[] = {
 	{ "timeout", 0, OPT_SECONDS, A(cfg.timeout_s), "S",
 	  "fail when a connect or a transaction takes longer (default 10 s)", 1, 3600000 },
 	{ "svg", 0, OPT_STRING, A(svg), "FILE", "write the latency histogram as SVG" },
+	{ "events", 0, OPT_STRING, A(events), "FILE|-",
+	  "write slow transactions as NDJSON events (\"-\": stdout)" },
+	{ "events-min", 0, OPT_SECONDS, A(events_min_s), "S",
+	  "events for transactions this slow: 200ms, 1s, 0 for all (default 200 ms)",
+	  0, 3600000 },
 	{ "ipv4", '4', OPT_FLAG, A(v4), NULL, "use IPv4 only" },
 	{ "ipv6", '6', OPT_FLAG, A(v6), NULL, "use IPv6 only" },
 	OPT_END,
 };
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	rr_stop = 1;
-}
-
-static void install_signals(void)
-{
-	/* No SA_RESTART: a blocked recv() returns so the run can end. */
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static int check_args(struct rr_args *a, int argc, int pos)
 {
@@ -113,11 +115,16 @@ static int check_args(struct rr_args *a, int argc, int pos)
 	cfg->req_size = a->sizes[0];
 	cfg->resp_size = a->sizes[1];
 	if (a->server) {
-		if (pos < argc) {
-			ds_error("rr", "--server takes no HOST (use --bind)");
+		if (pos < argc || a->events || a->events_min_s >= 0) {
+			ds_error("rr", pos < argc ? "--server takes no HOST (use --bind)"
+						  : "--events is a client option");
 			return -1;
 		}
 		return 0;
+	}
+	if (a->events_min_s >= 0 && !a->events) {
+		ds_error("rr", "--events-min needs --events");
+		return -1;
 	}
 	if (pos != argc - 1) {
 		ds_error("rr", pos >= argc ? "missing HOST (or --server)"
@@ -130,6 +137,58 @@ static int check_args(struct rr_args *a, int argc, int pos)
 		return -1;
 	}
 	return 0;
+}
+
+/* rr_slow_fn: one "slow" line; called from the workers, so under the lock. */
+static void on_slow(void *ctx, const struct rr_slow *e)
+{
+	struct rr_events *ev = ctx;
+	struct json *j;
+
+	pthread_mutex_lock(&ev->lock);
+	j = ev_begin(&ev->out, "slow", e->end_ns);
+	json_u64(j, "stream", e->stream);
+	flow_json(j, e->flow, NULL);
+	json_u64(j, "start_ns", e->start_ns);
+	json_u64(j, "end_ns", e->end_ns);
+	json_u64(j, "latency_us", (e->end_ns - e->start_ns) / NSEC_PER_USEC);
+	if (e->seq_valid) {
+		json_u64(j, "req_seq", e->req_seq);
+		json_u64(j, "resp_seq", e->resp_seq);
+	}
+	json_u64(j, "req_len", e->req_len);
+	json_u64(j, "resp_len", e->resp_len);
+	ev_end(&ev->out);
+	pthread_mutex_unlock(&ev->lock);
+}
+
+/* --events: open the stream and hand the engine its callback. */
+static int events_open(struct rr_args *a)
+{
+	struct rr_events *ev = &a->ev;
+	int err = ev_open(&ev->out, a->events);
+
+	if (err) {
+		ds_error("rr", "cannot open %s: %s", a->events, strerror(-err));
+		return err;
+	}
+	pthread_mutex_init(&ev->lock, NULL);
+	/* By default the RTO floor: the transactions that waited for a timer. */
+	a->cfg.slow_ns = a->events_min_s >= 0 ? (uint64_t)(a->events_min_s * 1e9) : rr_tail_ns[0];
+	a->cfg.on_slow = on_slow;
+	a->cfg.slow_ctx = ev;
+	return 0;
+}
+
+static int events_close(struct rr_args *a)
+{
+	struct rr_events *ev = &a->ev;
+	int err = ev_close(&ev->out);
+
+	pthread_mutex_destroy(&ev->lock);
+	if (err)
+		fprintf(stderr, "dropscope rr: cannot write %s: %s\n", a->events, strerror(-err));
+	return err;
 }
 
 static void report(const struct rr_args *a, const struct rr_result *res)
@@ -153,7 +212,12 @@ static int run_client(struct rr_args *a)
 	struct rr_result res;
 	int err, ret = EXIT_OK;
 
+	if (a->events && events_open(a))
+		return EXIT_FAIL;
 	err = rr_client_run(&a->cfg, &res);
+	/* The events are complete (workers joined); they precede the report. */
+	if (a->events && events_close(a))
+		ret = EXIT_FAIL;
 	if (err && !res.transactions) {
 		/* Nothing ran: one line, no empty report. */
 		ds_error("rr", "%s", res.error);
@@ -188,9 +252,11 @@ int do_rr(int argc, char **argv)
 			.timeout_s = 10,
 		},
 		.sizes = { 1, 1 },
+		.events_min_s = -1,
 	};
+	struct loop loop;
 	char why[256];
-	int pos;
+	int pos, err, ret;
 
 	pos = params_parse("rr", synopsis, rr_opts, argc, argv, &a, why, sizeof(why));
 	if (pos == -2)
@@ -201,9 +267,19 @@ int do_rr(int argc, char **argv)
 	}
 	if (pos < 0 || check_args(&a, argc, pos))
 		return EXIT_USAGE;
-	install_signals();
-	if (a.server)
-		return rr_server_run(&a.cfg) ? EXIT_FAIL : EXIT_OK;
-	a.cfg.host = argv[pos];
-	return run_client(&a);
+	/* Before any thread: SIGINT and SIGTERM stay blocked in all of them. */
+	err = loop_init(&loop);
+	if (err) {
+		ds_error("rr", "run loop: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	a.cfg.loop = &loop;
+	if (a.server) {
+		ret = rr_server_run(&a.cfg) ? EXIT_FAIL : EXIT_OK;
+	} else {
+		a.cfg.host = argv[pos];
+		ret = run_client(&a);
+	}
+	loop_free(&loop);
+	return ret;
 }

@@ -63,6 +63,7 @@ int ev_close(struct ev_out *o)
 
 	if (!o->f)
 		return 0;
+	errno = 0;		/* a stale one would name the wrong failure */
 	if (fflush(o->f) || ferror(o->f))
 		err = errno ? -errno : -EIO;
 	if (o->own && fclose(o->f) && !err)

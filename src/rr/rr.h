@@ -14,6 +14,26 @@
 #include "hist.h"
 #include "tcpinfo.h"
 
+struct flow_id;
+struct loop;
+
+/*
+ * A transaction that took cfg->slow_ns or more, handed to cfg->on_slow by
+ * the worker thread that ran it, right when it completed: in time order per
+ * stream, but several streams' workers may call at once.
+ */
+struct rr_slow {
+	uint32_t stream;
+	const struct flow_id *flow;	/* client side: local > server, netns */
+	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
+	bool seq_valid;			/* false: TCP repair was not permitted */
+	uint32_t req_seq;		/* client's sequence number of the first request byte */
+	uint32_t resp_seq;		/* server's, of the first response byte */
+	uint32_t req_len, resp_len;
+};
+
+typedef void (*rr_slow_fn)(void *ctx, const struct rr_slow *ev);
+
 #define RR_DEFAULT_PORT 12867
 #define RR_NTAILS 3		/* >= 200, 400, 800 ms */
 
@@ -32,6 +52,15 @@ struct rr_config {
 	uint32_t sport_base;	/* > 0: stream i binds source port base + i */
 	double timeout_s;	/* a transaction or connect taking longer fails the run */
 	bool once;		/* server: serve one session, then exit */
+	/*
+	 * The command's run loop (loop_init() done before any thread): its
+	 * signals and stop flag end a run, the client sets its deadline.
+	 */
+	struct loop *loop;
+	/* Client: slow transactions to on_slow (NULL: none, and no cost). */
+	uint64_t slow_ns;
+	rr_slow_fn on_slow;
+	void *slow_ctx;
 };
 
 struct rr_stream_result {
@@ -64,7 +93,9 @@ struct rr_result {
 };
 
 /**
- * rr_client_run() - run the workload against an `rr --server`.
+ * rr_client_run() - run the workload against an `rr --server`: runs
+ * @cfg->loop until the duration is over, the transactions are done or a
+ * signal comes (then in-flight transactions are abandoned).
  * @res is filled even on failure (partial results, @res->error set).
  * Return: 0, or -errno with @res->error describing the failure.
  */
@@ -72,12 +103,10 @@ int rr_client_run(const struct rr_config *cfg, struct rr_result *res);
 void rr_result_free(struct rr_result *res);
 
 /**
- * rr_server_run() - serve sessions until SIGINT/SIGTERM (or one, with once).
+ * rr_server_run() - serve sessions until @cfg->loop stops (SIGINT/SIGTERM),
+ * or one session with once.
  * Return: 0, or -errno after printing why the listener could not start.
  */
 int rr_server_run(const struct rr_config *cfg);
-
-/* Set from a signal handler to stop a client or server cleanly. */
-extern volatile int rr_stop;
 
 #endif

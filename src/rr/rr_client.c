@@ -21,19 +21,20 @@
 
 #include "clock.h"
 #include "log.h"
+#include "loop.h"
 #include "netaddr.h"
 #include "rr.h"
 #include "rr_proto.h"
+#include "rr_record.h"
 
 #define IO_CHUNK	(64 * 1024)
 #define CTL_TIMEOUT_MS	10000
-#define EPOLL_TICK_MS	100
-
-const uint64_t rr_tail_ns[RR_NTAILS] = {
-	200 * NSEC_PER_MSEC, 400 * NSEC_PER_MSEC, 800 * NSEC_PER_MSEC,
-};
-
-volatile int rr_stop;
+/*
+ * Signals are read by the main thread's loop, so no worker's syscall is
+ * ever interrupted: a worker waits at most this long before it looks at
+ * the stop and abort flags (SO_RCVTIMEO/SO_SNDTIMEO, epoll_wait).
+ */
+#define IO_SLICE_MS	50
 
 static const char zeros[IO_CHUNK];
 
@@ -44,14 +45,17 @@ struct stream {
 	uint32_t to_send, to_recv;
 	uint64_t t0;
 	struct rr_stream_result *res;
+	struct rr_track track;		/* flow and sequence bases: --events only */
 };
 
 struct run {
 	const struct rr_config *cfg;
-	uint64_t deadline_ns;		/* 0: bounded by transactions */
+	struct loop *loop;		/* stopped: start no more transactions */
 	uint64_t timeout_ns;
 	atomic_llong remaining;		/* transactions left to start */
 	atomic_int failed;
+	atomic_bool abort;		/* a signal: drop in-flight transactions too */
+	atomic_uint running;		/* workers; the last one out stops the loop */
 	pthread_mutex_t lock;
 	char *error;			/* first failure wins; points into rr_result */
 	size_t error_len;
@@ -82,24 +86,25 @@ static void run_fail(struct run *run, const char *fmt, ...)
 }
 
 /* Whether a stream may begin another transaction now. */
-static bool may_start(struct run *run, uint64_t now)
+static bool may_start(struct run *run)
 {
-	if (rr_stop || atomic_load_explicit(&run->failed, memory_order_relaxed))
+	if (loop_stopped(run->loop) || atomic_load_explicit(&run->failed, memory_order_relaxed))
 		return false;
-	if (run->deadline_ns)
-		return now < run->deadline_ns;
+	if (!run->cfg->transactions)
+		return true;		/* the loop's deadline ends the run */
 	return atomic_fetch_sub(&run->remaining, 1) > 0;
 }
 
-static void complete(struct stream *st, uint64_t t1)
+/* Whether to give up on a transaction in flight: Ctrl-C, or another stream failed. */
+static bool abandoned(struct run *run)
 {
-	uint64_t lat = t1 - st->t0;
-	struct rr_stream_result *r = st->res;
+	return atomic_load_explicit(&run->abort, memory_order_relaxed) ||
+	       atomic_load_explicit(&run->failed, memory_order_relaxed);
+}
 
-	hist_record(&r->hist, lat);
-	r->transactions++;
-	for (int i = 0; i < RR_NTAILS && lat >= rr_tail_ns[i]; i++)
-		r->tail[i]++;
+static void complete(const struct rr_config *cfg, struct stream *st, uint64_t t1)
+{
+	rr_record(cfg, &st->track, st->res, st->t0, t1, cfg->req_size, cfg->resp_size);
 	st->busy = false;
 }
 
@@ -116,7 +121,9 @@ static void io_fail(struct run *run, struct stream *st, ssize_t n, int err)
 
 /*
  * Send (@buf NULL: zeros) or receive into @buf @len bytes on a blocking
- * socket. Return: false after a failure (reported) or a user's stop.
+ * socket whose timeouts are IO_SLICE_MS: each slice that passes checks for
+ * a stop, and the transaction's own timeout. Return: false after a failure
+ * (reported) or when abandoned.
  */
 static bool io_all(struct run *run, struct stream *st, char *buf, uint32_t len)
 {
@@ -125,15 +132,19 @@ static bool io_all(struct run *run, struct stream *st, char *buf, uint32_t len)
 		ssize_t n = buf ? recv(st->fd, buf, chunk, 0)
 				: send(st->fd, zeros, chunk, MSG_NOSIGNAL);
 
-		if (n < 0 && errno == EINTR && !rr_stop)
+		if (n > 0) {
+			len -= (uint32_t)n;
 			continue;
-		if (n <= 0) {
-			/* Interrupted by the user: not a failure. */
-			if (!(n < 0 && errno == EINTR))
-				io_fail(run, st, n, errno);
-			return false;
 		}
-		len -= (uint32_t)n;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			if (abandoned(run))
+				return false;	/* the user's stop is not a failure */
+			if (now_ns() - st->t0 < run->timeout_ns)
+				continue;
+			errno = EAGAIN;
+		}
+		io_fail(run, st, n, errno);
+		return false;
 	}
 	return true;
 }
@@ -145,13 +156,13 @@ static void serve_blocking(struct worker *w)
 	struct stream *st = &w->streams[0];
 	const struct rr_config *cfg = run->cfg;
 
-	while (may_start(run, now_ns())) {
+	while (may_start(run)) {
 		st->t0 = now_ns();
 		st->busy = true;
 		if (!io_all(run, st, NULL, cfg->req_size) ||
 		    !io_all(run, st, w->scratch, cfg->resp_size))
 			return;
-		complete(st, now_ns());
+		complete(cfg, st, now_ns());
 	}
 }
 
@@ -220,8 +231,8 @@ static int on_event(struct worker *w, int epfd, struct stream *st,
 	if (st->to_recv)
 		return 0;
 	now = now_ns();
-	complete(st, now);
-	if (may_start(run, now))
+	complete(run->cfg, st, now);
+	if (may_start(run))
 		return begin(w, epfd, st, now);
 	(*active)--;
 	return 0;
@@ -262,17 +273,15 @@ static void serve_epoll(struct worker *w)
 		}
 	}
 	for (uint32_t i = 0; i < w->nstreams; i++) {
-		uint64_t now = now_ns();
-
-		if (!may_start(w->run, now))
+		if (!may_start(w->run))
 			break;
-		if (begin(w, epfd, &w->streams[i], now))
+		if (begin(w, epfd, &w->streams[i], now_ns()))
 			goto out;
 		active++;
 	}
-	next_check = now_ns() + EPOLL_TICK_MS * NSEC_PER_MSEC;
+	next_check = now_ns() + IO_SLICE_MS * NSEC_PER_MSEC;
 	while (active) {
-		int n = epoll_wait(epfd, evs, 64, EPOLL_TICK_MS);
+		int n = epoll_wait(epfd, evs, 64, IO_SLICE_MS);
 		uint64_t now;
 
 		if (n < 0 && errno != EINTR) {
@@ -282,14 +291,14 @@ static void serve_epoll(struct worker *w)
 		for (int i = 0; i < n; i++)
 			if (on_event(w, epfd, evs[i].data.ptr, &active))
 				goto out;
-		/* Another worker failed: stop waiting for our stragglers. */
-		if (atomic_load_explicit(&w->run->failed, memory_order_relaxed))
+		/* Ctrl-C or another worker failed: stop waiting for our stragglers. */
+		if (abandoned(w->run))
 			break;
 		now = now_ns();
 		if (now >= next_check) {
 			if (any_stalled(w, now))
 				break;
-			next_check = now + EPOLL_TICK_MS * NSEC_PER_MSEC;
+			next_check = now + IO_SLICE_MS * NSEC_PER_MSEC;
 		}
 	}
 out:
@@ -304,24 +313,54 @@ static void *worker_main(void *arg)
 		serve_blocking(w);
 	else
 		serve_epoll(w);
+	/* Transactions done or a failure: the main thread's loop_run() returns. */
+	if (atomic_fetch_sub(&w->run->running, 1) == 1)
+		loop_stop(w->run->loop);
 	return NULL;
 }
 
-/* Runs the transactions on already connected streams; fills res->elapsed_s. */
+static uint32_t start_workers(struct run *run, struct worker *w, uint32_t nthreads,
+			      struct stream *streams)
+{
+	const struct rr_config *cfg = run->cfg;
+	uint32_t first, started = 0;
+
+	for (uint32_t t = 0; t < nthreads; t++) {
+		w[t].run = run;
+		w[t].nstreams = rr_slice(cfg->streams, nthreads, t, &first);
+		w[t].streams = &streams[first];
+		atomic_fetch_add(&run->running, 1);
+		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t])) {
+			atomic_fetch_sub(&run->running, 1);
+			run_fail(run, "cannot start thread: %s", strerror(errno));
+			break;
+		}
+		started++;
+	}
+	return started;
+}
+
+/*
+ * Runs the transactions on already connected streams while this thread
+ * runs the loop: its deadline (--duration) or the last worker (--transactions,
+ * a failure) stops it, and a signal besides abandons what is in flight.
+ * Fills res->elapsed_s.
+ */
 static void run_workers(const struct rr_config *cfg, struct stream *streams,
 			struct rr_result *res)
 {
-	uint32_t nthreads = rr_workers(cfg->streams, cfg->threads);
+	uint32_t nthreads = rr_workers(cfg->streams, cfg->threads), started;
 	struct worker *w = calloc(nthreads, sizeof(*w));
 	struct run run = {
 		.cfg = cfg,
+		.loop = cfg->loop,
 		.timeout_ns = (uint64_t)(cfg->timeout_s * 1e9),
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 		.error = res->error,
 		.error_len = sizeof(res->error),
 	};
 	uint64_t t_start;
-	uint32_t first, started = 0;
+	int err = 0;
 
 	if (!w) {
 		snprintf(res->error, sizeof(res->error), "out of memory");
@@ -329,24 +368,23 @@ static void run_workers(const struct rr_config *cfg, struct stream *streams,
 	}
 	atomic_init(&run.remaining, (long long)cfg->transactions);
 	atomic_init(&run.failed, 0);
+	atomic_init(&run.abort, false);
+	atomic_init(&run.running, 0);
 	t_start = now_ns();
 	if (!cfg->transactions)
-		run.deadline_ns = t_start + (uint64_t)(cfg->duration_s * 1e9);
-
-	for (uint32_t t = 0; t < nthreads; t++) {
-		w[t].run = &run;
-		w[t].nstreams = rr_slice(cfg->streams, nthreads, t, &first);
-		w[t].streams = &streams[first];
-		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t])) {
-			run_fail(&run, "cannot start thread: %s", strerror(errno));
-			break;
-		}
-		started++;
-	}
+		err = loop_set_deadline(run.loop, (uint64_t)(cfg->duration_s * 1e9));
+	if (err)
+		run_fail(&run, "timer: %s", strerror(-err));
+	started = err ? 0 : start_workers(&run, w, nthreads, streams);
+	if (started && loop_run(run.loop))
+		run_fail(&run, "run loop: %s", strerror(-run.loop->err));
+	if (run.loop->signo)
+		atomic_store(&run.abort, true);
+	loop_stop(run.loop);	/* a loop error: the workers start nothing more */
 	for (uint32_t t = 0; t < started; t++)
 		pthread_join(w[t].tid, NULL);
 	res->elapsed_s = (double)(now_ns() - t_start) / 1e9;
-	res->interrupted = rr_stop;
+	res->interrupted = run.loop->signo != 0;
 	free(w);
 }
 
@@ -395,6 +433,27 @@ static uint32_t session_limit_s(const struct rr_config *cfg)
 	return s > RR_MAX_LIMIT_S ? RR_MAX_LIMIT_S : (uint32_t)ceil(s);
 }
 
+/*
+ * With slow events: the stream's flow, and its sequence bases read before
+ * any payload (the server sends nothing unasked), so that each event can
+ * name its segments. Without the privilege the events carry no seqs.
+ */
+static void track_init(const struct rr_config *cfg, struct stream *st)
+{
+	static atomic_bool told;
+	struct rr_track *t = &st->track;
+	int err;
+
+	t->stream = st->idx;
+	if (!cfg->on_slow || flow_from_socket(&t->flow, st->fd))
+		return;
+	err = tcp_seq_read(st->fd, &t->snd_base, &t->rcv_base);
+	t->seq_valid = !err;
+	if (err && !atomic_exchange(&told, true))
+		pr_info("rr: slow events without req_seq/resp_seq: TCP repair: %s%s\n",
+			strerror(-err), err == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+}
+
 static int connect_streams(const struct rr_config *cfg, const struct endpoint *srv,
 			   uint16_t data_port, struct stream *streams,
 			   struct rr_result *res)
@@ -424,8 +483,9 @@ static int connect_streams(const struct rr_config *cfg, const struct endpoint *s
 		streams[i].res = &res->streams[i];
 		if (!endpoint_local(fd, &local))
 			res->streams[i].sport = endpoint_port(&local);
-		/* A stalled transaction ends the run rather than hanging it. */
-		sock_set_timeouts(fd, tmo, tmo);
+		track_init(cfg, &streams[i]);
+		/* Blocking I/O wakes up each slice to check for a stop (io_all). */
+		sock_set_timeouts(fd, IO_SLICE_MS, IO_SLICE_MS);
 	}
 	return 0;
 }

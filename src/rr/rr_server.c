@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "loop.h"
 #include "netaddr.h"
 #include "rr.h"
 #include "rr_proto.h"
@@ -363,10 +364,11 @@ static void *session_main(void *arg)
 	return NULL;
 }
 
-static int spawn_session(int fd, bool join)
+/* @tid non-NULL: the session thread stays joinable and is stored there. */
+static int spawn_session(int fd, pthread_t *tid)
 {
 	struct session *s = calloc(1, sizeof(*s));
-	pthread_t tid;
+	pthread_t t;
 
 	if (!s) {
 		close(fd);
@@ -377,20 +379,53 @@ static int spawn_session(int fd, bool join)
 	endpoint_str(&s->peer, s->peer_str, sizeof(s->peer_str));
 	sock_set_timeouts(fd, HELLO_TIMEOUT_MS, HELLO_TIMEOUT_MS);
 	atomic_fetch_add(&nsessions, 1);
-	if (pthread_create(&tid, NULL, session_main, s)) {
+	if (pthread_create(&t, NULL, session_main, s)) {
 		atomic_fetch_sub(&nsessions, 1);
 		close(fd);
 		free(s);
 		return -EAGAIN;
 	}
-	if (join)
-		return pthread_join(tid, NULL) ? -EINVAL : 0;
-	pthread_detach(tid);
+	if (tid)
+		*tid = t;
+	else
+		pthread_detach(t);
+	return 0;
+}
+
+struct listener {
+	const struct rr_config *cfg;
+	bool have_once;		/* --once: the one session is running */
+	pthread_t once_tid;
+};
+
+/* The listening socket is readable: one new session (the loop keeps running). */
+static int on_accept(void *ctx, int lfd, uint32_t events)
+{
+	struct listener *ls = ctx;
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (atomic_load(&nsessions) >= MAX_SESSIONS) {
+		static const char busy[] = "ERR busy: too many sessions\n";
+
+		send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		return 0;
+	}
+	if (!ls->cfg->once) {
+		spawn_session(fd, NULL);
+		return 0;
+	}
+	/* --once: accept no more; the session is joined after the loop. */
+	ls->have_once = !spawn_session(fd, &ls->once_tid);
+	loop_stop(ls->cfg->loop);
 	return 0;
 }
 
 int rr_server_run(const struct rr_config *cfg)
 {
+	struct listener ls = { .cfg = cfg };
 	struct endpoint ep;
 	char buf[64];
 	int lfd, err;
@@ -408,26 +443,15 @@ int rr_server_run(const struct rr_config *cfg)
 		return lfd;
 	}
 	pr_info("rr: listening on %s\n", endpoint_str(&ep, buf, sizeof(buf)));
-	while (!rr_stop) {
-		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-		int fd;
-
-		if (poll(&pfd, 1, TICK_MS) <= 0)
-			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (atomic_load(&nsessions) >= MAX_SESSIONS) {
-			static const char busy[] = "ERR busy: too many sessions\n";
-
-			send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-			close(fd);
-			continue;
-		}
-		spawn_session(fd, cfg->once);
-		if (cfg->once)
-			break;
-	}
+	err = loop_add_fd(cfg->loop, lfd, EPOLLIN, on_accept, &ls);
+	if (!err)
+		err = loop_run(cfg->loop);
+	loop_del_fd(cfg->loop, lfd);
 	close(lfd);
-	return 0;
+	/* As before the loop: a signal does not cut the --once session short. */
+	if (ls.have_once)
+		pthread_join(ls.once_tid, NULL);
+	if (err)
+		pr_warn("Error: rr server: %s\n", strerror(-err));
+	return err;
 }

@@ -37,3 +37,42 @@ int tcpinfo_read(int fd, struct tcp_retrans *r)
 	}
 	return 0;
 }
+
+static int queue_seq(int fd, int queue, uint32_t *seq)
+{
+	socklen_t len = sizeof(*seq);
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &queue, sizeof(queue)) ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, seq, &len))
+		return -errno;
+	return 0;
+}
+
+int tcp_seq_read(int fd, uint32_t *snd_nxt, uint32_t *rcv_nxt)
+{
+	int on = TCP_REPAIR_ON, off = TCP_REPAIR_OFF_NO_WP, reuse = 0, err;
+	socklen_t len = sizeof(reuse);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, &len))
+		return -errno;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)))
+		return -errno;
+	err = queue_seq(fd, TCP_SEND_QUEUE, snd_nxt);
+	if (!err)
+		err = queue_seq(fd, TCP_RECV_QUEUE, rcv_nxt);
+	/*
+	 * Leaving repair mode with TCP_REPAIR_OFF would send a window probe;
+	 * the connection is live and needs none. Failing to leave it would
+	 * leave a socket that sends nothing: report that as the error.
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)))
+		err = -errno;
+	/*
+	 * Leaving repair mode also clears sk_reuse, which the connection's
+	 * TIME-WAIT socket inherits: without SO_REUSEADDR back, the next run
+	 * with the same --sport-base could not bind for a minute.
+	 */
+	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) && !err)
+		err = -errno;
+	return err;
+}

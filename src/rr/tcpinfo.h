@@ -18,4 +18,13 @@ struct tcp_retrans {
  */
 int tcpinfo_read(int fd, struct tcp_retrans *r);
 
+/**
+ * tcp_seq_read() - the next sequence number @fd sends (snd_nxt, as
+ * write_seq with nothing queued) and the next it expects (rcv_nxt), read
+ * in TCP repair mode, which is left at once without a window probe. Call
+ * it on an established socket before any data. Needs CAP_NET_ADMIN.
+ * Return: 0, -EPERM without the privilege, or another -errno.
+ */
+int tcp_seq_read(int fd, uint32_t *snd_nxt, uint32_t *rcv_nxt);
+
 #endif

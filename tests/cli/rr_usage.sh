@@ -41,11 +41,15 @@ expect_usage "rr --streams 5000" rr --streams 5000 198.18.0.2
 expect_usage "rr --port 70000" rr --port 70000 198.18.0.2
 expect_usage "rr --sport-base overflow" rr --streams 16 --sport-base 65530 198.18.0.2
 expect_usage "rr -4 -6" rr -4 -6 198.18.0.2
+expect_usage "rr --events-min without --events" rr --events-min 1s 198.18.0.2
+expect_usage "rr --events-min abc" rr --events /dev/null --events-min abc 198.18.0.2
+expect_usage "rr --server --events" rr --server --events /dev/null
 
 # Help goes to stdout and succeeds; the table's options all appear in it.
 help=$("$BIN" rr --help); rc=$?
 missing=""
-for o in server bind once port streams threads duration transactions size sport-base timeout svg; do
+for o in server bind once port streams threads duration transactions size sport-base timeout svg \
+	events events-min; do
 	grep -q -- "--$o" <<<"$help" || missing="$missing $o"
 done
 [ $rc -eq 0 ] && [ -z "$missing" ]

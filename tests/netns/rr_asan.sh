@@ -31,6 +31,14 @@ rc=$?
 [ $rc -eq 0 ] && ! grep -q Sanitizer "$TMP/b.err"
 log_test "rr under ASan: 70000-byte messages (partial writes), text + SVG (rc=$rc)" $?
 
+# Slow events from 8 streams on 2 threads: TCP repair, the writers' lock.
+cli -j rr "$SRV_IP" --streams 8 --threads 2 --duration 2 --events "$TMP/ev.ndjson" \
+	--events-min 0 >"$TMP/e.json" 2>"$TMP/e.err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c '"req_seq"' "$TMP/ev.ndjson")" -eq "$(jq .transactions "$TMP/e.json")" ] &&
+	! grep -q Sanitizer "$TMP/e.err"
+log_test "rr under ASan: --events-min 0, an event per transaction (rc=$rc)" $?
+
 ip netns exec "$CLI_NS" timeout 5 bash -c \
 	"exec 3<>/dev/tcp/$SRV_IP/$PORT; head -c 3000 /dev/urandom >&3; cat <&3 >/dev/null" 2>/dev/null
 cli -j rr "$SRV_IP" --streams 4 --duration 5 >/dev/null 2>&1 &

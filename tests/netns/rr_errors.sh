@@ -98,6 +98,21 @@ sleep 1.5; kill -INT $cpid; wait $cpid; rc=$?
 [ $rc -eq 0 ] && jq -e '.interrupted and .transactions > 0 and .duration_s < 5' "$TMP/int.json" >/dev/null
 log_test "SIGINT mid-run: partial results, interrupted=true, exit 0" $?
 
+# Ctrl-C while every stream waits for a response that will never come
+# (nft drops every request): the workers see the stop within a slice.
+ip netns exec "$CLI_NS" "$BIN" -j rr "$SRV_IP" --streams 3 --threads 2 --duration 20 \
+	>"$TMP/stall.json" &
+cpid=$!
+sleep 1
+loss_add "$SRV_NS" 1000 "tcp dport != $PORT"
+sleep 0.5
+t0=${EPOCHREALTIME//[!0-9]/}
+kill -INT $cpid; wait $cpid; rc=$?
+ms=$(( (${EPOCHREALTIME//[!0-9]/} - t0) / 1000 ))
+ds__nft_del "$SRV_NS" "$LOSS_TABLE"
+[ $rc -eq 0 ] && [ $ms -lt 500 ] && jq -e '.interrupted' "$TMP/stall.json" >/dev/null
+log_test "SIGINT with every stream stalled: stops in $ms ms (< 500), exit 0" $?
+
 # IPv6 end to end (the server's wildcard listener takes both families).
 kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null
 start_server --port $PORT
