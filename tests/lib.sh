@@ -282,7 +282,8 @@ ds__nft_del() {
 	ip netns exec "$1" nft delete table inet "$2" 2>/dev/null || true
 }
 
-# loss_add NS PERMILLE [MATCH...]: drop PERMILLE/1000 of TCP segments with payload arriving in NS; sets LOSS_TABLE.
+# loss_add NS PERMILLE [MATCH...]: drop PERMILLE/1000 of TCP segments with payload arriving in NS
+# (random), or with PERMILLE 1/N every Nth of them (as many whatever the timing); sets LOSS_TABLE.
 loss_add() {
 	local ns=$1
 
@@ -317,13 +318,19 @@ loss_add_hook() {
 		return 2
 		;;
 	esac
-	if ! [[ $permille =~ ^[0-9]+$ ]] || ((10#$permille > 1000)); then
-		echo "$who: PERMILLE must be 0..1000, got '$permille'" >&2
+	if [[ $permille =~ ^1/([1-9][0-9]*)$ ]]; then
+		# Every Nth payload segment: as many drops whatever the timing.
+		verdict="numgen inc mod ${BASH_REMATCH[1]} == $((BASH_REMATCH[1] - 1)) counter name lossdrops drop"
+		permille=-1
+	elif ! [[ $permille =~ ^[0-9]+$ ]] || ((10#$permille > 1000)); then
+		echo "$who: PERMILLE must be 0..1000 or 1/N, got '$permille'" >&2
 		return 2
 	fi
-	permille=$((10#$permille))
+	((permille >= 0)) && permille=$((10#$permille))
 	# numgen's range is 0..999, so "< 1000" is rejected by nft: 1000 is "always".
-	if ((permille == 1000)); then
+	if ((permille < 0)); then
+		:
+	elif ((permille == 1000)); then
 		verdict="counter name lossdrops drop"
 	else
 		verdict="numgen random mod 1000 < $permille counter name lossdrops drop"

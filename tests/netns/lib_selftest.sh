@@ -192,6 +192,7 @@ test_reporting() {
 	addr_add "$CLI_NS" cli0 2001:2:0:ff::1/64 || why+=" refused 2001:2:0:ff::1"
 	loss_add "$SRV_NS" 1001 2>/dev/null && why+=" took permille 1001"
 	loss_add "$SRV_NS" 2% 2>/dev/null && why+=" took permille 2%"
+	loss_add "$SRV_NS" 1/0 2>/dev/null && why+=" took 1/0"
 	[[ -z $(ip netns exec "$CLI_NS" ip route show default) ]] || why+=" default route"
 	log_test "addr_add and loss_add refuse what they must" "$(ok_if_empty "$why")" "$why"
 }
@@ -277,7 +278,7 @@ XFER_BYTES=4194304
 
 # transfer iperf3|sink ADDR PERMILLE: sets XFER_WHY ("" on success), RCVD, DROPS, SEEN, RETRANS.
 transfer() {
-	local kind=$1 addr=$2 permille=$3 spid r0 r1 rc log=$TMP/$1.$2.$3
+	local kind=$1 addr=$2 permille=$3 spid r0 r1 rc log=$TMP/$1.$2.${3//\//-}
 
 	lab_pair off
 	# A retransmission may merge small segments into one; without that,
@@ -344,6 +345,14 @@ test_loss() {
 	log_test "$fam 2%: drop rate matches permille" $? "$DROPS of $SEEN"
 }
 
+# 1/N: every Nth payload segment, exactly floor(seen / N) of them.
+test_every() {
+	transfer sink 198.18.0.2 1/50
+	[[ -z $XFER_WHY && $RCVD == "$XFER_BYTES" ]] && ((SEEN > 50 && DROPS == SEEN / 50))
+	log_test "ipv4 1/50: every 50th payload segment dropped ($DROPS of $SEEN)" $? \
+		"$XFER_WHY read ${RCVD:-nothing}"
+}
+
 test_no_loss() {
 	transfer iperf3 198.18.0.2 0
 	[[ -z $XFER_WHY ]] && ((SEEN > 0 && DROPS == 0))
@@ -372,5 +381,6 @@ test_control ipv6 2001:2::2
 test_loss ipv4 198.18.0.2
 test_loss ipv6 2001:2::2
 test_no_loss
+test_every
 
 tests_exit
