@@ -241,7 +241,12 @@ static int read_packets(struct run *r, const struct analyze_args *args, bool liv
 		if (n < 0)
 			return -EIO;
 		err = loop_add_fd(&r->loop, n, EPOLLIN, on_readable, r);
-		return err ? err : loop_run(&r->loop);
+		if (!err)
+			err = loop_run(&r->loop);
+		/* What reached the ring before the stop is analysed too, unless --count. */
+		if (!err && !(r->limit && r->a.t.packets >= r->limit))
+			err = capsrc_drain(r->src, on_packet, r);
+		return err < 0 ? err : 0;
 	}
 	while (!loop_stopped(&r->loop)) {
 		n = capsrc_dispatch(r->src, 4096, on_packet, r);

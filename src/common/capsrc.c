@@ -5,12 +5,14 @@
  * scales microsecond files itself and ts.tv_usec holds nanoseconds.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <pcap/pcap.h>
 
@@ -330,6 +332,34 @@ int capsrc_dispatch(struct capsrc *c, int max, capsrc_cb cb, void *ctx)
 	if (n == 0 && !c->live)
 		return -ENODATA;
 	return n < 0 ? 0 : n;
+}
+
+/*
+ * TPACKET_V3 hands a block over when it is full or its timeout passed: at
+ * a stop, the last CAPSRC_TIMEOUT_MS of packets are still in a block the
+ * kernel holds. Wait for it (twice the timeout at most) and take them.
+ */
+int capsrc_drain(struct capsrc *c, capsrc_cb cb, void *ctx)
+{
+	int fd = c->live ? pcap_get_selectable_fd(c->p) : -1;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec t0, now;
+	int n, left, total = 0;
+
+	if (fd < 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = 2 * CAPSRC_TIMEOUT_MS - (int)((now.tv_sec - t0.tv_sec) * 1000 +
+						    (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			return total;
+		n = capsrc_dispatch(c, -1, cb, ctx);
+		if (n < 0)
+			return n == -ECANCELED ? total : n;
+		total += n;
+	}
 }
 
 /**

@@ -53,6 +53,12 @@ void capsrc_break(struct capsrc *c);		/* async-signal-safe */
 /* Live: an fd to poll (the capture is non-blocking from then on); files: -1. */
 int capsrc_fd(struct capsrc *c);
 int capsrc_dispatch(struct capsrc *c, int max, capsrc_cb cb, void *ctx);
+/**
+ * capsrc_drain() - live, after a stop: deliver what the kernel still holds
+ * in its ring (up to 200 ms of waiting). Files: nothing.
+ * Return: packets delivered, or -EIO.
+ */
+int capsrc_drain(struct capsrc *c, capsrc_cb cb, void *ctx);
 int capsrc_linktype(const struct capsrc *c);
 const char *capsrc_error(const struct capsrc *c);
 /* Files: fraction of the file read so far, 0..1, or -1 when unknown (stdin). */
