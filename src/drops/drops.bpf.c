@@ -107,6 +107,7 @@ static __always_inline void ring_drop(struct sk_buff *skb, const struct drop_key
 	unsigned char *head;
 	__u16 nh, caplen = DROP_HDR_LEN;
 	__u32 tail, off;
+	__s64 data_off, net;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -120,10 +121,19 @@ static __always_inline void ring_drop(struct sk_buff *skb, const struct drop_key
 	head = BPF_CORE_READ(skb, head);
 	nh = BPF_CORE_READ(skb, network_header);
 	tail = BPF_CORE_READ(skb, tail);
+	e->net_len = 0;
 	/* ~0 means "not set"; the copy stops at the linear data's end. */
 	if (nh == (__u16)~0U || nh >= tail) {
 		caplen = 0;
 	} else {
+		/*
+		 * skb->len counts from skb->data, which may sit before the
+		 * network header (a device's output) or past it (TCP, after
+		 * the IP header was pulled): measure from the header instead.
+		 */
+		data_off = (__s64)((unsigned char *)BPF_CORE_READ(skb, data) - head);
+		net = (__s64)e->len + data_off - nh;
+		e->net_len = net > 0 && net < 0xffffffffLL ? (__u32)net : 0;
 		off = tail - nh;
 		if (off < caplen)
 			caplen = off;
