@@ -1,0 +1,113 @@
+#!/bin/bash
+# dropscope drops --events against ground truth: nft drops a random share
+# of the client's TCP data segments on the server's input (rr traffic over
+# IPv4, then IPv6), and the event stream must hold
+#  - one "drop" event of reason NETFILTER_DROP in the server's namespace per
+#    segment the nft counter counted (exact; only events the kernel did not
+#    run the tracer for, tracer_lost, or that the ring lost, events_lost,
+#    may make it fall short, and by no more than those),
+#  - each with the flow's keys, a sequence number and payload,
+#  - each followed by a kernel "retrans" event in the client's namespace of
+#    the same flow and sequence number: the kernel sends again what nft
+#    dropped, and the run ends only once every connection is closed;
+#  - a well-formed stream: every line an object whose first keys are "type"
+#    and "t_ns", interval lines with t_s and interval_s, "lost" lines that
+#    sum to the summary's events_lost, and the summary's NETFILTER_DROP
+#    count in the server's namespace equal to the stream's.
+# timeout: 180
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../drops_lib.sh"
+require_root
+require_cmd jq nft
+
+BIN=${DS_BIN:-$DS_ROOT/dropscope}
+PORT=12867
+tmpdir_create TMP
+
+# unmatched EVENTS SRV_NS CLI_NS: NETFILTER_DROP events in SRV_NS with no
+# later kernel retransmission of the same flow and sequence in CLI_NS.
+unmatched() {
+	jq -s --arg s "$2" --arg c "$3" '
+		[.[] | select(.type == "retrans" and .source == "kernel" and .netns == $c)] as $r |
+		[.[] | select(.type == "drop" and .netns == $s and .reason == "NETFILTER_DROP") |
+			. as $d | select(any($r[]; .saddr == $d.saddr and .sport == $d.sport and
+				.daddr == $d.daddr and .dport == $d.dport and .seq == $d.seq and
+				.t_ns > $d.t_ns) | not)] | length' "$1"
+}
+
+# drops_of EVENTS NS: NETFILTER_DROP events in NS.
+drops_of() {
+	jq -s --arg s "$2" '[.[] | select(.type == "drop" and .netns == $s and
+		.reason == "NETFILTER_DROP")] | length' "$1"
+}
+
+# well_keyed EVENTS NS CLI_IP SRV_IP: every such drop names the TCP flow client -> server, with seq and payload.
+well_keyed() {
+	jq -se --arg s "$2" --arg c "$3" --arg v "$4" '[.[] | select(.type == "drop" and
+		.netns == $s and .reason == "NETFILTER_DROP")] | all(.saddr == $c and .daddr == $v and
+		(.sport | type == "number") and (.dport | type == "number") and
+		(.seq | type == "number") and .len > 0 and .payload == true and .protocol == "tcp" and
+		(.flags | test("A")) and .ifname == "srv0" and (.site | type == "string"))' "$1" >/dev/null
+}
+
+# One run: rr from CLI to SRV over FAMILY (4 or 6) through 2% loss.
+events_case() {
+	local fam=$1 out=$TMP/ev$1.json ev=$TMP/ev$1.ndjson srv cip sip nft n um lost
+
+	lab_pair off || return 1
+	cip=$CLI_IP sip=$SRV_IP
+	[[ $fam == 6 ]] && cip=$CLI_IP6 sip=$SRV_IP6
+	loss_add "$SRV_NS" 20 "tcp dport != $PORT" || return 1
+	bg_run "$SRV_NS" srv "$BIN" rr --server --once --bind "$sip" --port $PORT
+	busywait 5000 ns_listening "$SRV_NS" $PORT || return 1
+	drops_start "$out" -i 1 --events "$ev" || return 1
+	ip netns exec "$CLI_NS" timeout 60 "$BIN" -q rr "$sip" --port $PORT --streams 4 \
+		--duration 2 >/dev/null || return 1
+	busywait 5000 sh -c "! kill -0 $srv 2>/dev/null"
+	# Every dropped segment is resent before its connection can close.
+	busywait 20000 no_tcp "$CLI_NS" "$SRV_NS" || echo "  connections still open" >&2
+	drops_stop || return 1
+	nft=$(loss_count "$SRV_NS")
+	n=$(drops_of "$ev" "$SRV_NS")
+	um=$(unmatched "$ev" "$SRV_NS" "$CLI_NS")
+	lost=$(jq -rs '.[-1].drops | .tracer_lost + .events_lost' "$out")
+	echo "  IPv$fam: nft=$nft drop events=$n, without a later retrans $um," \
+		"retrans events $(jq -s --arg c "$CLI_NS" '[.[] | select(.type == "retrans" and
+		.netns == $c)] | length' "$ev"), tracer_lost+events_lost $lost"
+	[[ $nft -ge 5 ]]
+	log_test "drops --events IPv$fam: nft dropped enough segments ($nft)" $?
+	[[ $n -eq $nft || ($lost -gt 0 && $n -le $nft && $((nft - n)) -le $lost) ]]
+	log_test "drops --events IPv$fam: NETFILTER_DROP events $n == nft counter $nft" $?
+	well_keyed "$ev" "$SRV_NS" "$cip" "$sip"
+	log_test "drops --events IPv$fam: each drop has the flow, seq, payload, device, site" $?
+	[[ $um -eq 0 ]]
+	log_test "drops --events IPv$fam: each dropped (flow, seq) is retransmitted later" $?
+	stream_ok "$ev" "$out" "$SRV_NS"
+	log_test "drops --events IPv$fam: stream well formed, summary agrees" $?
+}
+
+# stream_ok EVENTS REPORT NS: "type" then "t_ns" first on every line;
+# interval lines as analyze's; lost lines summing to events_lost; the
+# report's NETFILTER_DROP count in NS equal to the stream's (the maps and the
+# ring are fed by the same program run; nothing else happens in NS while
+# the tracer samples).
+stream_ok() {
+	local first rep
+
+	first=$(jq -c 'keys_unsorted[0:2]' "$1" | sort -u)
+	[[ $first == '["type","t_ns"]' ]] || { echo "  first keys: $first"; return 1; }
+	jq -se '[.[] | select(.type == "interval")] | length >= 1 and all(.[];
+		(.t_s | type == "number") and .interval_s > 0 and (.start_s | type == "number"))' \
+		"$1" >/dev/null || { echo "  interval lines"; return 1; }
+	jq -se --slurpfile r "$2" '($r[-1].drops.events_lost) as $l |
+		([.[] | select(.type == "lost") | .events] | add // 0) == $l' "$1" >/dev/null ||
+		{ echo "  lost lines do not sum to events_lost"; return 1; }
+	rep=$(jq -rs --arg s "$3" '.[-1].drops | ([.devices[] | select(.netns == $s) |
+		.events.NETFILTER_DROP // 0] + [.without_device[] | select(.netns == $s and
+		.reason == "NETFILTER_DROP") | .count]) | add // 0' "$2")
+	[[ $rep -eq $(drops_of "$1" "$3") ]] || { echo "  report $rep, stream $(drops_of "$1" "$3")"; return 1; }
+}
+
+sub_run events_case 4 || log_test "drops --events IPv4: set-up and run" 1
+sub_run events_case 6 || log_test "drops --events IPv6: set-up and run" 1
+tests_exit
