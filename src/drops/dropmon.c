@@ -242,7 +242,8 @@ static int take(struct dropmon *m, struct counters_sample *cs, struct dt_snap *d
 static int trace_start(struct dropmon *m, char *why, size_t len)
 {
 	bool ring = m->o.filter || m->o.ev.on_drop || m->o.ev.on_rtx;
-	struct droptrace_opts to = { .ring_bytes = ring ? m->o.ring_bytes : 0 };
+	struct droptrace_opts to = { .ring_bytes = ring ? m->o.ring_bytes : 0,
+				     .wakeup_bytes = ring ? m->o.ring_bytes / 8 : 0 };
 	int err;
 
 	if (m->o.netns && strcmp(m->o.netns, "all"))

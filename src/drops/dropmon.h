@@ -109,8 +109,14 @@ int dropmon_start(struct dropmon **out, const struct dropmon_opts *o, char *why,
 
 const struct dropmon_info *dropmon_info(const struct dropmon *m);
 
-/* The event ring's fd for a poll loop (readable: call dropmon_consume()); -1 if none. */
+/*
+ * The event ring's fd for a poll loop (readable: call dropmon_consume());
+ * -1 if none. It becomes readable only once an eighth of the ring is
+ * filled (a wake-up per event would slow the traced CPUs down): call
+ * dropmon_consume() every DROPMON_DRAIN_MS as well.
+ */
 int dropmon_event_fd(const struct dropmon *m);
+#define DROPMON_DRAIN_MS 20
 
 /* Read every waiting event, calling the callbacks. Return: events read, or -errno. */
 int dropmon_consume(struct dropmon *m);

@@ -108,6 +108,7 @@ static int load_attach(struct droptrace *dt, const struct droptrace_opts *o,
 
 	dt->skel->rodata->targ_netns = o->netns;
 	dt->skel->rodata->targ_ring = o->ring_bytes > 0;
+	dt->skel->rodata->targ_wakeup = o->wakeup_bytes;
 	if (o->ring_bytes) {
 		/* A power of two, in whole pages. */
 		size_t sz = 4096;

@@ -25,6 +25,7 @@ enum droptrace_probe {
 struct droptrace_opts {
 	uint32_t netns;			/* only this namespace (inode); 0 = all */
 	size_t ring_bytes;		/* 0: no per-event stream */
+	size_t wakeup_bytes;		/* wake the reader once this much waits; 0: each record */
 	bool disable[PROBE_NR];		/* leave a probe out, as if the kernel lacked it */
 };
 
