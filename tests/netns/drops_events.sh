@@ -10,6 +10,10 @@
 #  - each followed by a kernel "retrans" event in the client's namespace of
 #    the same flow and sequence number: the kernel sends again what nft
 #    dropped, and the run ends only once every connection is closed;
+#  - a reader that stalls: a tap nobody reads drops a burst of datagrams
+#    while the stream's reader sleeps, so the 1 MB ring overflows; then the
+#    FULL_RING events received plus the "lost" lines' sum (== the summary's
+#    events_lost, > 0) == the tap's tx_dropped delta, exactly;
 #  - a well-formed stream: every line an object whose first keys are "type"
 #    and "t_ns", interval lines with t_s and interval_s, "lost" lines that
 #    sum to the summary's events_lost, and the summary's NETFILTER_DROP
@@ -19,6 +23,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../drops_lib.sh"
 require_root
 require_cmd jq nft
+require_drops_tools
 
 BIN=${DS_BIN:-$DS_ROOT/dropscope}
 PORT=12867
@@ -108,6 +113,38 @@ stream_ok() {
 	[[ $rep -eq $(drops_of "$1" "$3") ]] || { echo "  report $rep, stream $(drops_of "$1" "$3")"; return 1; }
 }
 
+# A reader that stalls 2 s: the ring fills, the rest is counted as lost.
+lost_case() {
+	local fifo=$TMP/fifo ev=$TMP/lost.ndjson pid rd d0 d1 got lost sum tl
+
+	ns_create L || return 1
+	tap_overflow "$L" 25 16 || return 1
+	mkfifo "$fifo" || return 1
+	# Opens the fifo at once (so drops can start), reads only 2 s later.
+	(exec <"$fifo"; sleep 2; cat >"$ev") &
+	rd=$!
+	defer ds__bg_stop "$rd"
+	"$BIN" -v drops --netns "$L" --ring-mb 1 --events - -d 60 >"$fifo" 2>"$TMP/lost.err" &
+	pid=$!
+	defer ds__bg_stop "$pid"
+	busywait 10000 grep -qs 'drops: ready' "$TMP/lost.err" || return 1
+	d0=$(link_stat "$L" "$TAP_IF" tx.dropped) || return 1
+	udp_send "$L" "$TAP_DST" 100000 -s 18 || return 1
+	d1=$(link_stat "$L" "$TAP_IF" tx.dropped) || return 1
+	kill -INT "$pid" && wait "$pid" && wait "$rd" || return 1
+	got=$(jq -s --arg i "$TAP_IF" '[.[] | select(.type == "drop" and .ifname == $i and
+		.reason == "FULL_RING")] | length' "$ev")
+	lost=$(jq -rs '.[-1].drops.events_lost' "$ev")
+	tl=$(jq -rs '.[-1].drops.tracer_lost - .[-1].drops.events_lost' "$ev")
+	sum=$(jq -s '[.[] | select(.type == "lost") | .events] | add // 0' "$ev")
+	echo "  stalled reader: tx_dropped $((d1 - d0)), events $got, lost $lost (lines $sum), other losses $tl"
+	[[ $lost -gt 0 && $sum -eq $lost ]]
+	log_test "drops --events: a full ring's losses are counted and streamed ($lost)" $?
+	[[ $((got + lost)) -eq $((d1 - d0)) || ($tl -gt 0 && $((got + lost + tl)) -ge $((d1 - d0))) ]]
+	log_test "drops --events: received + lost == tx_dropped delta ($((d1 - d0)))" $?
+}
+
 sub_run events_case 4 || log_test "drops --events IPv4: set-up and run" 1
 sub_run events_case 6 || log_test "drops --events IPv6: set-up and run" 1
+sub_run lost_case || log_test "drops --events lost: set-up and run" 1
 tests_exit
