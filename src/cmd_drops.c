@@ -89,6 +89,7 @@ struct drops_run {
 	struct ev_out file;		/* --events FILE */
 	struct ev_out *ev;		/* where events go: &file, &out, or NULL */
 	bool ndjson;			/* -j -i, or --events -: stdout is lines */
+	bool intervals;			/* -i: text lines came before the report */
 	uint64_t lost_shown, lost_at;	/* ring losses reported, and when checked */
 	int drainfd;			/* timerfd: read the ring every DROPMON_DRAIN_MS */
 };
@@ -199,7 +200,8 @@ static int run_loop(struct drops_run *r, const struct drops_args *a)
 		r->end_ns = now_ns() + d;
 		err = loop_set_deadline(&r->loop, d);
 	}
-	if (!err && a->interval_s > 0)
+	r->intervals = a->interval_s > 0;
+	if (!err && r->intervals)
 		err = loop_set_tick(&r->loop, (uint64_t)(a->interval_s * 1e9), on_tick, r);
 	if (!err && fd >= 0)
 		err = loop_add_fd(&r->loop, fd, EPOLLIN, on_ring, r);
@@ -237,7 +239,7 @@ static int report(struct drops_run *r)
 		dropmon_report_json(&j, NULL, r->m, &v, ds.stats, false);
 		json_end(&j);
 	} else {
-		if (r->ev || r->loop.ticks)
+		if (r->intervals)
 			printf("\n");
 		dropmon_report_text(stdout, r->m, &v, ds.stats);
 	}
