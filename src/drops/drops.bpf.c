@@ -132,6 +132,9 @@ static __always_inline void ring_drop(struct sk_buff *skb, const struct drop_key
 		return;
 	}
 	e->type = EVT_DROP;
+	/* Reserved ring memory is not zeroed: no stale kernel bytes in the padding. */
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->pad2 = 0;
 	e->len = BPF_CORE_READ(skb, len);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->key = *k;
@@ -242,6 +245,31 @@ static __always_inline __u32 rtx_kind(const struct sock *sk)
 	return RK_OTHER;
 }
 
+/* One retransmission into the ring; state and ca_state from @sk (the listener for a SYN-ACK). */
+static __always_inline void ring_rtx(const struct sock *sk, const struct rtx_key *k, __u32 kind,
+				     __u32 seq, __u32 end_seq, __u32 segs, int err)
+{
+	struct rtx_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(DSTAT_RING_LOST);
+		return;
+	}
+	e->type = EVT_RTX;
+	e->kind = kind;
+	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->ca_state = BPF_CORE_READ_BITFIELD_PROBED((const struct inet_connection_sock *)sk,
+						     icsk_ca_state);
+	e->seq = seq;
+	e->end_seq = end_seq;
+	e->segs = segs;
+	e->err = err;
+	e->pad = 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->key = *k;
+	ring_submit(e);
+}
+
 /*
  * __tcp_retransmit_skb() fires this whether or not the transmit worked;
  * TcpRetransSegs grows by tcp_skb_pcount() only when it did (a failure
@@ -252,7 +280,6 @@ int BPF_PROG(on_tcp_retransmit_skb, const struct sock *sk, const struct sk_buff 
 {
 	const struct tcp_skb_cb *cb = (const void *)skb->cb;
 	struct rtx_key k = {};
-	struct rtx_event *e;
 	__u32 kind, segs;
 
 	flow_key(sk, &k);
@@ -263,33 +290,21 @@ int BPF_PROG(on_tcp_retransmit_skb, const struct sock *sk, const struct sk_buff 
 	if (!segs)
 		segs = 1;
 	count_rtx(&k, kind, segs, BPF_CORE_READ(skb, len), err);
-	if (!targ_ring)
-		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(DSTAT_RING_LOST);
-		return 0;
-	}
-	e->type = EVT_RTX;
-	e->kind = kind;
-	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	e->ca_state = BPF_CORE_READ_BITFIELD_PROBED((const struct inet_connection_sock *)sk,
-						     icsk_ca_state);
-	e->seq = BPF_CORE_READ(cb, seq);
-	e->end_seq = BPF_CORE_READ(cb, end_seq);
-	e->segs = segs;
-	e->err = err;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->key = k;
-	ring_submit(e);
+	if (targ_ring)
+		ring_rtx(sk, &k, kind, BPF_CORE_READ(cb, seq), BPF_CORE_READ(cb, end_seq), segs, err);
 	return 0;
 }
 
-/* tcp_rtx_synack() adds one to TcpRetransSegs without the tracepoint above. */
+/*
+ * tcp_rtx_synack() adds one to TcpRetransSegs without the tracepoint above.
+ * The SYN-ACK's sequence number is the request's initial one, and the SYN
+ * takes one: streamed as [snt_isn, snt_isn + 1).
+ */
 SEC("tp_btf/tcp_retransmit_synack")
 int BPF_PROG(on_tcp_retransmit_synack, const struct sock *sk, const struct request_sock *req)
 {
 	struct rtx_key k = {};
+	__u32 isn;
 
 	k.netns = sk_netns(sk);
 	if (targ_netns && k.netns != targ_netns)
@@ -305,5 +320,9 @@ int BPF_PROG(on_tcp_retransmit_synack, const struct sock *sk, const struct reque
 		BPF_CORE_READ_INTO((__u32 *)k.daddr, req, __req_common.skc_daddr);
 	}
 	count_rtx(&k, RK_SYN, 1, 0, 0);
+	if (targ_ring) {
+		isn = BPF_CORE_READ((const struct tcp_request_sock *)req, snt_isn);
+		ring_rtx(sk, &k, RK_SYN, isn, isn + 1, 1, 0);
+	}
 	return 0;
 }

@@ -10,6 +10,9 @@
 #  - each followed by a kernel "retrans" event in the client's namespace of
 #    the same flow and sequence number: the kernel sends again what nft
 #    dropped, and the run ends only once every connection is closed;
+#  - a SYN-ACK nft drops once on the client's input: its drop event (flags
+#    "SA") is followed by a "syn" retrans event of the server, same flow and
+#    sequence number (tcp:tcp_retransmit_synack);
 #  - a reader that stalls: a tap nobody reads drops a burst of datagrams
 #    while the stream's reader sleeps, so the 1 MB ring overflows; then the
 #    FULL_RING events received plus the "lost" lines' sum (== the summary's
@@ -113,6 +116,43 @@ stream_ok() {
 	[[ $rep -eq $(drops_of "$1" "$3") ]] || { echo "  report $rep, stream $(drops_of "$1" "$3")"; return 1; }
 }
 
+# The first SYN-ACK to the client is dropped: the listener sends it again.
+synack_case() {
+	local out=$TMP/syn.json ev=$TMP/syn.ndjson srv n um
+
+	lab_pair off || return 1
+	defer ds__nft_del "$CLI_NS" dssyn
+	ip netns exec "$CLI_NS" nft -f - <<-EOF || return 1
+		table inet dssyn {
+			counter synack { }
+			chain input {
+				type filter hook input priority filter; policy accept;
+				tcp flags & (syn | ack) == syn | ack numgen inc mod 1000 == 0 counter name synack drop
+			}
+		}
+	EOF
+	bg_run "$SRV_NS" srv "$BIN" rr --server --once --bind "$SRV_IP" --port $PORT
+	busywait 5000 ns_listening "$SRV_NS" $PORT || return 1
+	drops_start "$out" --events "$ev" || return 1
+	ip netns exec "$CLI_NS" timeout 30 "$BIN" -q rr "$SRV_IP" --port $PORT --duration 0.2 \
+		>/dev/null || return 1
+	busywait 5000 sh -c "! kill -0 $srv 2>/dev/null"
+	drops_stop || return 1
+	n=$(jq -s --arg c "$CLI_NS" '[.[] | select(.type == "drop" and .netns == $c and
+		.reason == "NETFILTER_DROP" and .flags == "SA")] | length' "$ev")
+	um=$(jq -s --arg c "$CLI_NS" --arg s "$SRV_NS" '
+		[.[] | select(.type == "retrans" and .netns == $s and .how == "syn")] as $r |
+		[.[] | select(.type == "drop" and .netns == $c and .flags == "SA" and
+			.reason == "NETFILTER_DROP") | . as $d |
+			select(any($r[]; .saddr == $d.saddr and .sport == $d.sport and
+				.daddr == $d.daddr and .dport == $d.dport and .seq == $d.seq and
+				.t_ns > $d.t_ns) | not)] | length' "$ev")
+	[[ -n ${DS_KEEP:-} ]] && cp "$ev" "$DS_KEEP"
+	echo "  SYN-ACK: nft $(ds__nft_counter "$CLI_NS" dssyn synack), drop events $n, without a later syn retrans $um"
+	[[ $n -eq 1 && $(ds__nft_counter "$CLI_NS" dssyn synack) -eq 1 && $um -eq 0 ]]
+	log_test "drops --events: a dropped SYN-ACK, then the listener's syn retrans of it" $?
+}
+
 # A reader that stalls 2 s: the ring fills, the rest is counted as lost.
 lost_case() {
 	local fifo=$TMP/fifo ev=$TMP/lost.ndjson pid rd d0 d1 got lost sum tl
@@ -144,7 +184,10 @@ lost_case() {
 	log_test "drops --events: received + lost == tx_dropped delta ($((d1 - d0)))" $?
 }
 
+# DS_ONLY=synack_case (a function's name): only that case.
+[[ -n ${DS_ONLY:-} ]] && { sub_run "$DS_ONLY"; tests_exit; }
 sub_run events_case 4 || log_test "drops --events IPv4: set-up and run" 1
 sub_run events_case 6 || log_test "drops --events IPv6: set-up and run" 1
+sub_run synack_case || log_test "drops --events SYN-ACK: set-up and run" 1
 sub_run lost_case || log_test "drops --events lost: set-up and run" 1
 tests_exit
