@@ -86,6 +86,7 @@ run() {
 	truth=$((d1 - d0))
 	got=$(jq -c --arg i "$TAP_IF" 'select(.type == "drop" and .ifname == $i and
 		.reason == "FULL_RING")' "$ev" | wc -l)
+	rm -f "$ev"	# a few hundred MB a round
 	lost=$(jq -r '.events_lost' "$out")
 	tlost=$(jq -r '.tracer_lost - .events_lost' "$out")
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
