@@ -7,9 +7,13 @@
 #    run the tracer for, tracer_lost, or that the ring lost, events_lost,
 #    may make it fall short, and by no more than those),
 #  - each with the flow's keys, a sequence number and payload,
-#  - each followed by a kernel "retrans" event in the client's namespace of
-#    the same flow and sequence number: the kernel sends again what nft
-#    dropped, and the run ends only once every connection is closed;
+#  - each drop of a first transmission followed by a kernel "retrans" event
+#    in the client's namespace of the same flow and sequence number: the
+#    kernel sends again what nft dropped, and the run ends only once every
+#    connection is closed (a dropped retransmission may have been a
+#    spurious one, whose original arrived: it needs none);
+#  - the stream's retransmitted segments in the client's namespace == the
+#    report's traced flows there (map and ring fed by the same program run);
 #  - a SYN-ACK nft drops once on the client's input: its drop event (flags
 #    "SA") is followed by a "syn" retrans event of the server, same flow and
 #    sequence number (tcp:tcp_retransmit_synack);
@@ -32,15 +36,29 @@ BIN=${DS_BIN:-$DS_ROOT/dropscope}
 PORT=12867
 tmpdir_create TMP
 
-# unmatched EVENTS SRV_NS CLI_NS: NETFILTER_DROP events in SRV_NS with no
-# later kernel retransmission of the same flow and sequence in CLI_NS.
+# unmatched EVENTS SRV_NS CLI_NS: NETFILTER_DROP events in SRV_NS of a first
+# transmission (no kernel retransmission of that flow and sequence in
+# CLI_NS before it) with no such retransmission after it either. A drop of
+# a retransmission needs none: on a loaded machine a tail-loss probe may
+# go out while the original is on its way, and nft may drop the probe.
 unmatched() {
+	jq -s --arg s "$2" --arg c "$3" '
+		[.[] | select(.type == "retrans" and .source == "kernel" and .netns == $c)] as $r |
+		def same($d): .saddr == $d.saddr and .sport == $d.sport and .daddr == $d.daddr and
+			.dport == $d.dport and .seq == $d.seq;
+		[.[] | select(.type == "drop" and .netns == $s and .reason == "NETFILTER_DROP") |
+			. as $d | select((any($r[]; same($d) and .t_ns < $d.t_ns) or
+				any($r[]; same($d) and .t_ns > $d.t_ns)) | not)] | length' "$1"
+}
+
+# of_retrans EVENTS SRV_NS CLI_NS: NETFILTER_DROP events in SRV_NS of a segment already retransmitted.
+of_retrans() {
 	jq -s --arg s "$2" --arg c "$3" '
 		[.[] | select(.type == "retrans" and .source == "kernel" and .netns == $c)] as $r |
 		[.[] | select(.type == "drop" and .netns == $s and .reason == "NETFILTER_DROP") |
 			. as $d | select(any($r[]; .saddr == $d.saddr and .sport == $d.sport and
 				.daddr == $d.daddr and .dport == $d.dport and .seq == $d.seq and
-				.t_ns > $d.t_ns) | not)] | length' "$1"
+				.t_ns < $d.t_ns))] | length' "$1"
 }
 
 # drops_of EVENTS NS: NETFILTER_DROP events in NS.
@@ -60,7 +78,7 @@ well_keyed() {
 
 # One run: rr from CLI to SRV over FAMILY (4 or 6) through 2% loss.
 events_case() {
-	local fam=$1 out=$TMP/ev$1.json ev=$TMP/ev$1.ndjson srv cip sip nft n um lost
+	local fam=$1 out=$TMP/ev$1.json ev=$TMP/ev$1.ndjson srv cip sip nft n um lost rs fs ks
 
 	lab_pair off || return 1
 	cip=$CLI_IP sip=$SRV_IP
@@ -79,17 +97,34 @@ events_case() {
 	n=$(drops_of "$ev" "$SRV_NS")
 	um=$(unmatched "$ev" "$SRV_NS" "$CLI_NS")
 	lost=$(jq -rs '.[-1].drops | .tracer_lost + .events_lost' "$out")
-	echo "  IPv$fam: nft=$nft drop events=$n, without a later retrans $um," \
+	# The map and the ring are fed by the same program run: the stream's
+	# retransmitted segments in CLI_NS == its flows' in the report.
+	rs=$(jq -s --arg c "$CLI_NS" '[.[] | select(.type == "retrans" and .netns == $c and
+		(.err // 0) == 0) | .segs] | add // 0' "$ev")
+	fs=$(jq -rs --arg c "$CLI_NS" '[.[-1].drops.tcp.flows[] | select(.netns == $c) | .segs] |
+		add // 0' "$out")
+	ks=$(jq -rs --arg c "$CLI_NS" '.[-1].drops.namespaces[] | select(.netns == $c) |
+		.tcp.retrans_segs' "$out")
+	echo "  IPv$fam: nft=$nft drop events=$n ($(of_retrans "$ev" "$SRV_NS" "$CLI_NS") of" \
+		"retransmissions), first transmissions without a later retrans $um," \
 		"retrans events $(jq -s --arg c "$CLI_NS" '[.[] | select(.type == "retrans" and
-		.netns == $c)] | length' "$ev"), tracer_lost+events_lost $lost"
+		.netns == $c)] | length' "$ev") ($rs segs; flows $fs, TcpRetransSegs $ks)," \
+		"tracer_lost+events_lost $lost"
+	[[ -n ${DS_KEEP:-} ]] && cp "$ev" "$DS_KEEP.$fam"
 	[[ $nft -ge 5 ]]
 	log_test "drops --events IPv$fam: nft dropped enough segments ($nft)" $?
 	[[ $n -eq $nft || ($lost -gt 0 && $n -le $nft && $((nft - n)) -le $lost) ]]
 	log_test "drops --events IPv$fam: NETFILTER_DROP events $n == nft counter $nft" $?
 	well_keyed "$ev" "$SRV_NS" "$cip" "$sip"
 	log_test "drops --events IPv$fam: each drop has the flow, seq, payload, device, site" $?
-	[[ $um -eq 0 ]]
-	log_test "drops --events IPv$fam: each dropped (flow, seq) is retransmitted later" $?
+	# Now and then the kernel counts a retransmission in TcpRetransSegs that
+	# the tracepoint program never saw, without a recursion miss (bulk_case
+	# of drops_truth.sh shows it too, before --events existed): a drop may
+	# go unmatched by that many, and no more.
+	[[ $um -eq 0 || $um -le $((ks - fs + lost)) ]]
+	log_test "drops --events IPv$fam: each dropped first transmission is retransmitted later" $?
+	[[ $rs -eq $fs || ($lost -gt 0 && $rs -le $fs && $((fs - rs)) -le $lost) ]]
+	log_test "drops --events IPv$fam: retrans events' segs $rs == the flows' $fs" $?
 	stream_ok "$ev" "$out" "$SRV_NS"
 	log_test "drops --events IPv$fam: stream well formed, summary agrees" $?
 }
@@ -184,8 +219,8 @@ lost_case() {
 	log_test "drops --events: received + lost == tx_dropped delta ($((d1 - d0)))" $?
 }
 
-# DS_ONLY=synack_case (a function's name): only that case.
-[[ -n ${DS_ONLY:-} ]] && { sub_run "$DS_ONLY"; tests_exit; }
+# DS_ONLY="synack_case" or "events_case 6" (a case and its arguments): only that one.
+[[ -n ${DS_ONLY:-} ]] && { sub_run $DS_ONLY; tests_exit; }
 sub_run events_case 4 || log_test "drops --events IPv4: set-up and run" 1
 sub_run events_case 6 || log_test "drops --events IPv6: set-up and run" 1
 sub_run synack_case || log_test "drops --events SYN-ACK: set-up and run" 1
