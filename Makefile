@@ -133,6 +133,7 @@ bench: $(BIN)
 	$(Q)bench/rr.sh
 	$(Q)bench/analyze.sh
 	$(Q)bench/drops.sh
+	$(Q)bench/drops_events.sh
 
 clean:
 	$(call msg,CLEAN,)

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
-/* dropscope drops: options, the sampling loop and output around lib/dropmon. */
+/*
+ * dropscope drops: options, the run loop (ticks for -i, a deadline for -d,
+ * the event ring's fd) and output around src/drops/dropmon.
+ */
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "dropmon_report.h"
 #include "dropscope.h"
+#include "event.h"
 #include "log.h"
+#include "loop.h"
 #include "params.h"
 #include "privs.h"
 
@@ -18,6 +25,7 @@ struct drops_args {
 	double interval_s;
 	const char *netns;
 	const char *filter;
+	const char *events;
 	bool counters_only;
 	bool trace;
 	bool keep_privs;
@@ -29,7 +37,7 @@ struct drops_args {
 
 static const char synopsis[] =
 	"dropscope [-j] [-s] drops [-d S] [-i S] [--netns all|NAME] [--filter EXPR]\n"
-	"                           [--counters-only | --trace] [--no-probe NAME]";
+	"                           [--events FILE|-] [--counters-only | --trace] [--no-probe NAME]";
 
 /* "kfree_skb", "skb:kfree_skb", "tcp_retransmit_skb", ... */
 static int parse_probe(const char *arg, void *field)
@@ -56,6 +64,8 @@ static const struct opt drops_opts[] = {
 	  "only this namespace: an `ip netns` name, init, pid:N (default: all)" },
 	{ "filter", 'f', OPT_STRING, A(filter), "EXPR",
 	  "count only drops whose packet matches this pcap-filter expression" },
+	{ "events", 'e', OPT_STRING, A(events), "FILE",
+	  "write every drop and TCP retransmission as NDJSON to FILE (-: stdout)" },
 	{ "counters-only", 'C', OPT_FLAG, A(counters_only), NULL,
 	  "no tracing: interface, qdisc and protocol counters only" },
 	{ "trace", 't', OPT_FLAG, A(trace), NULL,
@@ -64,135 +74,245 @@ static const struct opt drops_opts[] = {
 	  "leave out a tracepoint: kfree_skb, tcp_retransmit_skb, tcp_retransmit_synack",
 	  0, 0, parse_probe },
 	{ "ring-mb", 0, OPT_U32, A(ring_mb), "MB",
-	  "event ring size with --filter (default 8)", 1, 1024 },
+	  "event ring size with --filter or --events (default 8)", 1, 1024 },
 	{ "keep-privileges", 0, OPT_FLAG, A(keep_privs), NULL,
 	  "do not drop capabilities after attaching (debugging)" },
 	OPT_END,
 };
 
-static volatile sig_atomic_t g_stop;
+/* One run: the engine, the loop, and where its lines go. */
+struct drops_run {
+	struct dropmon *m;		/* NULL until dropmon_start() returned */
+	struct loop loop;
+	uint64_t end_ns;		/* the deadline; 0: none */
+	struct ev_out out;		/* stdout as NDJSON lines, when ndjson */
+	struct ev_out file;		/* --events FILE */
+	struct ev_out *ev;		/* where events go: &file, &out, or NULL */
+	bool ndjson;			/* -j -i, or --events -: stdout is lines */
+	bool intervals;			/* -i: text lines came before the report */
+	uint64_t lost_shown, lost_at;	/* ring losses reported, and when checked */
+	int drainfd;			/* timerfd: read the ring every DROPMON_DRAIN_MS */
+};
 
-static void on_signal(int sig)
+/* Ring losses are a map read: looked at this often at most while events flow. */
+#define LOST_CHECK_NS (100 * NSEC_PER_MSEC)
+
+/* Events read while dropmon_start() takes its first sample precede the run. */
+static void on_drop(void *ctx, const struct drop_event *e, const struct drop_pkt *p)
 {
-	(void)sig;
-	g_stop = 1;
+	struct drops_run *r = ctx;
+
+	if (r->m)
+		dropmon_event_drop(r->ev, r->m, e, p);
 }
 
-static void install_signals(void)
+static void on_rtx(void *ctx, const struct rtx_event *e, const struct flow_id *f)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct drops_run *r = ctx;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (r->m)
+		dropmon_event_rtx(r->ev, r->m, e, f);
 }
 
-static void print_interval(struct dropmon *m, struct json *nd)
+/* A "lost" line when the ring lost more since the last one. */
+static void check_lost(struct drops_run *r, uint64_t now, bool force)
 {
+	uint64_t lost;
+
+	if (!r->ev || (!force && now - r->lost_at < LOST_CHECK_NS))
+		return;
+	r->lost_at = now;
+	lost = dropmon_ring_lost(r->m);
+	if (lost > r->lost_shown)
+		dropmon_event_lost(r->ev, now, lost - r->lost_shown, lost);
+	r->lost_shown = lost;
+}
+
+static int on_ring(void *ctx, int fd, uint32_t events)
+{
+	struct drops_run *r = ctx;
+	int n = dropmon_consume(r->m);
+
+	(void)fd, (void)events;
+	if (n < 0 && n != -EINTR)
+		return n;
+	check_lost(r, now_ns(), false);
+	return 0;
+}
+
+static int on_drain(void *ctx, int fd, uint32_t events)
+{
+	uint64_t n;
+
+	/* Nothing to do with the count: one drain covers every expiry. */
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return -errno;
+	return on_ring(ctx, fd, events);
+}
+
+/* The ring wakes us only when well filled: a timer reads what trickles in. */
+static int drain_start(struct drops_run *r)
+{
+	struct itimerspec its = {
+		.it_value = { 0, DROPMON_DRAIN_MS * 1000000L },
+		.it_interval = { 0, DROPMON_DRAIN_MS * 1000000L },
+	};
+
+	r->drainfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->drainfd < 0)
+		return -errno;
+	if (timerfd_settime(r->drainfd, 0, &its, NULL))
+		return -errno;
+	return loop_add_fd(&r->loop, r->drainfd, EPOLLIN, on_drain, r);
+}
+
+static int on_tick(void *ctx, uint64_t now)
+{
+	struct drops_run *r = ctx;
 	struct dropmon_view v;
 
-	if (dropmon_view(m, false, &v)) {
+	/* A tick at the deadline: the end's report has that interval. */
+	if (r->end_ns && now >= r->end_ns)
+		return 0;
+	if (dropmon_view(r->m, false, &v)) {
 		pr_warn("dropscope drops: cannot sample counters\n");
-		return;
+		return 0;
 	}
-	if (ds.json) {
-		dropmon_report_json(nd, NULL, m, &v, ds.stats, true);
-		json_end(nd);
-	} else {
-		dropmon_report_line(stdout, m, &v);
-	}
+	if (r->ev && r->ev != &r->out)
+		dropmon_report_interval(r->ev, r->m, &v, ds.stats);
+	if (r->ndjson)
+		dropmon_report_interval(&r->out, r->m, &v, ds.stats);
+	else
+		dropmon_report_line(stdout, r->m, &v);
 	fflush(stdout);
 	dropmon_view_free(&v);
+	check_lost(r, now, true);
+	return 0;
 }
 
-/* Sleep in short steps so that a signal or the end is noticed within 100 ms. */
-static void run_loop(struct dropmon *m, const struct drops_args *a)
+static int run_loop(struct drops_run *r, const struct drops_args *a)
 {
-	uint64_t t0 = now_ns(), end = a->duration_s > 0 ? t0 + (uint64_t)(a->duration_s * 1e9) : 0;
-	uint64_t step = a->interval_s > 0 ? (uint64_t)(a->interval_s * 1e9) : 0;
-	uint64_t next = step ? t0 + step : 0;
-	struct json nd;
+	int fd = dropmon_event_fd(r->m), err = 0;
 
-	json_init(&nd, stdout, false);
-	while (!g_stop) {
-		uint64_t now = now_ns(), wake = end;
+	if (a->duration_s > 0) {
+		uint64_t d = (uint64_t)(a->duration_s * 1e9);
 
-		if (end && now >= end)
-			break;
-		if (next && now >= next) {
-			print_interval(m, &nd);
-			next += step;
-			continue;
-		}
-		if (next && (!wake || next < wake))
-			wake = next;
-		dropmon_wait(m, wake ? (int)((wake - now) / 1000000 > 100 ? 100
-								   : (wake - now) / 1000000 + 1)
-				     : 100);
+		r->end_ns = now_ns() + d;
+		err = loop_set_deadline(&r->loop, d);
 	}
+	r->intervals = a->interval_s > 0;
+	if (!err && r->intervals)
+		err = loop_set_tick(&r->loop, (uint64_t)(a->interval_s * 1e9), on_tick, r);
+	if (!err && fd >= 0)
+		err = loop_add_fd(&r->loop, fd, EPOLLIN, on_ring, r);
+	if (!err && fd >= 0)
+		err = drain_start(r);
+	if (err)
+		return err;
+	/* Tests and scripts wait for this line before making traffic. */
+	pr_info("dropscope drops: ready: %zu namespace%s, %s\n", dropmon_info(r->m)->nns,
+		dropmon_info(r->m)->nns == 1 ? "" : "s",
+		dropmon_info(r->m)->tracing ? "tracing" : "counters only");
+	return loop_run(&r->loop);
 }
 
-static int report(struct dropmon *m, bool intervals)
+static int report(struct drops_run *r)
 {
 	struct dropmon_view v;
 
-	if (dropmon_view(m, true, &v)) {
+	/* Also reads what is left in the ring: those events come first. */
+	if (dropmon_view(r->m, true, &v)) {
 		ds_error("drops", "cannot sample counters at the end");
 		return EXIT_FAIL;
 	}
-	if (ds.json) {
+	check_lost(r, v.end_ns, true);
+	if (r->ndjson) {
+		/* NDJSON: the summary is the last line, marked as such. */
+		struct json *j = ev_begin(&r->out, "summary", v.end_ns);
+
+		dropmon_report_json(j, "drops", r->m, &v, ds.stats, false);
+		ev_end(&r->out);
+	} else if (ds.json) {
 		struct json j;
 
 		json_init(&j, stdout, ds.pretty);
-		if (intervals) {
-			/* NDJSON: the summary is the last line, marked as such. */
-			json_obj_open(&j, NULL);
-			json_str(&j, "type", "summary");
-		}
-		dropmon_report_json(&j, intervals ? "drops" : NULL, m, &v, ds.stats, false);
-		if (intervals)
-			json_obj_close(&j);
+		dropmon_report_json(&j, NULL, r->m, &v, ds.stats, false);
 		json_end(&j);
 	} else {
-		if (intervals)
+		if (r->intervals)
 			printf("\n");
-		dropmon_report_text(stdout, m, &v, ds.stats);
+		dropmon_report_text(stdout, r->m, &v, ds.stats);
 	}
 	dropmon_view_free(&v);
 	return EXIT_OK;
 }
 
-int do_drops(int argc, char **argv)
+/* stdout and the event stream, before anything can be written to them. */
+static int outputs_open(struct drops_run *r, const struct drops_args *a)
 {
-	struct drops_args a = { .duration_s = 10 };
-	struct dropmon_opts o = { 0 };
-	struct dropmon *m;
-	char why[320];
-	int pos, err, rc;
+	bool to_stdout = a->events && !strcmp(a->events, "-");
+	int err;
 
-	pos = params_parse("drops", synopsis, drops_opts, argc, argv, &a, why, sizeof(why));
-	if (pos == -2)
-		return EXIT_OK;
-	if (pos == -1) {
-		ds_error("drops", "%s", why);
-		return EXIT_USAGE;
+	r->ndjson = to_stdout || (ds.json && a->interval_s > 0);
+	if (r->ndjson && (err = ev_open(&r->out, "-")))
+		return err;
+	if (to_stdout) {
+		r->ev = &r->out;
+	} else if (a->events) {
+		err = ev_open(&r->file, a->events);
+		if (err) {
+			ds_error("drops", "cannot write events to %s: %s", a->events, strerror(-err));
+			return err;
+		}
+		r->ev = &r->file;
 	}
-	if (pos < 0)
-		return EXIT_USAGE;
+	return 0;
+}
+
+static int outputs_close(struct drops_run *r, const struct drops_args *a)
+{
+	int err = ev_close(&r->file), err2 = ev_close(&r->out);
+
+	if (err || err2) {
+		ds_error("drops", "cannot write %s: %s", err ? a->events : "stdout",
+			 strerror(-(err ? err : err2)));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int check_args(const struct drops_args *a, int pos, int argc, char **argv)
+{
 	if (pos < argc) {
 		ds_error("drops", "unexpected argument '%s' (a filter goes in --filter)", argv[pos]);
 		return EXIT_USAGE;
 	}
-	if (a.counters_only && (a.trace || a.filter)) {
-		ds_error("drops", "--counters-only excludes --trace and --filter");
+	if (a->counters_only && (a->trace || a->filter || a->events)) {
+		ds_error("drops", "--counters-only excludes --trace, --filter and --events");
 		return EXIT_USAGE;
 	}
-	o.netns = a.netns;
-	o.trace = !a.counters_only;
-	o.need_trace = a.trace || a.filter;
-	o.filter = a.filter;
-	o.ring_bytes = (size_t)(a.ring_mb ? a.ring_mb : 8) << 20;
-	memcpy(o.disable, a.disable, sizeof(o.disable));
+	if (a->events && !a->events[0]) {
+		ds_error("drops", "--events needs a file name or -");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int start(struct drops_run *r, const struct drops_args *a)
+{
+	struct dropmon_opts o = { 0 };
+	struct dropmon *m;
+	char why[320];
+	int err;
+
+	o.netns = a->netns;
+	o.trace = !a->counters_only;
+	o.need_trace = a->trace || a->filter || a->events;
+	o.filter = a->filter;
+	o.ring_bytes = (size_t)(a->ring_mb ? a->ring_mb : 8) << 20;
+	if (r->ev)
+		o.ev = (struct dropmon_events){ on_drop, on_rtx, r };
+	memcpy(o.disable, a->disable, sizeof(o.disable));
 	err = dropmon_start(&m, &o, why, sizeof(why));
 	if (err) {
 		ds_error("drops", "%s", why);
@@ -200,19 +320,60 @@ int do_drops(int argc, char **argv)
 			return err == -ENOENT && !o.need_trace ? EXIT_FAIL : EXIT_NOPERM;
 		return err == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
+	r->m = m;
+	r->lost_shown = dropmon_ring_lost(m);
 	if (!dropmon_info(m)->tracing && o.trace)
 		pr_warn("dropscope drops: not tracing (%s); counters only\n",
 			dropmon_info(m)->trace_why);
 	/* Everything is open: the rest needs no privilege. */
-	if (!a.keep_privs && privs_drop())
+	if (!a->keep_privs && privs_drop())
 		pr_warn("dropscope drops: cannot drop capabilities: %s\n", strerror(errno));
-	install_signals();
-	/* Tests and scripts wait for this line before making traffic. */
-	pr_info("dropscope drops: ready: %zu namespace%s, %s\n", dropmon_info(m)->nns,
-		dropmon_info(m)->nns == 1 ? "" : "s",
-		dropmon_info(m)->tracing ? "tracing" : "counters only");
-	run_loop(m, &a);
-	rc = report(m, a.interval_s > 0);
-	dropmon_stop(m);
+	return EXIT_OK;
+}
+
+int do_drops(int argc, char **argv)
+{
+	struct drops_args a = { .duration_s = 10 };
+	struct drops_run r = { .drainfd = -1 };
+	char why[320];
+	int pos, err, rc;
+
+	pos = params_parse("drops", synopsis, drops_opts, argc, argv, &a, why, sizeof(why));
+	if (pos == -2)
+		return EXIT_OK;
+	if (pos == -1)
+		ds_error("drops", "%s", why);
+	if (pos < 0)
+		return EXIT_USAGE;
+	rc = check_args(&a, pos, argc, argv);
+	if (rc != EXIT_OK)
+		return rc;
+	/* Signals are held from here on: one that comes early ends the run at once. */
+	err = loop_init(&r.loop);
+	if (err) {
+		ds_error("drops", "cannot set up the run loop: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (outputs_open(&r, &a)) {
+		rc = EXIT_FAIL;
+		goto err_loop;
+	}
+	rc = start(&r, &a);
+	if (rc != EXIT_OK)
+		goto err_outputs;
+	err = run_loop(&r, &a);
+	if (err)
+		pr_warn("dropscope drops: run ended early: %s\n", strerror(-err));
+	rc = report(&r);
+	if (rc == EXIT_OK && err)
+		rc = EXIT_FAIL;
+	dropmon_stop(r.m);
+err_outputs:
+	if (outputs_close(&r, &a) != EXIT_OK && rc == EXIT_OK)
+		rc = EXIT_FAIL;
+err_loop:
+	if (r.drainfd >= 0)
+		close(r.drainfd);
+	loop_free(&r.loop);
 	return rc;
 }

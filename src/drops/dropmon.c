@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
 
 #include "clock.h"
@@ -36,8 +36,12 @@ struct dropmon {
 	/* the first sample, and the last mark (the same until a view moves it) */
 	struct counters_sample cs[2];
 	struct dt_snap drops[2], rtx[2];
-	uint64_t lost[2], filtered[2], mark_ns;
+	uint64_t lost[2], filtered[2], ring_lost[2], mark_ns;
 	bool mark_is_start;
+	/* dropmon_ifname()'s last answer: a burst repeats the device */
+	uint32_t if_ns;
+	int if_index;
+	char if_name[IF_NAMESIZE];
 };
 
 enum { START, MARK };
@@ -55,6 +59,38 @@ const struct drop_reasons *dropmon_reasons(const struct dropmon *m)
 const char *dropmon_location(const struct dropmon *m, uint64_t addr, char *buf, size_t len)
 {
 	return ksyms_format(m->ks.n ? &m->ks : NULL, addr, buf, len);
+}
+
+const char *dropmon_ns_label(const struct dropmon *m, uint32_t inum, char *buf, size_t len)
+{
+	for (size_t i = 0; i < m->c.n; i++)
+		if (m->c.ns[i].inum == inum)
+			return m->c.ns[i].name;
+	if (!inum)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "inum:%u", inum);
+	return buf;
+}
+
+const char *dropmon_ifname(struct dropmon *m, uint32_t inum, int ifindex, char *buf,
+			   size_t len)
+{
+	const struct counters_ns_sample *ns;
+
+	if (m->if_index == ifindex && m->if_ns == inum && m->if_name[0])
+		return m->if_name;
+	ns = counters_find_ns(&m->cs[m->mark_is_start ? START : MARK], inum);
+	for (size_t i = 0; ns && i < ns->n_links; i++) {
+		if (ns->links[i].ifindex != ifindex)
+			continue;
+		m->if_ns = inum;
+		m->if_index = ifindex;
+		snprintf(m->if_name, sizeof(m->if_name), "%s", ns->links[i].ifname);
+		return m->if_name;
+	}
+	snprintf(buf, len, "if%d", ifindex);	/* not there when we last sampled */
+	return buf;
 }
 
 const char *dropmon_ns_name(const struct dropmon_view *v, uint32_t inum, char *buf, size_t len)
@@ -121,22 +157,41 @@ static void tally_add(struct tally *t, const struct drop_key *k, uint32_t len)
 	t->val[i].bytes += len;
 }
 
+/* Whether --filter matches the dropped packet's headers. */
+static bool filter_match(const struct dropmon *m, const struct drop_event *e)
+{
+	struct pcap_pkthdr h = { 0 };
+
+	h.caplen = e->caplen < DROP_HDR_LEN ? e->caplen : DROP_HDR_LEN;
+	h.len = e->len > h.caplen ? e->len : h.caplen;
+	/* No header bytes (dropped before the network header was set): no match. */
+	return h.caplen && pcap_offline_filter(&m->prog, &h, e->data);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct dropmon *m = ctx;
 	const struct drop_event *e = data;
-	struct pcap_pkthdr h = { 0 };
+	struct drop_pkt p;
+	struct flow_id f;
 
-	if (len < sizeof(*e) || e->type != EVT_DROP)
-		return 0;	/* retransmissions are counted in their map */
-	h.caplen = e->caplen < DROP_HDR_LEN ? e->caplen : DROP_HDR_LEN;
-	h.len = e->len > h.caplen ? e->len : h.caplen;
-	/* No header bytes (dropped before the network header was set): no match. */
-	if (!h.caplen || !pcap_offline_filter(&m->prog, &h, e->data)) {
-		m->tally.filtered_out++;
+	if (len >= sizeof(struct rtx_event) && e->type == EVT_RTX) {
+		/* Counted in their map; only handed out. */
+		if (m->o.ev.on_rtx && !rtx_event_decode(data, len, &f))
+			m->o.ev.on_rtx(m->o.ev.ctx, data, &f);
 		return 0;
 	}
-	tally_add(&m->tally, &e->key, e->len);
+	if (len < sizeof(*e) || e->type != EVT_DROP)
+		return 0;
+	if (m->o.filter) {
+		if (!filter_match(m, e)) {
+			m->tally.filtered_out++;
+			return 0;
+		}
+		tally_add(&m->tally, &e->key, e->len);
+	}
+	if (m->o.ev.on_drop && !drop_event_decode(data, len, &p))
+		m->o.ev.on_drop(m->o.ev.ctx, e, &p);
 	return 0;
 }
 
@@ -162,15 +217,17 @@ static int tally_snap(struct tally *t, struct dt_snap *s)
 
 /* Counter sample and tracer snapshots into slot @i, in that order. */
 static int take(struct dropmon *m, struct counters_sample *cs, struct dt_snap *drops,
-		struct dt_snap *rtx, uint64_t *lost, uint64_t *filtered)
+		struct dt_snap *rtx, uint64_t *lost, uint64_t *filtered, uint64_t *ring_lost)
 {
 	int err = counters_sample(&m->c, cs);
 
 	if (err || !m->dt)
 		return err;
+	/* Whatever is in the ring happened before this moment. */
+	if (m->info.ring)
+		droptrace_consume(m->dt, on_event, m);
+	*ring_lost = droptrace_ring_lost(m->dt);
 	if (m->o.filter) {
-		/* Whatever is in the ring happened before this moment. */
-		droptrace_poll(m->dt, 0, on_event, m);
 		err = tally_snap(&m->tally, drops);
 	} else {
 		err = droptrace_snap(m->dt, DT_DROPS, drops);
@@ -184,7 +241,9 @@ static int take(struct dropmon *m, struct counters_sample *cs, struct dt_snap *d
 
 static int trace_start(struct dropmon *m, char *why, size_t len)
 {
-	struct droptrace_opts to = { .ring_bytes = m->o.filter ? m->o.ring_bytes : 0 };
+	bool ring = m->o.filter || m->o.ev.on_drop || m->o.ev.on_rtx;
+	struct droptrace_opts to = { .ring_bytes = ring ? m->o.ring_bytes : 0,
+				     .wakeup_bytes = ring ? m->o.ring_bytes / 8 : 0 };
 	int err;
 
 	if (m->o.netns && strcmp(m->o.netns, "all"))
@@ -203,6 +262,7 @@ static int trace_start(struct dropmon *m, char *why, size_t len)
 		return err;
 	}
 	m->info.tracing = true;
+	m->info.ring = ring;
 	/* Names for drop sites: readable only while privileged (kptr_restrict). */
 	if (ksyms_load(&m->ks, NULL))
 		memset(&m->ks, 0, sizeof(m->ks));
@@ -237,9 +297,9 @@ int dropmon_start(struct dropmon **out, const struct dropmon_opts *o, char *why,
 		snprintf(m->info.trace_why, sizeof(m->info.trace_why), "--counters-only");
 	else if ((err = trace_start(m, why, len)) && o->need_trace)
 		goto fail;
-	m->t0_ns = m->mark_ns = now_ns();
+	m->t0_ns = m->mark_ns = m->info.t0_ns = now_ns();
 	err = take(m, &m->cs[START], &m->drops[START], &m->rtx[START], &m->lost[START],
-		   &m->filtered[START]);
+		   &m->filtered[START], &m->ring_lost[START]);
 	if (err) {
 		snprintf(why, len, "cannot read counters: %s", strerror(-err));
 		goto fail;
@@ -252,18 +312,19 @@ fail:
 	return err;
 }
 
-int dropmon_wait(struct dropmon *m, int ms)
+int dropmon_event_fd(const struct dropmon *m)
 {
-	int n;
+	return m->info.ring ? droptrace_ring_fd(m->dt) : -1;
+}
 
-	if (!m->dt || !m->o.filter) {
-		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+int dropmon_consume(struct dropmon *m)
+{
+	return m->info.ring ? droptrace_consume(m->dt, on_event, m) : 0;
+}
 
-		nanosleep(&ts, NULL);	/* a signal ends it early: that is wanted */
-		return 0;
-	}
-	n = droptrace_poll(m->dt, ms, on_event, m);
-	return n < 0 && n != -EINTR ? n : 0;
+uint64_t dropmon_ring_lost(struct dropmon *m)
+{
+	return m->info.ring ? droptrace_ring_lost(m->dt) : 0;
 }
 
 struct view_ctx {
@@ -385,9 +446,14 @@ static int fill_namespaces(struct dropmon_view *v, const struct counters_sample 
 	return 0;
 }
 
+/* What the tracer itself says of the moment: its losses and what --filter left out. */
+struct tracer_marks {
+	uint64_t lost, filtered, ring_lost;
+};
+
 static int build(struct dropmon *m, int base, struct dropmon_view *v,
 		 const struct counters_sample *cs, const struct dt_snap *drops,
-		 const struct dt_snap *rtx, uint64_t lost, uint64_t filtered)
+		 const struct dt_snap *rtx, const struct tracer_marks *t)
 {
 	const struct counters_sample *a = &m->cs[base];
 	struct view_ctx c = { v, 0 };
@@ -406,8 +472,9 @@ static int build(struct dropmon *m, int base, struct dropmon_view *v,
 			return c.err;
 		if (v->nflow > 1)
 			qsort(v->flow, v->nflow, sizeof(*v->flow), by_segs);
-		v->tracer_lost = lost - m->lost[base];
-		v->filtered_out = filtered - m->filtered[base];
+		v->tracer_lost = t->lost - m->lost[base];
+		v->filtered_out = t->filtered - m->filtered[base];
+		v->ring_lost = t->ring_lost - m->ring_lost[base];
 	}
 	return ledger_settle(&v->ledger);
 }
@@ -425,16 +492,19 @@ int dropmon_view(struct dropmon *m, bool since_start, struct dropmon_view *v)
 {
 	struct counters_sample cs = { 0 };
 	struct dt_snap drops = { 0 }, rtx = { 0 };
-	uint64_t lost = 0, filtered = 0, now;
+	struct tracer_marks t = { 0 };
+	uint64_t now;
 	int base = since_start || m->mark_is_start ? START : MARK, err;
 
 	memset(v, 0, sizeof(*v));
 	ledger_init(&v->ledger, &m->dr);
 	now = now_ns();
-	err = take(m, &cs, &drops, &rtx, &lost, &filtered);
+	err = take(m, &cs, &drops, &rtx, &t.lost, &t.filtered, &t.ring_lost);
 	if (!err)
-		err = build(m, base, v, &cs, &drops, &rtx, lost, filtered);
-	v->start_s = (double)((since_start ? m->t0_ns : m->mark_ns) - m->t0_ns) / 1e9;
+		err = build(m, base, v, &cs, &drops, &rtx, &t);
+	v->start_ns = since_start ? m->t0_ns : m->mark_ns;
+	v->end_ns = now;
+	v->start_s = (double)(v->start_ns - m->t0_ns) / 1e9;
 	v->end_s = (double)(now - m->t0_ns) / 1e9;
 	if (err) {
 		dropmon_view_free(v);
@@ -448,8 +518,9 @@ int dropmon_view(struct dropmon *m, bool since_start, struct dropmon_view *v)
 	m->cs[MARK] = cs;
 	m->drops[MARK] = drops;
 	m->rtx[MARK] = rtx;
-	m->lost[MARK] = lost;
-	m->filtered[MARK] = filtered;
+	m->lost[MARK] = t.lost;
+	m->filtered[MARK] = t.filtered;
+	m->ring_lost[MARK] = t.ring_lost;
 	m->mark_ns = now;
 	m->mark_is_start = false;
 	return 0;

@@ -12,9 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dropevent.h"
 #include "droptrace.h"
 #include "ledger.h"
 #include "snmp.h"
+
+/*
+ * Each traced event, handed out as it is read from the ring buffer (the
+ * command decides what to print): a drop that passed --filter, with its
+ * decoded headers; a retransmission, with its flow.
+ */
+struct dropmon_events {
+	void (*on_drop)(void *ctx, const struct drop_event *e, const struct drop_pkt *p);
+	void (*on_rtx)(void *ctx, const struct rtx_event *e, const struct flow_id *f);
+	void *ctx;
+};
 
 struct dropmon_opts {
 	const char *netns;		/* NULL or "all": every namespace; else one name */
@@ -23,6 +35,7 @@ struct dropmon_opts {
 	bool disable[PROBE_NR];		/* leave a probe out */
 	const char *filter;		/* pcap-filter on dropped packets: per-event counting */
 	size_t ring_bytes;		/* event ring size when streaming (0: default) */
+	struct dropmon_events ev;	/* any callback set: stream events */
 };
 
 /* TCP's own counters (nstat names in the comments). */
@@ -57,6 +70,7 @@ struct dropmon_flow {
 /* What happened between two moments. */
 struct dropmon_view {
 	double start_s, end_s;		/* since dropmon_start() */
+	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
 	struct ledger ledger;
 	struct dropmon_ns *ns;		/* the sampled namespaces */
 	size_t nns;
@@ -67,6 +81,7 @@ struct dropmon_view {
 	struct softnet_sum softnet;
 	uint64_t tracer_lost;		/* map-full misses and ring overruns */
 	uint64_t filtered_out;		/* events --filter did not match */
+	uint64_t ring_lost;		/* records the full ring could not take */
 };
 
 /* How the run was set up, for the report's header. */
@@ -77,6 +92,8 @@ struct dropmon_info {
 	size_t nns;			/* namespaces sampled */
 	size_t ns_skipped;		/* reachable but not entered (no privilege) */
 	const char *filter;
+	bool ring;			/* events stream through the ring buffer */
+	uint64_t t0_ns;			/* the first sample, CLOCK_MONOTONIC */
 };
 
 struct dropmon;
@@ -92,8 +109,20 @@ int dropmon_start(struct dropmon **out, const struct dropmon_opts *o, char *why,
 
 const struct dropmon_info *dropmon_info(const struct dropmon *m);
 
-/* Wait up to @ms, counting streamed events if any. Return: 0 or -errno. */
-int dropmon_wait(struct dropmon *m, int ms);
+/*
+ * The event ring's fd for a poll loop (readable: call dropmon_consume());
+ * -1 if none. It becomes readable only once an eighth of the ring is
+ * filled (a wake-up per event would slow the traced CPUs down): call
+ * dropmon_consume() every DROPMON_DRAIN_MS as well.
+ */
+int dropmon_event_fd(const struct dropmon *m);
+#define DROPMON_DRAIN_MS 20
+
+/* Read every waiting event, calling the callbacks. Return: events read, or -errno. */
+int dropmon_consume(struct dropmon *m);
+
+/* Events lost to a full ring since the start. */
+uint64_t dropmon_ring_lost(struct dropmon *m);
 
 /**
  * dropmon_view() - sample now and describe what happened since the last
@@ -105,6 +134,13 @@ void dropmon_view_free(struct dropmon_view *v);
 
 /* The namespace name of @inum ("inum:N" when not sampled) into @buf. */
 const char *dropmon_ns_name(const struct dropmon_view *v, uint32_t inum, char *buf, size_t len);
+
+/* The same from the namespaces opened at the start, without a view. */
+const char *dropmon_ns_label(const struct dropmon *m, uint32_t inum, char *buf, size_t len);
+
+/* The name device @ifindex of namespace @inum had at the last sample ("if7" if none). */
+const char *dropmon_ifname(struct dropmon *m, uint32_t inum, int ifindex, char *buf,
+			   size_t len);
 
 /* "symbol+0x1c" for a drop location (hex when symbols are not readable). */
 const char *dropmon_location(const struct dropmon *m, uint64_t addr, char *buf, size_t len);

@@ -10,7 +10,6 @@
 #define TEXT_FLOWS	10	/* flows in the text report without -s */
 #define TEXT_SITES	10	/* drop sites with -s */
 
-static const char *kind_names[RK_NKINDS] = { "rto", "fast", "probe", "syn", "other" };
 
 static const char *reason_str(const struct dropmon *m, uint32_t r, char *buf, size_t len)
 {
@@ -107,7 +106,7 @@ static void json_flows(struct json *j, const struct dropmon_view *v)
 		json_u64(j, "events", f->val.events);
 		json_u64(j, "failed", f->val.failed);
 		for (int k = 0; k < RK_NKINDS; k++)
-			json_u64(j, kind_names[k], f->val.kind[k]);
+			json_u64(j, rtx_kind_name((unsigned int)k), f->val.kind[k]);
 		json_obj_close(j);
 	}
 	json_arr_close(j);
@@ -221,10 +220,41 @@ static void json_header(struct json *j, const struct dropmon *m)
 	json_u64(j, "namespaces_skipped", in->ns_skipped);
 }
 
-void dropmon_report_json(struct json *j, const char *key, const struct dropmon *m,
-			 const struct dropmon_view *v, int detail, bool interval)
+/* The namespaces' own counters and softnet: in the summary, not in intervals. */
+static void json_namespaces(struct json *j, const struct dropmon_view *v)
 {
-	json_obj_open(j, key);
+	char buf[80];
+
+	json_arr_open(j, "namespaces");
+	for (size_t i = 0; i < v->nns; i++) {
+		const struct dropmon_ns *n = &v->ns[i];
+
+		json_obj_open(j, NULL);
+		json_str(j, "netns", dropmon_ns_name(v, n->inum, buf, sizeof(buf)));
+		json_u64(j, "netns_inum", n->inum);
+		json_tcp(j, "tcp", &n->tcp);
+		json_obj_close(j);
+		json_u64(j, "ip_in_discards", n->proto.ip_in_discards);
+		json_u64(j, "ip_out_discards", n->proto.ip_out_discards);
+		json_u64(j, "udp_rcvbuf_errors", n->proto.udp_rcvbuf_errors);
+		json_u64(j, "udp_in_errors", n->proto.udp_in_errors);
+		json_u64(j, "listen_drops", n->proto.listen_drops);
+		json_u64(j, "backlog_drops", n->proto.backlog_drops);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+	json_obj_open(j, "softnet");
+	json_u64(j, "processed", v->softnet.processed);
+	json_u64(j, "dropped", v->softnet.dropped);
+	json_u64(j, "time_squeeze", v->softnet.time_squeeze);
+	json_u64(j, "flow_limit_count", v->softnet.flow_limit_count);
+	json_obj_close(j);
+}
+
+/* The report's keys into the open object @j. */
+static void json_body(struct json *j, const struct dropmon *m, const struct dropmon_view *v,
+		      int detail, bool interval)
+{
 	if (interval) {
 		json_double(j, "start_s", v->start_s, 3);
 		json_double(j, "end_s", v->end_s, 3);
@@ -237,37 +267,108 @@ void dropmon_report_json(struct json *j, const char *key, const struct dropmon *
 	json_u64(j, "traced_segs", v->traced_segs);
 	json_flows(j, v);
 	json_obj_close(j);
-	if (!interval) {
-		char buf[80];
-
-		json_arr_open(j, "namespaces");
-		for (size_t i = 0; i < v->nns; i++) {
-			const struct dropmon_ns *n = &v->ns[i];
-
-			json_obj_open(j, NULL);
-			json_str(j, "netns", dropmon_ns_name(v, n->inum, buf, sizeof(buf)));
-			json_u64(j, "netns_inum", n->inum);
-			json_tcp(j, "tcp", &n->tcp);
-			json_obj_close(j);
-			json_u64(j, "ip_in_discards", n->proto.ip_in_discards);
-			json_u64(j, "ip_out_discards", n->proto.ip_out_discards);
-			json_u64(j, "udp_rcvbuf_errors", n->proto.udp_rcvbuf_errors);
-			json_u64(j, "udp_in_errors", n->proto.udp_in_errors);
-			json_u64(j, "listen_drops", n->proto.listen_drops);
-			json_u64(j, "backlog_drops", n->proto.backlog_drops);
-			json_obj_close(j);
-		}
-		json_arr_close(j);
-		json_obj_open(j, "softnet");
-		json_u64(j, "processed", v->softnet.processed);
-		json_u64(j, "dropped", v->softnet.dropped);
-		json_u64(j, "time_squeeze", v->softnet.time_squeeze);
-		json_u64(j, "flow_limit_count", v->softnet.flow_limit_count);
-		json_obj_close(j);
-	}
+	if (!interval)
+		json_namespaces(j, v);
 	json_u64(j, "tracer_lost", v->tracer_lost);
 	json_u64(j, "filtered_out", v->filtered_out);
+	if (dropmon_info(m)->ring)
+		json_u64(j, "events_lost", v->ring_lost);
+}
+
+void dropmon_report_json(struct json *j, const char *key, const struct dropmon *m,
+			 const struct dropmon_view *v, int detail, bool interval)
+{
+	json_obj_open(j, key);
+	json_body(j, m, v, detail, interval);
 	json_obj_close(j);
+}
+
+void dropmon_report_interval(struct ev_out *o, const struct dropmon *m,
+			     const struct dropmon_view *v, int detail)
+{
+	struct json *j = ev_interval(o, (int64_t)v->start_ns, dropmon_info(m)->t0_ns, v->start_ns,
+				     v->end_ns - v->start_ns);
+
+	json_body(j, m, v, detail, true);
+	ev_end(o);
+}
+
+/* ---- events ---- */
+
+/* The most specific name the record allows: "tcp", "udp", "ipv4", "arp", "0x88cc". */
+static const char *proto_str(uint16_t ethertype, const struct drop_pkt *p, char *buf,
+			     size_t len)
+{
+	if (p->kind == DPKT_TCP)
+		return "tcp";
+	if (p->kind == DPKT_UDP)
+		return "udp";
+	switch (ethertype) {
+	case 0x0800:
+		return "ipv4";
+	case 0x86dd:
+		return "ipv6";
+	case 0x0806:
+		return "arp";
+	}
+	snprintf(buf, len, "0x%04x", ethertype);
+	return buf;
+}
+
+void dropmon_event_drop(struct ev_out *o, struct dropmon *m, const struct drop_event *e,
+			const struct drop_pkt *p)
+{
+	struct json *j = ev_begin(o, "drop", e->ts_ns);
+	char ns[80], ifn[32], rb[32], site[96], pb[8];
+	const char *nsname = dropmon_ns_label(m, e->key.netns, ns, sizeof(ns));
+
+	if (p->kind == DPKT_TCP || p->kind == DPKT_UDP)
+		flow_json(j, &p->flow, nsname);
+	else
+		json_str(j, "netns", nsname);
+	json_u64(j, "ifindex", e->key.ifindex);
+	if (e->key.ifindex)
+		json_str(j, "ifname", dropmon_ifname(m, e->key.netns, (int)e->key.ifindex, ifn,
+						     sizeof(ifn)));
+	json_str(j, "reason", reason_str(m, e->key.reason, rb, sizeof(rb)));
+	json_str(j, "site", dropmon_location(m, e->key.location, site, sizeof(site)));
+	json_str(j, "protocol", proto_str(e->key.protocol, p, pb, sizeof(pb)));
+	json_u64(j, "skb_len", e->len);
+	if (p->kind == DPKT_TCP) {
+		json_u64(j, "seq", p->seq);
+		json_u64(j, "len", p->len);
+		json_str(j, "flags", tcp_flags_str(p->flags, pb, sizeof(pb)));
+		json_bool(j, "payload", p->len > 0);
+	} else if (p->kind == DPKT_TRUNCATED) {
+		json_bool(j, "truncated", true);
+	}
+	ev_end(o);
+}
+
+void dropmon_event_rtx(struct ev_out *o, const struct dropmon *m, const struct rtx_event *e,
+		       const struct flow_id *f)
+{
+	struct json *j = ev_begin(o, "retrans", e->ts_ns);
+	char ns[80];
+
+	json_str(j, "source", "kernel");
+	flow_json(j, f, dropmon_ns_label(m, f->netns, ns, sizeof(ns)));
+	json_u64(j, "seq", e->seq);
+	json_u64(j, "len", e->end_seq - e->seq);
+	json_u64(j, "segs", e->segs);
+	json_str(j, "how", rtx_kind_name(e->kind));
+	if (e->err)
+		json_i64(j, "err", e->err);
+	ev_end(o);
+}
+
+void dropmon_event_lost(struct ev_out *o, uint64_t t_ns, uint64_t n, uint64_t total)
+{
+	struct json *j = ev_begin(o, "lost", t_ns);
+
+	json_u64(j, "events", n);
+	json_u64(j, "total", total);
+	ev_end(o);
 }
 
 /* ---- text ---- */
@@ -406,6 +507,9 @@ void dropmon_report_text(FILE *f, const struct dropmon *m, const struct dropmon_
 	if (dropmon_info(m)->tracing)
 		fprintf(f, "tracer lost %" PRIu64 " events%s\n", v->tracer_lost,
 			v->tracer_lost ? " (maps full or ring overrun: counts are low)" : "");
+	if (dropmon_info(m)->ring)
+		fprintf(f, "event ring lost %" PRIu64 " events%s\n", v->ring_lost,
+			v->ring_lost ? " (the stream misses them: --ring-mb)" : "");
 }
 
 void dropmon_report_line(FILE *f, const struct dropmon *m, const struct dropmon_view *v)

@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 targ_netns = 0;	/* 0: every namespace */
 const volatile bool targ_ring = false;	/* also stream each event */
+const volatile __u64 targ_wakeup = 0;	/* ring bytes waiting that wake the reader; 0: each record */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -50,6 +51,22 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);
 } events SEC(".maps");
+
+/*
+ * Waking the reader costs the traced CPU more than the record itself (an
+ * irq_work and a wake-up per drop, which cut a sender's rate to a third):
+ * with targ_wakeup only once that much waits, and the reader also drains
+ * on a short timer of its own, so a quiet ring is still read promptly.
+ */
+static __always_inline void ring_submit(void *e)
+{
+	__u64 flags = 0;
+
+	if (targ_wakeup)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup ?
+			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
 
 static __always_inline void stat_inc(__u32 which)
 {
@@ -107,6 +124,7 @@ static __always_inline void ring_drop(struct sk_buff *skb, const struct drop_key
 	unsigned char *head;
 	__u16 nh, caplen = DROP_HDR_LEN;
 	__u32 tail, off;
+	__s64 data_off, net;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -114,16 +132,28 @@ static __always_inline void ring_drop(struct sk_buff *skb, const struct drop_key
 		return;
 	}
 	e->type = EVT_DROP;
+	/* Reserved ring memory is not zeroed: no stale kernel bytes in the padding. */
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->pad2 = 0;
 	e->len = BPF_CORE_READ(skb, len);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->key = *k;
 	head = BPF_CORE_READ(skb, head);
 	nh = BPF_CORE_READ(skb, network_header);
 	tail = BPF_CORE_READ(skb, tail);
+	e->net_len = 0;
 	/* ~0 means "not set"; the copy stops at the linear data's end. */
 	if (nh == (__u16)~0U || nh >= tail) {
 		caplen = 0;
 	} else {
+		/*
+		 * skb->len counts from skb->data, which may sit before the
+		 * network header (a device's output) or past it (TCP, after
+		 * the IP header was pulled): measure from the header instead.
+		 */
+		data_off = (__s64)((unsigned char *)BPF_CORE_READ(skb, data) - head);
+		net = (__s64)e->len + data_off - nh;
+		e->net_len = net > 0 && net < 0xffffffffLL ? (__u32)net : 0;
 		off = tail - nh;
 		if (off < caplen)
 			caplen = off;
@@ -131,7 +161,7 @@ static __always_inline void ring_drop(struct sk_buff *skb, const struct drop_key
 			caplen = 0;
 	}
 	e->caplen = caplen;
-	bpf_ringbuf_submit(e, 0);
+	ring_submit(e);
 }
 
 SEC("tp_btf/kfree_skb")
@@ -215,6 +245,31 @@ static __always_inline __u32 rtx_kind(const struct sock *sk)
 	return RK_OTHER;
 }
 
+/* One retransmission into the ring; state and ca_state from @sk (the listener for a SYN-ACK). */
+static __always_inline void ring_rtx(const struct sock *sk, const struct rtx_key *k, __u32 kind,
+				     __u32 seq, __u32 end_seq, __u32 segs, int err)
+{
+	struct rtx_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(DSTAT_RING_LOST);
+		return;
+	}
+	e->type = EVT_RTX;
+	e->kind = kind;
+	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->ca_state = BPF_CORE_READ_BITFIELD_PROBED((const struct inet_connection_sock *)sk,
+						     icsk_ca_state);
+	e->seq = seq;
+	e->end_seq = end_seq;
+	e->segs = segs;
+	e->err = err;
+	e->pad = 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->key = *k;
+	ring_submit(e);
+}
+
 /*
  * __tcp_retransmit_skb() fires this whether or not the transmit worked;
  * TcpRetransSegs grows by tcp_skb_pcount() only when it did (a failure
@@ -225,7 +280,6 @@ int BPF_PROG(on_tcp_retransmit_skb, const struct sock *sk, const struct sk_buff 
 {
 	const struct tcp_skb_cb *cb = (const void *)skb->cb;
 	struct rtx_key k = {};
-	struct rtx_event *e;
 	__u32 kind, segs;
 
 	flow_key(sk, &k);
@@ -236,33 +290,21 @@ int BPF_PROG(on_tcp_retransmit_skb, const struct sock *sk, const struct sk_buff 
 	if (!segs)
 		segs = 1;
 	count_rtx(&k, kind, segs, BPF_CORE_READ(skb, len), err);
-	if (!targ_ring)
-		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(DSTAT_RING_LOST);
-		return 0;
-	}
-	e->type = EVT_RTX;
-	e->kind = kind;
-	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	e->ca_state = BPF_CORE_READ_BITFIELD_PROBED((const struct inet_connection_sock *)sk,
-						     icsk_ca_state);
-	e->seq = BPF_CORE_READ(cb, seq);
-	e->end_seq = BPF_CORE_READ(cb, end_seq);
-	e->segs = segs;
-	e->err = err;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->key = k;
-	bpf_ringbuf_submit(e, 0);
+	if (targ_ring)
+		ring_rtx(sk, &k, kind, BPF_CORE_READ(cb, seq), BPF_CORE_READ(cb, end_seq), segs, err);
 	return 0;
 }
 
-/* tcp_rtx_synack() adds one to TcpRetransSegs without the tracepoint above. */
+/*
+ * tcp_rtx_synack() adds one to TcpRetransSegs without the tracepoint above.
+ * The SYN-ACK's sequence number is the request's initial one, and the SYN
+ * takes one: streamed as [snt_isn, snt_isn + 1).
+ */
 SEC("tp_btf/tcp_retransmit_synack")
 int BPF_PROG(on_tcp_retransmit_synack, const struct sock *sk, const struct request_sock *req)
 {
 	struct rtx_key k = {};
+	__u32 isn;
 
 	k.netns = sk_netns(sk);
 	if (targ_netns && k.netns != targ_netns)
@@ -278,5 +320,9 @@ int BPF_PROG(on_tcp_retransmit_synack, const struct sock *sk, const struct reque
 		BPF_CORE_READ_INTO((__u32 *)k.daddr, req, __req_common.skc_daddr);
 	}
 	count_rtx(&k, RK_SYN, 1, 0, 0);
+	if (targ_ring) {
+		isn = BPF_CORE_READ((const struct tcp_request_sock *)req, snt_isn);
+		ring_rtx(sk, &k, RK_SYN, isn, isn + 1, 1, 0);
+	}
 	return 0;
 }

@@ -70,7 +70,8 @@ struct drop_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() */
 	struct drop_key key;
 	__u16 caplen;		/* bytes in data[] */
-	__u8 pad2[6];
+	__u16 pad2;
+	__u32 net_len;		/* bytes from the network header to the end (0: unknown) */
 	__u8 data[DROP_HDR_LEN];	/* from the network header */
 };
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -109,6 +108,7 @@ static int load_attach(struct droptrace *dt, const struct droptrace_opts *o,
 
 	dt->skel->rodata->targ_netns = o->netns;
 	dt->skel->rodata->targ_ring = o->ring_bytes > 0;
+	dt->skel->rodata->targ_wakeup = o->wakeup_bytes;
 	if (o->ring_bytes) {
 		/* A power of two, in whole pages. */
 		size_t sz = 4096;
@@ -323,33 +323,45 @@ static uint64_t recursion_misses(struct droptrace *dt)
 	return n;
 }
 
+/* One of the tracer's own counters, summed over the CPUs. */
+static uint64_t stat_sum(struct droptrace *dt, __u32 which)
+{
+	uint64_t *vals = calloc((size_t)dt->ncpu, sizeof(uint64_t)), n = 0;
+
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(dt->skel->maps.stats), &which, vals))
+		for (int c = 0; c < dt->ncpu; c++)
+			n += vals[c];
+	free(vals);
+	return n;
+}
+
 uint64_t droptrace_lost(struct droptrace *dt)
 {
-	uint64_t *vals = calloc((size_t)dt->ncpu, sizeof(uint64_t)), lost;
-	int fd = bpf_map__fd(dt->skel->maps.stats);
+	uint64_t lost = recursion_misses(dt);
 
-	lost = recursion_misses(dt);
-	if (!vals)
-		return lost;
-	for (__u32 i = 0; i < DSTAT_NR; i++) {
-		if (bpf_map_lookup_elem(fd, &i, vals))
-			continue;
-		for (int c = 0; c < dt->ncpu; c++)
-			lost += vals[c];
-	}
-	free(vals);
+	for (__u32 i = 0; i < DSTAT_NR; i++)
+		lost += stat_sum(dt, i);
 	return lost;
 }
 
-int droptrace_poll(struct droptrace *dt, int timeout_ms,
-		   int (*cb)(void *ctx, void *data, size_t len), void *ctx)
+uint64_t droptrace_ring_lost(struct droptrace *dt)
 {
-	if (!dt->ring) {
-		if (timeout_ms > 0)
-			usleep((useconds_t)timeout_ms * 1000);
+	return dt->ring ? stat_sum(dt, DSTAT_RING_LOST) : 0;
+}
+
+int droptrace_ring_fd(const struct droptrace *dt)
+{
+	return dt && dt->ring ? ring_buffer__epoll_fd(dt->ring) : -1;
+}
+
+int droptrace_consume(struct droptrace *dt, int (*cb)(void *ctx, void *data, size_t len),
+		      void *ctx)
+{
+	if (!dt->ring)
 		return 0;
-	}
 	dt->ev_cb = cb;
 	dt->ev_ctx = ctx;
-	return ring_buffer__poll(dt->ring, timeout_ms);
+	return ring_buffer__consume(dt->ring);
 }

@@ -25,6 +25,7 @@ enum droptrace_probe {
 struct droptrace_opts {
 	uint32_t netns;			/* only this namespace (inode); 0 = all */
 	size_t ring_bytes;		/* 0: no per-event stream */
+	size_t wakeup_bytes;		/* wake the reader once this much waits; 0: each record */
 	bool disable[PROBE_NR];		/* leave a probe out, as if the kernel lacked it */
 };
 
@@ -73,12 +74,17 @@ void dt_snap_delta(const struct dt_snap *start, const struct dt_snap *end,
  * events the kernel did not run the program for (recursion on a CPU). */
 uint64_t droptrace_lost(struct droptrace *dt);
 
-/**
- * droptrace_poll() - hand ring-buffer records (struct drop_event or
- * struct rtx_event, told apart by the first byte) to @cb for up to
- * @timeout_ms. Return: records handled, or -errno.
+/* The ring buffer's epoll fd, readable when records wait; -1 without a ring. */
+int droptrace_ring_fd(const struct droptrace *dt);
+
+/*
+ * Hand every waiting record (struct drop_event or struct rtx_event, told
+ * apart by the first byte) to @cb, without waiting. Return: records, or -errno.
  */
-int droptrace_poll(struct droptrace *dt, int timeout_ms,
-		   int (*cb)(void *ctx, void *data, size_t len), void *ctx);
+int droptrace_consume(struct droptrace *dt, int (*cb)(void *ctx, void *data, size_t len),
+		      void *ctx);
+
+/* Records the BPF side could not put in the ring (it was full), since attach. */
+uint64_t droptrace_ring_lost(struct droptrace *dt);
 
 #endif

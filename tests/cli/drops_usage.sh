@@ -37,7 +37,7 @@ expect()
 # Help goes to stdout and succeeds; the table's options all appear in it.
 help=$("$BIN" drops --help); rc=$?
 missing=""
-for o in -d --duration -i --interval -n --netns -f --filter -C --counters-only -t --trace \
+for o in -d --duration -i --interval -n --netns -f --filter -e --events -C --counters-only -t --trace \
 	--no-probe --ring-mb --keep-privileges --help; do
 	grep -q -- "$o\b" <<<"$help" || missing="$missing $o"
 done
@@ -53,6 +53,9 @@ expect "--ring-mb 0" 2 --ring-mb 0
 expect "a positional argument" 2 -d 0.1 tcp
 expect "--counters-only with --trace" 2 --counters-only --trace -d 0.1
 expect "--counters-only with --filter" 2 --counters-only --filter tcp -d 0.1
+expect "--counters-only with --events" 2 --counters-only --events - -d 0.1
+expect "--events with an empty name" 2 --events '' -d 0.1
+expect "--events into a missing directory" 1 --events "$TMP/nosuch/ev" -d 0.1
 expect "bad --filter expression" 2 --filter 'tcp port' -d 0.1
 # A well-formed name that names nothing is a runtime failure, as analyze's
 # "no such interface" is (CONVENTIONS: 1 runtime, 2 usage).
@@ -132,5 +135,21 @@ grep -v '^{"type":"summary"' "$TMP/out" | jq -se 'length == 3 and
 	(.[0].start_s == 0) and (.[1].start_s == .[0].end_s) and (.[2].start_s == .[1].end_s) and
 	all(.[]; .end_s > .start_s and (.tcp.retrans_segs | type == "number"))' >/dev/null 2>&1
 log_test "drops -j -i: intervals follow each other" $?
+grep -v '^{"type":"summary"' "$TMP/out" | jq -se 'all(.[]; .type == "interval" and
+	(keys_unsorted[0:2] == ["type", "t_ns"]) and (.t_s | type == "number") and
+	(.interval_s > 0.15 and .interval_s < 1))' >/dev/null 2>&1
+log_test "drops -j -i: interval lines share analyze's schema (type t_ns t_s interval_s)" $?
+
+# --events -: stdout is NDJSON, events and intervals, the summary last.
+if [ "$(id -u)" -eq 0 ]; then
+	"$BIN" drops --events - -i 0.2 -d 0.5 >"$TMP/out" 2>"$TMP/err"; rc=$?
+	[ $rc -eq 0 ] && jq -se 'length >= 3 and all(.[]; keys_unsorted[0:2] == ["type", "t_ns"]) and
+		.[-1].type == "summary" and (.[-1].drops.events_lost | type == "number") and
+		([.[] | select(.type == "interval")] | length == 2)' "$TMP/out" >/dev/null 2>&1
+	log_test "drops --events -: NDJSON lines, the summary last with events_lost" $? \
+		"rc=$rc $(tail -c 200 "$TMP/out")"
+else
+	log_test "drops --events -" 4 "needs root to trace"
+fi
 
 tests_exit
