@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <linux/netlink.h>
@@ -160,4 +161,37 @@ int nl_dump(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void *data
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	mnl_nlmsg_put_extra_header(nlh, hdrlen);	/* zeroed: AF_UNSPEC */
 	return nl_request(nl, nlh, cb, data);
+}
+
+void *nl_array_add(struct nl_array *a, size_t size)
+{
+	char *slot;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		void *v = realloc(a->v, cap * size);
+
+		if (!v)
+			return NULL;
+		a->v = v;
+		a->cap = cap;
+	}
+	slot = (char *)a->v + a->n++ * size;
+	memset(slot, 0, size);
+	return slot;
+}
+
+int nl_dump_array(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void **out,
+		  size_t *n)
+{
+	struct nl_array a = { 0 };
+	int err = nl_dump(nl, type, hdrlen, cb, &a);
+
+	if (err) {
+		free(a.v);
+		return err;
+	}
+	*out = a.v;
+	*n = a.n;
+	return 0;
 }

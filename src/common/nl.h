@@ -41,4 +41,20 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
  */
 int nl_dump(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void *data);
 
+/* What a dump callback collects: @n elements of @size bytes at @v. */
+struct nl_array {
+	void *v;
+	size_t n, cap;
+};
+
+/* A zeroed element appended to @a (the array grows); NULL when out of memory. */
+void *nl_array_add(struct nl_array *a, size_t size);
+/**
+ * nl_dump_array() - nl_dump() whose @cb appends to the struct nl_array it
+ * is given (nl_array_add()). Return: 0 with the array in @out (free() it)
+ * and its length in @n, or -errno with nothing kept.
+ */
+int nl_dump_array(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void **out,
+		  size_t *n);
+
 #endif

@@ -8,11 +8,6 @@
 
 #include "linkstats.h"
 
-struct dump {
-	struct link_stats *v;
-	size_t n, cap;
-};
-
 static void parse_linkinfo(const struct nlattr *nest, struct link_stats *l)
 {
 	const struct nlattr *a;
@@ -51,23 +46,15 @@ static void attr_int(const struct nlattr *a, int *dst)
 static int on_link(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
-	struct dump *d = data;
+	struct nl_array *d = data;
 	const struct nlattr *a;
 	struct link_stats *l;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm))
 		return MNL_CB_OK;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct link_stats *v = realloc(d->v, cap * sizeof(*v));
-
-		if (!v)
-			return MNL_CB_ERROR;
-		d->v = v;
-		d->cap = cap;
-	}
-	l = &d->v[d->n++];
-	memset(l, 0, sizeof(*l));
+	l = nl_array_add(d, sizeof(*l));
+	if (!l)
+		return MNL_CB_ERROR;
 	l->ifindex = ifm->ifi_index;
 	l->link_netnsid = -1;
 	mnl_attr_for_each(a, nlh, sizeof(*ifm)) {
@@ -101,16 +88,12 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 
 int linkstats_dump(struct nl *nl, struct link_stats **out, size_t *n)
 {
-	struct dump d = { 0 };
-	int err = nl_dump(nl, RTM_GETLINK, sizeof(struct ifinfomsg), on_link, &d);
+	void *v;
+	int err = nl_dump_array(nl, RTM_GETLINK, sizeof(struct ifinfomsg), on_link, &v, n);
 
-	if (err) {
-		free(d.v);
-		return err;
-	}
-	*out = d.v;
-	*n = d.n;
-	return 0;
+	if (!err)
+		*out = v;
+	return err;
 }
 
 const struct link_stats *link_stats_find(const struct link_stats *v, size_t n, int ifindex)

@@ -10,11 +10,6 @@
 
 #include "qdiscstats.h"
 
-struct dump {
-	struct qdisc_stats *v;
-	size_t n, cap;
-};
-
 /* What one RTM_NEWQDISC carried, before choosing between STATS2 and STATS. */
 struct seen {
 	bool basic, queue, pkt64, old;
@@ -96,24 +91,16 @@ static void take_old(const struct nlattr *a, struct seen *s)
 static int on_qdisc(const struct nlmsghdr *nlh, void *data)
 {
 	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
-	struct dump *d = data;
+	struct nl_array *d = data;
 	struct seen s = { 0 };
 	const struct nlattr *a;
 	struct qdisc_stats *q;
 
 	if (nlh->nlmsg_type != RTM_NEWQDISC || mnl_nlmsg_get_payload_len(nlh) < sizeof(*tcm))
 		return MNL_CB_OK;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct qdisc_stats *v = realloc(d->v, cap * sizeof(*v));
-
-		if (!v)
-			return MNL_CB_ERROR;
-		d->v = v;
-		d->cap = cap;
-	}
-	q = &d->v[d->n++];
-	memset(q, 0, sizeof(*q));
+	q = nl_array_add(d, sizeof(*q));
+	if (!q)
+		return MNL_CB_ERROR;
 	q->ifindex = tcm->tcm_ifindex;
 	q->handle = tcm->tcm_handle;
 	q->parent = tcm->tcm_parent;
@@ -151,16 +138,12 @@ static int on_qdisc(const struct nlmsghdr *nlh, void *data)
 
 int qdiscstats_dump(struct nl *nl, struct qdisc_stats **out, size_t *n)
 {
-	struct dump d = { 0 };
-	int err = nl_dump(nl, RTM_GETQDISC, sizeof(struct tcmsg), on_qdisc, &d);
+	void *v;
+	int err = nl_dump_array(nl, RTM_GETQDISC, sizeof(struct tcmsg), on_qdisc, &v, n);
 
-	if (err) {
-		free(d.v);
-		return err;
-	}
-	*out = d.v;
-	*n = d.n;
-	return 0;
+	if (!err)
+		*out = v;
+	return err;
 }
 
 /*
