@@ -182,24 +182,34 @@ static int check_args(struct analyze_args *a, int argc, char **argv, int pos, ch
 	return 0;
 }
 
-static void report(struct run *r, const struct analyze_capture *cap)
-{
-	if (ds.json) {
-		struct json j;
+struct report {
+	const struct run *r;
+	const struct analyze_capture *cap;
+};
 
-		/* After NDJSON lines on standard output, the summary is one more line. */
-		json_init(&j, stdout, ds.pretty && !r->a.o.interval_ns && !r->events_stdout);
-		json_obj_open(&j, NULL);
-		if (r->a.o.interval_ns || r->events_stdout)
-			json_str(&j, "type", "summary");
-		analyze_report_json(&j, &r->a, cap, ds.stats);
-		json_obj_close(&j);
-		json_end(&j);
-	} else {
-		if (r->a.o.interval_ns)
-			printf("\n");
-		analyze_report_text(stdout, &r->a, cap, ds.stats);
-	}
+static void report_json(struct json *j, const void *ctx)
+{
+	const struct report *p = ctx;
+
+	analyze_report_json(j, &p->r->a, p->cap, ds.stats);
+}
+
+static void report_text(FILE *f, const void *ctx)
+{
+	const struct report *p = ctx;
+
+	if (p->r->a.o.interval_ns)
+		fprintf(f, "\n");
+	analyze_report_text(f, &p->r->a, p->cap, ds.stats);
+}
+
+static void report(const struct run *r, const struct analyze_capture *cap)
+{
+	struct report p = { r, cap };
+
+	/* After NDJSON lines on standard output, the summary is one more line. */
+	ds_report(r->a.o.interval_ns || r->events_stdout ? "summary" : NULL, report_json,
+		  report_text, &p);
 }
 
 static int on_tick(void *ctx, uint64_t now)
@@ -356,17 +366,12 @@ int do_analyze(int argc, char **argv)
 {
 	struct analyze_args a = { .top = 5 };
 	char *filter = NULL;
-	char why[256];
 	int pos, rc;
 
-	pos = params_parse("analyze", synopsis, analyze_opts, argc, argv, &a, why, sizeof(why));
-	if (pos == -2)
-		return EXIT_OK;
-	if (pos == -1) {
-		ds_error("analyze", "%s", why);
-		return EXIT_USAGE;
-	}
-	if (pos < 0 || check_args(&a, argc, argv, pos, &filter))
+	rc = ds_options("analyze", synopsis, analyze_opts, argc, argv, &a, &pos);
+	if (rc >= 0)
+		return rc;
+	if (check_args(&a, argc, argv, pos, &filter))
 		return EXIT_USAGE;
 	rc = run_analysis(&a);
 	free(filter);

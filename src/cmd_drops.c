@@ -216,6 +216,27 @@ static int run_loop(struct drops_run *r, const struct drops_args *a)
 	return loop_run(&r->loop);
 }
 
+struct drops_report {
+	const struct drops_run *r;
+	const struct dropmon_view *v;
+};
+
+static void report_json(struct json *j, const void *ctx)
+{
+	const struct drops_report *p = ctx;
+
+	dropmon_report_json(j, NULL, p->r->m, p->v, ds.stats, false);
+}
+
+static void report_text(FILE *f, const void *ctx)
+{
+	const struct drops_report *p = ctx;
+
+	if (p->r->intervals)
+		fprintf(f, "\n");
+	dropmon_report_text(f, p->r->m, p->v, ds.stats);
+}
+
 static int report(struct drops_run *r)
 {
 	struct dropmon_view v;
@@ -232,16 +253,10 @@ static int report(struct drops_run *r)
 
 		dropmon_report_json(j, "drops", r->m, &v, ds.stats, false);
 		ev_end(&r->out);
-	} else if (ds.json) {
-		struct json j;
-
-		json_init(&j, stdout, ds.pretty);
-		dropmon_report_json(&j, NULL, r->m, &v, ds.stats, false);
-		json_end(&j);
 	} else {
-		if (r->intervals)
-			printf("\n");
-		dropmon_report_text(stdout, r->m, &v, ds.stats);
+		struct drops_report p = { r, &v };
+
+		ds_report(NULL, report_json, report_text, &p);
 	}
 	dropmon_view_free(&v);
 	return EXIT_OK;
@@ -335,25 +350,17 @@ int do_drops(int argc, char **argv)
 {
 	struct drops_args a = { .duration_s = 10 };
 	struct drops_run r = { .drainfd = -1 };
-	char why[320];
 	int pos, err, rc;
 
-	pos = params_parse("drops", synopsis, drops_opts, argc, argv, &a, why, sizeof(why));
-	if (pos == -2)
-		return EXIT_OK;
-	if (pos == -1)
-		ds_error("drops", "%s", why);
-	if (pos < 0)
-		return EXIT_USAGE;
+	rc = ds_options("drops", synopsis, drops_opts, argc, argv, &a, &pos);
+	if (rc >= 0)
+		return rc;
 	rc = check_args(&a, pos, argc, argv);
 	if (rc != EXIT_OK)
 		return rc;
 	/* Signals are held from here on: one that comes early ends the run at once. */
-	err = loop_init(&r.loop);
-	if (err) {
-		ds_error("drops", "cannot set up the run loop: %s", strerror(-err));
+	if (ds_loop_init("drops", &r.loop))
 		return EXIT_FAIL;
-	}
 	if (outputs_open(&r, &a)) {
 		rc = EXIT_FAIL;
 		goto err_loop;

@@ -191,20 +191,30 @@ static int events_close(struct rr_args *a)
 	return err;
 }
 
+struct rr_report {
+	const struct rr_args *a;
+	const struct rr_result *res;
+};
+
+static void report_json(struct json *j, const void *ctx)
+{
+	const struct rr_report *r = ctx;
+
+	rr_report_json(j, &r->a->cfg, r->res);
+}
+
+static void report_text(FILE *f, const void *ctx)
+{
+	const struct rr_report *r = ctx;
+
+	rr_report_text(f, &r->a->cfg, r->res, ds.stats);
+}
+
 static void report(const struct rr_args *a, const struct rr_result *res)
 {
-	if (ds.json) {
-		struct json j;
+	struct rr_report r = { a, res };
 
-		json_init(&j, stdout, ds.pretty);
-		json_obj_open(&j, NULL);
-		rr_report_json(&j, &a->cfg, res);
-		json_obj_close(&j);
-		json_end(&j);
-	} else {
-		rr_report_text(stdout, &a->cfg, res, ds.stats);
-	}
-	fflush(stdout);
+	ds_report(NULL, report_json, report_text, &r);
 }
 
 static int run_client(struct rr_args *a)
@@ -255,24 +265,16 @@ int do_rr(int argc, char **argv)
 		.events_min_s = -1,
 	};
 	struct loop loop;
-	char why[256];
-	int pos, err, ret;
+	int pos, ret;
 
-	pos = params_parse("rr", synopsis, rr_opts, argc, argv, &a, why, sizeof(why));
-	if (pos == -2)
-		return EXIT_OK;
-	if (pos == -1) {
-		ds_error("rr", "%s", why);
-		return EXIT_USAGE;
-	}
-	if (pos < 0 || check_args(&a, argc, pos))
+	ret = ds_options("rr", synopsis, rr_opts, argc, argv, &a, &pos);
+	if (ret >= 0)
+		return ret;
+	if (check_args(&a, argc, pos))
 		return EXIT_USAGE;
 	/* Before any thread: SIGINT and SIGTERM stay blocked in all of them. */
-	err = loop_init(&loop);
-	if (err) {
-		ds_error("rr", "run loop: %s", strerror(-err));
+	if (ds_loop_init("rr", &loop))
 		return EXIT_FAIL;
-	}
 	a.cfg.loop = &loop;
 	if (a.server) {
 		ret = rr_server_run(&a.cfg) ? EXIT_FAIL : EXIT_OK;

@@ -8,6 +8,8 @@
 #include "dropscope.h"
 #include "json.h"
 #include "log.h"
+#include "loop.h"
+#include "params.h"
 
 struct ds_globals ds;
 
@@ -41,6 +43,50 @@ void ds_error(const char *cmd, const char *fmt, ...)
 		json_obj_close(&j);
 		json_end(&j);
 	}
+}
+
+int ds_options(const char *cmd, const char *synopsis, const struct opt *opts, int argc,
+	       char **argv, void *args, int *pos)
+{
+	char why[320];
+	int p = params_parse(cmd, synopsis, opts, argc, argv, args, why, sizeof(why));
+
+	if (p == -2)
+		return EXIT_OK;
+	if (p == -1)
+		ds_error(cmd, "%s", why);
+	if (p < 0)
+		return EXIT_USAGE;
+	*pos = p;
+	return -1;
+}
+
+int ds_loop_init(const char *cmd, struct loop *l)
+{
+	int err = loop_init(l);
+
+	if (err)
+		ds_error(cmd, "cannot set up the run loop: %s", strerror(-err));
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
+void ds_report(const char *type, void (*json)(struct json *j, const void *ctx),
+	       void (*text)(FILE *f, const void *ctx), const void *ctx)
+{
+	struct json j;
+
+	if (!ds.json) {
+		text(stdout, ctx);
+		fflush(stdout);
+		return;
+	}
+	json_init(&j, stdout, ds.pretty && !type);
+	json_obj_open(&j, NULL);
+	if (type)
+		json_str(&j, "type", type);
+	json(&j, ctx);
+	json_obj_close(&j);
+	json_end(&j);
 }
 
 static void usage(FILE *f)

@@ -278,9 +278,11 @@ static void json_body(struct json *j, const struct dropmon *m, const struct drop
 void dropmon_report_json(struct json *j, const char *key, const struct dropmon *m,
 			 const struct dropmon_view *v, int detail, bool interval)
 {
-	json_obj_open(j, key);
+	if (key)
+		json_obj_open(j, key);
 	json_body(j, m, v, detail, interval);
-	json_obj_close(j);
+	if (key)
+		json_obj_close(j);
 }
 
 void dropmon_report_interval(struct ev_out *o, const struct dropmon *m,

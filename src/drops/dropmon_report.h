@@ -13,7 +13,10 @@
 void dropmon_report_text(FILE *f, const struct dropmon *m, const struct dropmon_view *v,
 			 int detail);
 
-/* One JSON object (the value of @key, or NULL); with @interval only the interval's own keys. */
+/*
+ * The report's keys: as the value of @key, or with @key NULL into the
+ * object the caller has open; with @interval only the interval's own keys.
+ */
 void dropmon_report_json(struct json *j, const char *key, const struct dropmon *m,
 			 const struct dropmon_view *v, int detail, bool interval);
 
