@@ -200,12 +200,9 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 			reorder_record(a, ev.change[i].segs, ev.change[i].ns);
 }
 
-void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
-		     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+/* The capture's clock: never back, intervals on the way. */
+static uint64_t clock_in(struct analyzer *a, uint64_t ts_ns)
 {
-	struct tcp_seg s;
-	enum pkt_status st;
-
 	if (!a->first_ns)
 		a->first_ns = ts_ns;
 	/* Captures are not always in time order: never let time run back. */
@@ -215,6 +212,29 @@ void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
 	if (a->o.interval_ns)
 		interval_tick(a, ts_ns);
 	a->t.packets++;
+	return ts_ns;
+}
+
+static void take_segment(struct analyzer *a, struct tcp_seg *s)
+{
+	a->t.tcp_packets++;
+	on_segment(a, s);
+	flowtab_expire(a->flows, s->ts_ns);
+}
+
+void analyzer_segment(struct analyzer *a, struct tcp_seg *s)
+{
+	s->ts_ns = clock_in(a, s->ts_ns);
+	take_segment(a, s);
+}
+
+void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
+		     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	struct tcp_seg s;
+	enum pkt_status st;
+
+	ts_ns = clock_in(a, ts_ns);
 	st = pkt_decode(linktype, data, caplen, wirelen, &s);
 	switch (st) {
 	case PKT_TCP:
@@ -232,10 +252,8 @@ void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
 		a->t.skipped[SKIP_BAD_LINK]++;
 		return;
 	}
-	a->t.tcp_packets++;
 	s.ts_ns = ts_ns;
-	on_segment(a, &s);
-	flowtab_expire(a->flows, ts_ns);
+	take_segment(a, &s);
 }
 
 void analyzer_finish(struct analyzer *a)

@@ -83,6 +83,11 @@ struct analyzer {
 int analyzer_init(struct analyzer *a, const struct analyze_opts *o);
 void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
 		     const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+/*
+ * A decoded segment instead of a frame (it counts as one packet): for a
+ * source that parses for itself, and for unit tests.
+ */
+void analyzer_segment(struct analyzer *a, struct tcp_seg *s);
 /* Ends every open flow (summaries complete) and the last interval. */
 void analyzer_finish(struct analyzer *a);
 void analyzer_free(struct analyzer *a);
