@@ -322,7 +322,9 @@ END {
 	r = ratio("ds", "tshark", "%.0f")
 	goal(">= 70x tshark", r, 70, r "x")
 	r = ratio("ds_ev", "ds", "%.3f")
-	goal("--events costs <= 3% of packets/s", r, 0.97,
+	# Without --events the hooks cost nothing measurable (README: callgrind);
+	# here every retransmission (1% of the packets) is written as a line.
+	goal("--events at 1% loss costs <= 5%", r, 0.95,
 	     r "x, " grp(n_ev) " events for " grp(r_dse) " retrans")
 	lim = (64 * 1048576 + 200 * (flows + 0)) / 1048576
 	m = ("ds" in peak) && peak["ds"] != "" ? peak["ds"] / 1024 : ""
