@@ -55,7 +55,7 @@ int capsrc_fd(struct capsrc *c);
 int capsrc_dispatch(struct capsrc *c, int max, capsrc_cb cb, void *ctx);
 /**
  * capsrc_drain() - live, after a stop: deliver what the kernel still holds
- * in its ring (up to 200 ms of waiting). Files: nothing.
+ * in its ring (up to 70 ms of waiting). Files: nothing.
  * Return: packets delivered, or -EIO.
  */
 int capsrc_drain(struct capsrc *c, capsrc_cb cb, void *ctx);

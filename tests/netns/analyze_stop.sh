@@ -3,11 +3,12 @@
 # timeout: 60
 #
 # analyze_stop.sh - Ctrl-C keeps what was captured.  A live capture's last
-# block stays in the kernel until it fills or its 100 ms timeout passes; a
+# block stays in the kernel until it fills or its 50 ms timeout passes; a
 # stop right after traffic must still analyse it.  20 connection attempts
 # to a closed port (SYN, RST each) from CLI_NS, SIGINT 20 ms after the
 # last one: analyze -i cli0's tcp_packets must equal what nft counted on
-# cli0 (both directions), and the stop must take well under a second.
+# cli0 (both directions), and the stop must be quick (~70 ms; asserted
+# < 500 ms for a loaded machine).
 
 # shellcheck source=tests/lib.sh
 source "$(dirname "$0")/../lib.sh"
@@ -47,6 +48,6 @@ echo "  nft counted $seen TCP packets on cli0; analyze: $got; stopped in $ms ms"
 log_test "$NAME: SIGINT: exit 0 with a report" $? "exit $rc: $(head -c 200 "$TMP/an.err")"
 [[ $got == "$seen" ]] && ((seen >= 2 * N))
 log_test "$NAME: the packets before the stop are all analysed ($got == $seen)" $?
-((ms < 1000))
-log_test "$NAME: the stop takes $ms ms (< 1000)" $?
+((ms < 500))
+log_test "$NAME: the stop takes $ms ms (< 500)" $?
 tests_exit
