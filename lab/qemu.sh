@@ -4,23 +4,27 @@
 # own namespace on the far end of the veth the macvtap sits on.  A small
 # macvtap ring (-q) overflows because a TCG guest drains it slowly: the
 # macvtap's rx_dropped (FULL_RING) grows.  Everything (QEMU, namespaces,
-# the temporary directory) is removed on exit.
+# the temporary directory) is removed on exit.  Requests are 16 KB by
+# default: with 1-byte ones each stream has at most a request and an ACK
+# in flight, so 4 streams never fill a ring of 16; 16 KB is 12 segments
+# a stream, sent at once in the first window.
 #
-# usage: lab/qemu.sh [-j] [-q TXQUEUELEN] [-n STREAMS] [-d SECONDS] [-- extra rr options]
+# usage: lab/qemu.sh [-j] [-q TXQUEUELEN] [-n STREAMS] [-d SECONDS] [-s REQ[,RESP]] [-- extra rr options]
 #   -j: JSON (dropscope -j -p); the macvtap's counters then go to stderr
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/tests/lib.sh"
 source "$top/tests/qemu_lib.sh"
 
-qlen=16 streams=4 secs=5 global=()
-while getopts "jq:n:d:h" o; do
+qlen=16 streams=4 secs=5 size=16384,1 global=()
+while getopts "jq:n:d:s:h" o; do
 	case $o in
 	j) global=(-j -p) ;;
 	q) qlen=$OPTARG ;;
 	n) streams=$OPTARG ;;
 	d) secs=$OPTARG ;;
-	*) sed -n '2,10p' "$0"; exit 2 ;;
+	s) size=$OPTARG ;;
+	*) sed -n '2,14p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -45,11 +49,11 @@ if ! qemu_wait_server 120000; then
 	tail -n 20 "$QEMU_LOG" >&2
 	exit 1
 fi
-echo "lab: guest $GUEST_IP answers after $((SECONDS - t0)) s; $streams streams, $secs s" >&2
+echo "lab: guest $GUEST_IP answers after $((SECONDS - t0)) s; $streams streams of $size B, $secs s" >&2
 echo >&2
 d0=$(mvt_stat rx.dropped)
 ip netns exec "$CLI_NS" timeout $((secs + 60)) "$DS_BIN" "${global[@]}" rr "$GUEST_IP" \
-	--port "$QEMU_PORT" --streams "$streams" --duration "$secs" "$@"
+	--port "$QEMU_PORT" --streams "$streams" --duration "$secs" --size "$size" "$@"
 rc=$?
 truth="ground truth: $MVT_IF (ring $qlen) rx_dropped +$(($(mvt_stat rx.dropped) - d0)), held by pid $(tapdev_holders "$QEMU_TAPDEV" | tr '\n' ' ')(QEMU $QEMU_PID)"
 if [ ${#global[@]} -gt 0 ]; then echo "$truth" >&2; else printf '\n%s\n' "$truth"; fi
