@@ -24,7 +24,7 @@ while getopts "jq:n:d:s:h" o; do
 	n) streams=$OPTARG ;;
 	d) secs=$OPTARG ;;
 	s) size=$OPTARG ;;
-	*) sed -n '2,14p' "$0"; exit 2 ;;
+	*) sed -n '2,12p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))

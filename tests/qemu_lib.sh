@@ -61,6 +61,7 @@ ds__apt() {
 # qemu_kernel: set QEMU_KERNEL, QEMU_KVER, QEMU_MODDIR from linux-image-amd64 (installed, or unpacked into QEMU_CACHE).
 qemu_kernel() {
 	local pkg deb
+	local -a debs
 
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
@@ -84,7 +85,8 @@ qemu_kernel() {
 		QEMU_WHY="apt-get download $pkg failed"
 		return 1
 	fi
-	deb=$(ls "$QEMU_CACHE/dl/${pkg}_"*.deb | head -n 1)
+	debs=("$QEMU_CACHE/dl/${pkg}_"*.deb)
+	deb=${debs[0]}
 	# Unpacked to a temporary name first: a cut-short run leaves no half kernel.
 	rm -rf "$QEMU_CACHE/$QEMU_KVER.new"
 	dpkg-deb -x "$deb" "$QEMU_CACHE/$QEMU_KVER.new" &&
