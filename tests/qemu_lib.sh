@@ -20,9 +20,9 @@
 #
 # The kernel package is not installed: its postinst would build a host
 # initramfs and pull in initramfs-tools (and a systemd upgrade with udev).
-# `apt-get download` + `dpkg-deb -x` into QEMU_CACHE gives the same vmlinuz
-# and modules and leaves /boot alone; an installed linux-image-amd64 is
-# used as it is.
+# `apt-get download` + `dpkg-deb` into QEMU_CACHE gives the same vmlinuz and
+# the modules virtio_net needs, and leaves /boot alone; an installed
+# linux-image-amd64 is used as it is.
 
 [[ -n ${DS_QEMU_LIB_LOADED:-} ]] && return 0
 DS_QEMU_LIB_LOADED=1
@@ -87,14 +87,23 @@ qemu_kernel() {
 	fi
 	debs=("$QEMU_CACHE/dl/${pkg}_"*.deb)
 	deb=${debs[0]}
-	# Unpacked to a temporary name first: a cut-short run leaves no half kernel.
-	rm -rf "$QEMU_CACHE/$QEMU_KVER.new"
-	dpkg-deb -x "$deb" "$QEMU_CACHE/$QEMU_KVER.new" &&
-		mv -T "$QEMU_CACHE/$QEMU_KVER.new" "$QEMU_CACHE/$QEMU_KVER" &&
-		rm -f "$deb" || {
+	ds__kernel_unpack "$deb" "$QEMU_CACHE/$QEMU_KVER" && rm -f "$deb" || {
 		QEMU_WHY="could not unpack $deb"
 		return 1
 	}
+}
+
+# ds__kernel_unpack DEB DIR: extract vmlinuz and the modules virtio_net can need (10 MB of 400) into DIR.
+ds__kernel_unpack() {
+	local deb=$1 dir=$2
+
+	# Unpacked to a temporary name first: a cut-short run leaves no half kernel.
+	rm -rf "$dir.new" && mkdir -p "$dir.new" || return 1
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -x -C "$dir.new" --no-recursion --wildcards --no-wildcards-match-slash \
+			'./boot/vmlinuz-*' './lib/modules/*/kernel/drivers/virtio/*.ko' \
+			'./lib/modules/*/kernel/drivers/net/*.ko' './lib/modules/*/kernel/net/core/*.ko' &&
+		mv -T "$dir.new" "$dir"
 }
 
 # ds__mod_deps KO: the modules KO depends on, from its .modinfo (no kmod needed).
