@@ -223,8 +223,10 @@ qemu_boot() {
 		-append "console=ttyS0 panic=-1 quiet ds.addr=$GUEST_IP/24 ds.port=$QEMU_PORT" \
 		-netdev tap,fd=3,id=n0 -device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC" \
 		</dev/null >"$QEMU_LOG" 2>&1
-	# A bound on the guest's life, whatever the caller does.
-	(sleep "$QEMU_MAX_SECS" && kill -KILL "$QEMU_PID") >/dev/null 2>&1 &
+	# A bound on the guest's life, whatever the caller does.  Stopped, the
+	# watchdog takes its sleep with it and kills nothing (the PID may be reused).
+	bash -c 'trap "kill \$s; exit 0" TERM; sleep "$1" & s=$!; wait $s; kill -KILL "$2"' _ \
+		"$QEMU_MAX_SECS" "$QEMU_PID" >/dev/null 2>&1 &
 	defer ds__bg_stop "$!"
 }
 
