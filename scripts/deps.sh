@@ -10,6 +10,10 @@ iproute2 nftables ethtool procps
 jq libpcap-dev tcpdump time
 sockperf iperf3 tcptrace tshark bpftrace
 "
+# Not here: qemu-system-x86, busybox-static and cpio (31 packages with
+# QEMU's libraries) and Debian's kernel package, only for
+# tests/netns/qemu_lab.sh and lab/qemu.sh, which fetch them themselves
+# (tests/qemu_lib.sh: qemu_require) or skip.
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: must run as root (apt-get install)" >&2
