@@ -29,6 +29,7 @@ source "$DS_ROOT/tests/drops_lib.sh"
 VM_PORT=12867
 VM_CLI_IP=198.18.30.1
 VM_IP=198.18.30.2
+# shellcheck disable=SC2034 # set by bg_run, read by the sourcing test
 HOST_NS="" VM_NS="" MVT_IF="" VM_BACKEND="" VM_BACKEND_LOG="" VM_SERVER=""
 VM_RX_DROPPED="" VM_RR_JSON=""
 

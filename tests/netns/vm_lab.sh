@@ -62,7 +62,7 @@ vm_case() {
 # figures NAME: load a case's figures (RX EV TAIL LEDGER LOST), or fail the file.
 figures() {
 	if ! sub_run vm_case "$1" "$2" "$3"; then
-		log_test "$NAME: the $1 lab ran" 1 "$(cat "$TMP/$1.json.err" 2>/dev/null | head -n 3)"
+		log_test "$NAME: the $1 lab ran" 1 "$(head -n 3 "$TMP/$1.json.err" 2>/dev/null)"
 		tests_exit
 	fi
 	# shellcheck disable=SC1090 # written by vm_case
