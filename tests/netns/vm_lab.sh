@@ -52,14 +52,14 @@ vm_case() {
 		select(.netns == $ns and .ifname == $i)] | first // {} |
 		"\(.rx_dropped // 0) \((.unexplained.counted_without_events // 0) +
 			(.unexplained.events_without_counter // 0))"' "$out") || return 1
-	printf 'RX=%s EV=%s TAIL=%s LEDGER=(%s) LOST=%s\n' "$VM_RX_DROPPED" "$ev" \
+	printf 'RX=%s EV=%s TAIL=%s LEDGER=(%s) LOST=%s TLOST=%s\n' "$VM_RX_DROPPED" "$ev" \
 		"$(json_num "$VM_RR_JSON" tail_ge_200ms)" "$dev" \
-		"$(json_num "$out" events_lost)" >"$TMP/$name.vars"
+		"$(json_num "$out" events_lost)" "$(json_num "$out" tracer_lost)" >"$TMP/$name.vars"
 	ds__bg_stop "$VM_BACKEND"	# for its stats line
 	echo "  $name: $(cat "$VM_BACKEND_LOG")"
 }
 
-# figures NAME: load a case's figures (RX EV TAIL LEDGER LOST), or fail the file.
+# figures NAME QLEN STALL_MS: run a case and load its figures (RX EV TAIL LEDGER LOST TLOST), or fail the file.
 figures() {
 	if ! sub_run vm_case "$1" "$2" "$3"; then
 		log_test "$NAME: the $1 lab ran" 1 "$(head -n 3 "$TMP/$1.json.err" 2>/dev/null)"
@@ -68,13 +68,13 @@ figures() {
 	# shellcheck disable=SC1090 # written by vm_case
 	source "$TMP/$1.vars"
 	echo "  $1: rx_dropped +$RX, FULL_RING events $EV, ledger rx_dropped/unexplained" \
-		"${LEDGER[*]}, tails >= 200 ms $TAIL, events lost $LOST"
+		"${LEDGER[*]}, tails >= 200 ms $TAIL, events lost $LOST, tracer lost $TLOST"
 }
 
 figures stall 8 300
 ((RX > 0 && EV == RX))
 log_test "$NAME: stalls: rx_dropped +$RX == FULL_RING events $EV > 0" $?
-((LEDGER[0] == RX && LEDGER[1] == 0 && LOST == 0))
+((LEDGER[0] == RX && LEDGER[1] == 0 && LOST == 0 && TLOST == 0))
 log_test "$NAME: stalls: ledger agrees, none unexplained or lost" $?
 ((TAIL > 0))
 log_test "$NAME: stalls: rr has tails >= 200 ms ($TAIL)" $?
