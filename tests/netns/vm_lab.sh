@@ -48,6 +48,11 @@ vm_case() {
 	vm_lab_rr 16 5 || return 1
 	drops_stop || return 1
 	ev=$(full_ring "$TMP/$name.ndjson" "$HOST_NS" "$MVT_IF") || return 1
+	# Every drop at the macvtap by reason: if the counter and FULL_RING ever
+	# differ, this says whether another reason took the rest.
+	echo "  $name: drop events at $MVT_IF by reason: $(jq -sc --arg ns "$HOST_NS" --arg i "$MVT_IF" \
+		'[.[] | select(.type == "drop" and .netns == $ns and .ifname == $i)] |
+		group_by(.reason) | map({(.[0].reason): length}) | add // {}' "$TMP/$name.ndjson")"
 	dev=$(jq -r --arg ns "$HOST_NS" --arg i "$MVT_IF" '[.devices[] |
 		select(.netns == $ns and .ifname == $i)] | first // {} |
 		"\(.rx_dropped // 0) \((.unexplained.counted_without_events // 0) +
