@@ -160,10 +160,24 @@ static void reorder_record(struct analyzer *a, uint32_t segs, uint64_t ns)
 static void retrans_event(struct analyzer *a, const struct tcp_seg *s,
 			  const struct track_ev *ev)
 {
-	struct analyze_retrans r = { .ts_ns = s->ts_ns, .frame = a->t.packets, .seq = s->seq,
+	struct analyze_retrans r = { .ts_ns = s->ts_ns, .frame = s->tag, .seq = s->seq,
 				     .len = s->payload_len, .cls = ev->cls, .where = ev->where };
 
 	flow_from_seg(&r.flow, s);
+	a->o.on_retrans(a->o.ctx, &r);
+}
+
+/* A retransmission judged again: its data went the way of half @c->dir. */
+static void reclass_event(struct analyzer *a, const struct tcp_seg *s, int dir,
+			  const struct fate_change *c)
+{
+	struct analyze_retrans r = { .ts_ns = s->ts_ns, .frame = c->tag, .by_frame = s->tag,
+				     .reclass = true, .seq = c->seq, .len = c->bytes,
+				     .cls = c->to.cls, .where = c->to.where };
+
+	flow_from_seg(&r.flow, s);
+	if (c->dir != dir)
+		flow_reverse(&r.flow, &r.flow);
 	a->o.on_retrans(a->o.ctx, &r);
 }
 
@@ -187,6 +201,9 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 	tcp_counts_event(&a->t.c, &ev);
 	if (ev.retrans && a->o.on_retrans)
 		retrans_event(a, s, &ev);
+	for (int i = 0; a->o.on_retrans && i < ev.nchanges; i++)
+		if (ev.change[i].from.kind == FATE_RETRANS && ev.change[i].to.kind == FATE_RETRANS)
+			reclass_event(a, s, dir, &ev.change[i]);
 	if (f->ext && a->o.by_path_len)
 		tcp_counts_event(&a->paths[(uintptr_t)f->ext - 1].t.c, &ev);
 	if (ev.rtt_ns)
@@ -217,6 +234,7 @@ static uint64_t clock_in(struct analyzer *a, uint64_t ts_ns)
 
 static void take_segment(struct analyzer *a, struct tcp_seg *s)
 {
+	s->tag = a->t.packets;		/* its frame number: events name it */
 	a->t.tcp_packets++;
 	on_segment(a, s);
 	flowtab_expire(a->flows, s->ts_ns);

@@ -42,11 +42,18 @@ struct path_stats {
 typedef void (*interval_cb)(void *ctx, uint64_t start_ns, uint64_t len_ns,
 			    const struct analyze_totals *delta);
 
-/* One retransmission as judged when it was seen (the retrans event). */
+/*
+ * One retransmission as judged when it was seen (the retrans event), or,
+ * with @reclass, a later judgement of one (a D-SACK or its late original
+ * showed it needless): then @frame is the retransmission's and @by_frame
+ * the segment that told.
+ */
 struct analyze_retrans {
 	struct flow_id flow;		/* sender to receiver */
 	uint64_t ts_ns;			/* capture stamp */
 	uint64_t frame;			/* 1-based frame number in the capture */
+	uint64_t by_frame;		/* reclass: the frame that changed it */
+	bool reclass;
 	uint32_t seq, len;		/* raw TCP sequence number, payload bytes */
 	enum rtx_class cls;
 	enum loss_where where;

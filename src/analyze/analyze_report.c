@@ -168,7 +168,7 @@ static const char *const where_name[] = { "none", "downstream", "upstream" };
 
 void analyze_retrans_json(struct ev_out *o, int64_t t_ns, const struct analyze_retrans *r)
 {
-	struct json *j = ev_begin(o, "retrans", t_ns);
+	struct json *j = ev_begin(o, r->reclass ? "reclass" : "retrans", t_ns);
 
 	json_str(j, "source", "capture");
 	flow_json(j, &r->flow, NULL);
@@ -177,6 +177,8 @@ void analyze_retrans_json(struct ev_out *o, int64_t t_ns, const struct analyze_r
 	json_str(j, "class", rtx_class_name[r->cls]);
 	json_str(j, "location", where_name[r->where]);
 	json_u64(j, "frame", r->frame);
+	if (r->reclass)
+		json_u64(j, "by_frame", r->by_frame);
 	ev_end(o);
 }
 

@@ -46,6 +46,7 @@ struct tcp_rtx_rec {
 	uint32_t hole_segs, fill_segs;
 	uint64_t hole_ns, fill_ns;
 	uint64_t seen_ns;	/* when it came */
+	uint64_t tag;		/* its struct tcp_seg's tag */
 };
 
 void tcp_conn_init(struct tcp_conn *c)
@@ -298,7 +299,8 @@ static enum send_order sent_order(const struct tcp_half *h, const struct tcp_seg
  * the ones that overlap a range are found by binary search.
  */
 static struct tcp_rtx_rec *rtx_remember(struct tcp_half *h, uint32_t start, uint32_t end,
-					uint32_t bytes, const struct seg_fate *f, uint64_t now)
+					uint32_t bytes, const struct seg_fate *f, uint64_t now,
+					uint64_t tag)
 {
 	int lo = 0, hi, old = 0;
 
@@ -338,7 +340,7 @@ static struct tcp_rtx_rec *rtx_remember(struct tcp_half *h, uint32_t start, uint
 	if (end - start > h->rtx_maxlen)
 		h->rtx_maxlen = end - start;
 	h->rtx[lo] = (struct tcp_rtx_rec){ .start = start, .end = end, .bytes = bytes,
-					   .fate = *f, .seen_ns = now };
+					   .fate = *f, .seen_ns = now, .tag = tag };
 	return &h->rtx[lo];
 }
 
@@ -376,8 +378,8 @@ static void reorder_extent(struct tcp_half *h, uint32_t segs, uint64_t ns)
 static void rtx_refate(struct tcp_half *h, int dir, struct tcp_rtx_rec *r,
 		       const struct seg_fate *to, struct track_ev *ev)
 {
-	struct fate_change c = { .from = r->fate, .to = *to, .bytes = r->bytes,
-				 .dir = (uint8_t)dir };
+	struct fate_change c = { .from = r->fate, .to = *to, .seq = r->start, .bytes = r->bytes,
+				 .tag = r->tag, .dir = (uint8_t)dir };
 
 	tcp_counts_fate(&h->st.c, &r->fate, -1, r->bytes);
 	tcp_counts_fate(&h->st.c, to, 1, r->bytes);
@@ -564,7 +566,7 @@ static struct tcp_rtx_rec *settle(struct tcp_half *h, const struct tcp_seg *s, u
 		reorder_extent(h, ev->reorder_segs, ev->reorder_ns);
 		return NULL;
 	}
-	return rtx_remember(h, seq, end, s->payload_len, &f, s->ts_ns);
+	return rtx_remember(h, seq, end, s->payload_len, &f, s->ts_ns, s->tag);
 }
 
 /* The segment lies in hole @hole: the original, late, or a retransmission. */

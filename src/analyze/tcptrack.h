@@ -105,7 +105,8 @@ struct tcp_conn {
  */
 struct fate_change {
 	struct seg_fate from, to;
-	uint32_t bytes;			/* its payload bytes */
+	uint32_t seq, bytes;		/* the segment's start and payload bytes */
+	uint64_t tag;			/* its struct tcp_seg's tag */
 	uint8_t dir;
 	uint32_t segs;			/* to FATE_REORDER: as reorder_segs, reorder_ns */
 	uint64_t ns;

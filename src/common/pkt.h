@@ -25,6 +25,7 @@ struct sack_block {
 
 struct tcp_seg {
 	uint64_t ts_ns;			/* capture time */
+	uint64_t tag;			/* the caller's (analyze: its frame number) */
 	uint8_t family;			/* 4 or 6 */
 	uint8_t flags;			/* TCPF_* */
 	uint8_t nsack;			/* SACK blocks, in wire order */

@@ -5,7 +5,8 @@
 # of its `# expect: key=value` pairs (a jq path into `-j analyze` output) must
 # match exactly, and its `# events: FRAME:CLASS:LOCATION ...` (or `none`) are
 # the retransmission events `--events` must list, in order (each one a frame
-# the scenario's comments name as re-sent).  For every scenario, also:
+# the scenario's comments name as re-sent), and its `# reclass: ...` lines
+# (none when absent) the ones a later D-SACK or late original judged again.  For every scenario, also:
 # by_class adds up to retrans_segs, lost_downstream + lost_upstream <=
 # retrans_segs, and every event's seq and len are tshark's for its frame.  Then the file-level
 # edges: a text file, a capture cut in the middle of its last record.
@@ -64,6 +65,15 @@ check_events() {
 	fi
 	if [[ ${got:-none} != "$want" ]]; then
 		echo "    events: expected $want, got ${got:-none}"
+		rc=1
+	fi
+	# Retransmissions judged again later (FRAME:CLASS:LOCATION:BY_FRAME); none unless named.
+	want=$(sed -n 's/^#[[:space:]]*reclass:[[:space:]]*//p' "$1")
+	got=$(jq -r 'select(.type == "reclass") | "\(.frame):\(.class):\(.location):\(.by_frame)"' \
+		"$2" | tr '\n' ' ')
+	got=${got% }
+	if [[ ${got:-none} != "${want:-none}" ]]; then
+		echo "    reclass events: expected ${want:-none}, got ${got:-none}"
 		rc=1
 	fi
 	command -v tshark >/dev/null || return $rc

@@ -22,11 +22,12 @@ static void on_interval(void *ctx, uint64_t s, uint64_t l, const struct analyze_
 
 static struct analyzer a;	/* two histograms: keep it off the stack */
 
-/* Each retransmission event names a frame already seen, in a known class. */
+/* Each event names a frame already seen, in a known class; a reclass a later one. */
 static void on_retrans(void *ctx, const struct analyze_retrans *r)
 {
 	(void)ctx;
 	if (!r->frame || r->frame > a.t.packets || r->cls >= RTX_NCLASSES ||
+	    (r->reclass && (r->by_frame <= r->frame || r->by_frame > a.t.packets)) ||
 	    r->where > LOSS_UPSTREAM || (r->flow.family != AF_INET && r->flow.family != AF_INET6))
 		abort();
 }
