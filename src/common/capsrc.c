@@ -228,6 +228,14 @@ int capsrc_open(struct capsrc **out, const struct capsrc_opts *o, char *err, siz
 	return 0;
 }
 
+/* e.g. "cannot read x.pcap: truncated dump file; tried to read 60 captured bytes, only got 20" */
+static int read_error(struct capsrc *c)
+{
+	snprintf(c->err, sizeof(c->err), "cannot read %s: %s", c->name,
+		 one_line(pcap_geterr(c->p)));
+	return -EIO;
+}
+
 struct loop_ctx {
 	struct capsrc *c;
 	capsrc_cb cb;
@@ -289,12 +297,8 @@ int capsrc_loop(struct capsrc *c, capsrc_cb cb, void *ctx)
 	rc = pcap_loop(c->p, -1, deliver, (u_char *)&l);
 	if (l.rc)
 		return l.rc;
-	if (rc == PCAP_ERROR) {
-		/* e.g. "truncated dump file; tried to read 60 captured bytes, only got 20" */
-		snprintf(c->err, sizeof(c->err), "cannot read %s: %s", c->name,
-			 one_line(pcap_geterr(c->p)));
-		return -EIO;
-	}
+	if (rc == PCAP_ERROR)
+		return read_error(c);
 	return 0;	/* end of file, or PCAP_ERROR_BREAK */
 }
 
@@ -324,11 +328,8 @@ int capsrc_dispatch(struct capsrc *c, int max, capsrc_cb cb, void *ctx)
 
 	if (l.rc)
 		return -ECANCELED;
-	if (n == PCAP_ERROR) {
-		snprintf(c->err, sizeof(c->err), "cannot read %s: %s", c->name,
-			 one_line(pcap_geterr(c->p)));
-		return -EIO;
-	}
+	if (n == PCAP_ERROR)
+		return read_error(c);
 	if (n == 0 && !c->live)
 		return -ENODATA;
 	return n < 0 ? 0 : n;

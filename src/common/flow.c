@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "flow.h"
 #include "json.h"
+#include "netns.h"
 #include "pkt.h"
 
 void flow_set(struct flow_id *f, int family, int proto, const void *saddr, uint16_t sport,
@@ -49,13 +49,6 @@ int flow_canon_seg(struct flow_id *f, const struct tcp_seg *s)
 	return swap;
 }
 
-uint32_t flow_self_netns(void)
-{
-	struct stat st;
-
-	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
-}
-
 /* Address and port of @ss (v4-mapped IPv6 shown as IPv4); 0 or -EAFNOSUPPORT. */
 static int sock_end(const struct sockaddr_storage *ss, int *family, uint8_t *addr,
 		    uint16_t *port)
@@ -93,6 +86,7 @@ int flow_from_socket(struct flow_id *f, int fd)
 	uint8_t la[16] = { 0 }, pa[16] = { 0 };
 	int lf, pf, type, err;
 	socklen_t tl = sizeof(type);
+	uint32_t netns = 0;
 	uint16_t lp, pp;
 
 	if (getsockname(fd, (struct sockaddr *)&l, &ll) || getpeername(fd, (struct sockaddr *)&p, &pl) ||
@@ -103,8 +97,8 @@ int flow_from_socket(struct flow_id *f, int fd)
 		err = sock_end(&p, &pf, pa, &pp);
 	if (err)
 		return err;
-	flow_set(f, lf, type == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP, la, lp, pa, pp,
-		 flow_self_netns());
+	netns_current_inum(&netns);	/* 0 (unknown) if it cannot be read */
+	flow_set(f, lf, type == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP, la, lp, pa, pp, netns);
 	return 0;
 }
 
@@ -193,12 +187,10 @@ void flow_json(struct json *j, const struct flow_id *f, const char *netns_name)
 {
 	char a[INET6_ADDRSTRLEN], ns[24];
 
-	if (netns_name) {
+	if (netns_name)
 		json_str(j, "netns", netns_name);
-	} else if (f->netns) {
-		snprintf(ns, sizeof(ns), "inum:%u", f->netns);
-		json_str(j, "netns", ns);
-	}
+	else if (f->netns)
+		json_str(j, "netns", netns_unnamed(f->netns, ns, sizeof(ns)));
 	json_str(j, "saddr", flow_addr_str(f, f->saddr, a, sizeof(a)));
 	json_u64(j, "sport", f->sport);
 	json_str(j, "daddr", flow_addr_str(f, f->daddr, a, sizeof(a)));

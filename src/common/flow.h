@@ -44,11 +44,9 @@ void flow_from_seg(struct flow_id *f, const struct tcp_seg *s);
 int flow_canon_seg(struct flow_id *f, const struct tcp_seg *s);
 /**
  * flow_from_socket() - local end as source, peer as destination, and the
- * caller's network namespace. Return: 0 or -errno.
+ * calling thread's network namespace. Return: 0 or -errno.
  */
 int flow_from_socket(struct flow_id *f, int fd);
-/* The network namespace the caller runs in (its inode), 0 if unknown. */
-uint32_t flow_self_netns(void);
 
 void flow_reverse(struct flow_id *out, const struct flow_id *f);
 /**

@@ -294,6 +294,15 @@ int netns_current_inum(uint32_t *inum)
 	return 0;
 }
 
+const char *netns_unnamed(uint32_t inum, char *buf, size_t len)
+{
+	if (inum)
+		snprintf(buf, len, "inum:%u", inum);
+	else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
 int netns_enter(int fd, int *saved)
 {
 	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);

@@ -58,6 +58,8 @@ int netns_find(const struct netns *v, size_t n, const char *name);
  * Return: 0 or -errno.
  */
 int netns_current_inum(uint32_t *inum);
+/* How a namespace without a name is shown: "inum:N", or "?" when unknown (0). */
+const char *netns_unnamed(uint32_t inum, char *buf, size_t len);
 
 /**
  * netns_enter() - move the calling thread (only) into the namespace @fd.

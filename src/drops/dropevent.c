@@ -89,8 +89,7 @@ static void set_flow(struct drop_pkt *p, int ver, const uint8_t *d, int proto,
 		flow_set(&p->flow, AF_INET, proto, d + 12, sport, d + 16, dport, netns);
 }
 
-static enum dpkt_kind tcp_pkt(const struct drop_event *e, uint32_t cap, int ver,
-			      struct drop_pkt *p)
+static enum dpkt_kind tcp_pkt(const struct drop_event *e, uint32_t cap, struct drop_pkt *p)
 {
 	struct tcp_seg s;
 	uint32_t wire = e->net_len >= cap ? e->net_len : cap;
@@ -103,7 +102,8 @@ static enum dpkt_kind tcp_pkt(const struct drop_event *e, uint32_t cap, int ver,
 	default:
 		return DPKT_NONE;	/* lengths that contradict each other */
 	}
-	set_flow(p, ver, e->data, IPPROTO_TCP, s.sport, s.dport, e->key.netns);
+	flow_from_seg(&p->flow, &s);
+	p->flow.netns = e->key.netns;
 	p->seq = s.seq;
 	p->len = s.payload_len;
 	p->flags = s.flags;
@@ -122,7 +122,7 @@ static enum dpkt_kind classify(const struct drop_event *e, struct drop_pkt *p)
 	if (off < 0)
 		return (enum dpkt_kind)-off;
 	if (proto == IPPROTO_TCP)
-		return tcp_pkt(e, cap, ver, p);
+		return tcp_pkt(e, cap, p);
 	if (proto != IPPROTO_UDP)
 		return DPKT_IP;
 	if ((uint32_t)off + 4 > cap)

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "dropmon.h"
+#include "netns.h"
 #include "ksyms.h"
 
 /* Drops counted by the user side, when --filter needs each packet's headers. */
@@ -66,11 +67,7 @@ const char *dropmon_ns_label(const struct dropmon *m, uint32_t inum, char *buf, 
 	for (size_t i = 0; i < m->c.n; i++)
 		if (m->c.ns[i].inum == inum)
 			return m->c.ns[i].name;
-	if (!inum)
-		snprintf(buf, len, "?");
-	else
-		snprintf(buf, len, "inum:%u", inum);
-	return buf;
+	return netns_unnamed(inum, buf, len);
 }
 
 const char *dropmon_ifname(struct dropmon *m, uint32_t inum, int ifindex, char *buf,
@@ -98,11 +95,7 @@ const char *dropmon_ns_name(const struct dropmon_view *v, uint32_t inum, char *b
 	for (size_t i = 0; i < v->nns; i++)
 		if (v->ns[i].inum == inum)
 			return v->ns[i].name;
-	if (!inum)
-		snprintf(buf, len, "?");
-	else
-		snprintf(buf, len, "inum:%u", inum);
-	return buf;
+	return netns_unnamed(inum, buf, len);
 }
 
 static int filter_compile(struct dropmon *m, char *why, size_t len)
