@@ -74,7 +74,7 @@ struct run {
 	int64_t mono_off;		/* capture stamp - this = the events' clock */
 	struct ev_out out;		/* -j interval lines, on standard output */
 	struct ev_out ev;		/* --events */
-	bool events, events_stdout;
+	bool events_stdout;
 };
 
 static void show_progress(struct run *r)

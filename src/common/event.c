@@ -10,7 +10,6 @@ int ev_open(struct ev_out *o, const char *path)
 	struct stat st;
 
 	memset(o, 0, sizeof(*o));
-	snprintf(o->path, sizeof(o->path), "%s", path);
 	if (!strcmp(path, "-")) {
 		o->f = stdout;
 	} else {

@@ -21,7 +21,6 @@ struct ev_out {
 	bool own;			/* opened here: closed by ev_close() */
 	struct json j;
 	uint64_t n;			/* events written */
-	char path[256];
 };
 
 /**
