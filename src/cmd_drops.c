@@ -7,9 +7,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "dropmon_report.h"
@@ -91,7 +88,6 @@ struct drops_run {
 	bool ndjson;			/* -j -i, or --events -: stdout is lines */
 	bool intervals;			/* -i: text lines came before the report */
 	uint64_t lost_shown, lost_at;	/* ring losses reported, and when checked */
-	int drainfd;			/* timerfd: read the ring every DROPMON_DRAIN_MS */
 };
 
 /* Ring losses are a map read: looked at this often at most while events flow. */
@@ -128,42 +124,9 @@ static void check_lost(struct drops_run *r, uint64_t now, bool force)
 	r->lost_shown = lost;
 }
 
-static int on_ring(void *ctx, int fd, uint32_t events)
+static void after_read(void *ctx)
 {
-	struct drops_run *r = ctx;
-	int n = dropmon_consume(r->m);
-
-	(void)fd, (void)events;
-	if (n < 0 && n != -EINTR)
-		return n;
-	check_lost(r, now_ns(), false);
-	return 0;
-}
-
-static int on_drain(void *ctx, int fd, uint32_t events)
-{
-	uint64_t n;
-
-	/* Nothing to do with the count: one drain covers every expiry. */
-	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return -errno;
-	return on_ring(ctx, fd, events);
-}
-
-/* The ring wakes us only when well filled: a timer reads what trickles in. */
-static int drain_start(struct drops_run *r)
-{
-	struct itimerspec its = {
-		.it_value = { 0, DROPMON_DRAIN_MS * 1000000L },
-		.it_interval = { 0, DROPMON_DRAIN_MS * 1000000L },
-	};
-
-	r->drainfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (r->drainfd < 0)
-		return -errno;
-	if (timerfd_settime(r->drainfd, 0, &its, NULL))
-		return -errno;
-	return loop_add_fd(&r->loop, r->drainfd, EPOLLIN, on_drain, r);
+	check_lost(ctx, now_ns(), false);
 }
 
 static int on_tick(void *ctx, uint64_t now)
@@ -192,7 +155,7 @@ static int on_tick(void *ctx, uint64_t now)
 
 static int run_loop(struct drops_run *r, const struct drops_args *a)
 {
-	int fd = dropmon_event_fd(r->m), err = 0;
+	int err = 0;
 
 	if (a->duration_s > 0) {
 		uint64_t d = (uint64_t)(a->duration_s * 1e9);
@@ -203,10 +166,8 @@ static int run_loop(struct drops_run *r, const struct drops_args *a)
 	r->intervals = a->interval_s > 0;
 	if (!err && r->intervals)
 		err = loop_set_tick(&r->loop, (uint64_t)(a->interval_s * 1e9), on_tick, r);
-	if (!err && fd >= 0)
-		err = loop_add_fd(&r->loop, fd, EPOLLIN, on_ring, r);
-	if (!err && fd >= 0)
-		err = drain_start(r);
+	if (!err)
+		err = dropmon_attach(r->m, &r->loop, after_read, r);
 	if (err)
 		return err;
 	/* Tests and scripts wait for this line before making traffic. */
@@ -349,7 +310,7 @@ static int start(struct drops_run *r, const struct drops_args *a)
 int do_drops(int argc, char **argv)
 {
 	struct drops_args a = { .duration_s = 10 };
-	struct drops_run r = { .drainfd = -1 };
+	struct drops_run r = { 0 };
 	int pos, err, rc;
 
 	rc = ds_options("drops", synopsis, drops_opts, argc, argv, &a, &pos);
@@ -379,8 +340,6 @@ err_outputs:
 	if (outputs_close(&r, &a) != EXIT_OK && rc == EXIT_OK)
 		rc = EXIT_FAIL;
 err_loop:
-	if (r.drainfd >= 0)
-		close(r.drainfd);
 	loop_free(&r.loop);
 	return rc;
 }

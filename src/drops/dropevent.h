@@ -30,6 +30,7 @@ struct drop_pkt {
 	uint32_t seq;		/* DPKT_TCP: sequence number of the first byte */
 	uint32_t len;		/* DPKT_TCP: payload bytes, from the IP length */
 	uint8_t flags;		/* DPKT_TCP: TCPF_* */
+	bool dsack;		/* DPKT_TCP: its first SACK block is a D-SACK (RFC 2883) */
 };
 
 /**

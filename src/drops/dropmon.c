@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 #include <pcap/pcap.h>
 
 #include "clock.h"
@@ -12,6 +15,7 @@
 #include "dropmon.h"
 #include "netns.h"
 #include "ksyms.h"
+#include "loop.h"
 
 /* Drops counted by the user side, when --filter needs each packet's headers. */
 struct tally {
@@ -43,6 +47,10 @@ struct dropmon {
 	uint32_t if_ns;
 	int if_index;
 	char if_name[IF_NAMESIZE];
+	/* dropmon_attach(): the drain timer, and who hears of each read */
+	int drainfd;
+	void (*after)(void *ctx);
+	void *after_ctx;
 };
 
 enum { START, MARK };
@@ -271,6 +279,7 @@ int dropmon_start(struct dropmon **out, const struct dropmon_opts *o, char *why,
 	if (!m)
 		return -ENOMEM;
 	m->o = *o;
+	m->drainfd = -1;
 	m->info.filter = o->filter;
 	err = counters_open(&m->c, o->netns);
 	if (err) {
@@ -313,6 +322,51 @@ int dropmon_event_fd(const struct dropmon *m)
 int dropmon_consume(struct dropmon *m)
 {
 	return m->info.ring ? droptrace_consume(m->dt, on_event, m) : 0;
+}
+
+static int on_ring(void *ctx, int fd, uint32_t events)
+{
+	struct dropmon *m = ctx;
+	int n = dropmon_consume(m);
+
+	(void)fd, (void)events;
+	if (n < 0 && n != -EINTR)
+		return n;
+	if (m->after)
+		m->after(m->after_ctx);
+	return 0;
+}
+
+static int on_drain(void *ctx, int fd, uint32_t events)
+{
+	uint64_t n;
+
+	/* Nothing to do with the count: one drain covers every expiry. */
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return -errno;
+	return on_ring(ctx, fd, events);
+}
+
+int dropmon_attach(struct dropmon *m, struct loop *l, void (*after)(void *ctx), void *ctx)
+{
+	struct itimerspec its = {
+		.it_value = { 0, DROPMON_DRAIN_MS * 1000000L },
+		.it_interval = { 0, DROPMON_DRAIN_MS * 1000000L },
+	};
+	int fd = dropmon_event_fd(m), err;
+
+	if (fd < 0)
+		return 0;
+	m->after = after;
+	m->after_ctx = ctx;
+	err = loop_add_fd(l, fd, EPOLLIN, on_ring, m);
+	if (err)
+		return err;
+	/* The ring wakes us only when well filled: a timer reads what trickles in. */
+	m->drainfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (m->drainfd < 0 || timerfd_settime(m->drainfd, 0, &its, NULL))
+		return -errno;
+	return loop_add_fd(l, m->drainfd, EPOLLIN, on_drain, m);
 }
 
 uint64_t dropmon_ring_lost(struct dropmon *m)
@@ -531,6 +585,8 @@ void dropmon_stop(struct dropmon *m)
 {
 	if (!m)
 		return;
+	if (m->drainfd >= 0)
+		close(m->drainfd);
 	mark_free(m);
 	counters_sample_free(&m->cs[START]);
 	dt_snap_free(&m->drops[START]);

@@ -118,6 +118,15 @@ const struct dropmon_info *dropmon_info(const struct dropmon *m);
 int dropmon_event_fd(const struct dropmon *m);
 #define DROPMON_DRAIN_MS 20
 
+struct loop;
+
+/**
+ * dropmon_attach() - read the event ring from loop @l: when it wakes us and
+ * every DROPMON_DRAIN_MS, then call @after (may be NULL). Nothing to do
+ * without a ring. The timer goes with dropmon_stop(). Return: 0 or -errno.
+ */
+int dropmon_attach(struct dropmon *m, struct loop *l, void (*after)(void *ctx), void *ctx);
+
 /* Read every waiting event, calling the callbacks. Return: events read, or -errno. */
 int dropmon_consume(struct dropmon *m);
 

@@ -341,6 +341,8 @@ void dropmon_event_drop(struct ev_out *o, struct dropmon *m, const struct drop_e
 		json_u64(j, "len", p->len);
 		json_str(j, "flags", tcp_flags_str(p->flags, pb, sizeof(pb)));
 		json_bool(j, "payload", p->len > 0);
+		if (p->dsack)
+			json_bool(j, "dsack", true);
 	} else if (p->kind == DPKT_TRUNCATED) {
 		json_bool(j, "truncated", true);
 	}

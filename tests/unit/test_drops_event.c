@@ -133,6 +133,38 @@ static void test_tcp_v4_pulled(void)
 	CHECK(p.len == 0 && p.flags == TCPF_ACK, "len %u flags %#x", p.len, p.flags);
 }
 
+/* A pure ACK with one SACK block: @start below the ACK number is a D-SACK. */
+static void sack_ack(struct drop_event *e, uint32_t ack, uint32_t start, uint32_t end)
+{
+	uint8_t b[128];
+	uint32_t tot = v4_tcp(b, 0, 9);
+	uint8_t *t = b + 20;
+
+	tot += 12;
+	put16(b + 2, (uint16_t)tot);
+	t[13] = TCPF_ACK;
+	put32(t + 8, ack);
+	t[12] = 11 << 4;
+	t[32] = 1, t[33] = 1, t[34] = 5, t[35] = 10;
+	put32(t + 36, start);
+	put32(t + 40, end);
+	record(e, 0x0800, b, tot, tot);
+}
+
+static void test_dsack(void)
+{
+	struct drop_event e;
+	struct drop_pkt p;
+
+	sack_ack(&e, 1000, 900, 1000);
+	CHECK(!drop_event_decode(&e, sizeof(e), &p) && p.kind == DPKT_TCP, "kind %d", p.kind);
+	CHECK(p.len == 0 && p.dsack, "D-SACK below the ACK: len %u dsack %d", p.len, p.dsack);
+	sack_ack(&e, 1000, 2000, 2100);
+	CHECK(!drop_event_decode(&e, sizeof(e), &p) && !p.dsack, "a plain SACK is no D-SACK");
+	sack_ack(&e, 0xfffffff0, 0xffffff00, 0xfffffff0);
+	CHECK(!drop_event_decode(&e, sizeof(e), &p) && p.dsack, "D-SACK across the wrap");
+}
+
 static void test_tcp_v6(void)
 {
 	struct drop_event e;
@@ -318,6 +350,7 @@ int main(void)
 {
 	RUN(test_tcp_v4);
 	RUN(test_tcp_v4_pulled);
+	RUN(test_dsack);
 	RUN(test_tcp_v6);
 	RUN(test_udp);
 	RUN(test_truncated);
