@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "params.h"
 #include "rr.h"
+#include "rr_opts.h"
 #include "rr_proto.h"
 #include "rr_report.h"
 
@@ -26,13 +27,12 @@ struct rr_events {
 };
 
 struct rr_args {
-	struct rr_config cfg;
-	bool server, v4, v6;
+	struct rr_workload w;		/* the client's workload options */
+	bool server;
 	const char *svg;
 	const char *events;
 	double events_min_s;		/* < 0: not given */
 	struct rr_events ev;
-	uint32_t sizes[2];
 };
 
 #define A(f) offsetof(struct rr_args, f)
@@ -43,77 +43,32 @@ static const char synopsis[] =
 	"                         [--size REQ[,RESP]] [--sport-base P] [--svg FILE]\n"
 	"                         [--events FILE|- [--events-min S]]";
 
-static int parse_size(const char *s, char **end, uint32_t *out)
-{
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, end, 10);
-	if (errno || !v || v > RR_MAX_SIZE)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* "REQ" or "REQ,RESP" in bytes, each 1..RR_MAX_SIZE; RESP defaults to REQ. */
-static int parse_sizes(const char *arg, void *field)
-{
-	uint32_t *sz = field;
-	char *end;
-
-	if (parse_size(arg, &end, &sz[0]))
-		return -EINVAL;
-	sz[1] = sz[0];
-	if (*end == ',' && parse_size(end + 1, &end, &sz[1]))
-		return -EINVAL;
-	return *end ? -EINVAL : 0;
-}
-
-static const struct opt rr_opts[] = {
+static const struct opt server_opts[] = {
 	{ "server", 0, OPT_FLAG, A(server), NULL, "run the server side" },
-	{ "bind", 'b', OPT_STRING, A(cfg.bind), "ADDR",
+	{ "bind", 'b', OPT_STRING, A(w.cfg.bind), "ADDR",
 	  "server: listen address (default: all, IPv4 and IPv6)" },
-	{ "once", '1', OPT_FLAG, A(cfg.once), NULL, "server: exit after one session" },
-	{ "port", 'P', OPT_U32, A(cfg.port), "N", "control port (default 12867)", 1, 65535 },
-	{ "streams", 'n', OPT_U32, A(cfg.streams), "N",
-	  "concurrent connections, one transaction in flight each (default 1)",
-	  1, RR_MAX_STREAMS },
-	{ "threads", 'T', OPT_U32, A(cfg.threads), "N",
-	  "client threads (default: min(streams, CPUs))", 1, 256 },
-	{ "duration", 'd', OPT_SECONDS, A(cfg.duration_s), "S",
-	  "run time: 10, 2.5s, 500ms, 1m (default 10 s)", 1, RR_MAX_LIMIT_S * 1000ULL / 2 },
-	{ "transactions", 'N', OPT_U64, A(cfg.transactions), "N",
-	  "stop after N transactions in total instead", 1, UINT64_MAX / 2 },
-	{ "size", 'm', OPT_CUSTOM, A(sizes), "REQ[,RESP]",
-	  "request and response bytes (default 1,1)", 0, 0, parse_sizes },
-	{ "sport-base", 0, OPT_U32, A(cfg.sport_base), "P",
-	  "stream i uses source port P+i (to split a capture)", 1, 65535 },
-	{ "timeout", 0, OPT_SECONDS, A(cfg.timeout_s), "S",
-	  "fail when a connect or a transaction takes longer (default 10 s)", 1, 3600000 },
+	{ "once", '1', OPT_FLAG, A(w.cfg.once), NULL, "server: exit after one session" },
+	OPT_END,
+};
+
+static const struct opt output_opts[] = {
 	{ "svg", 0, OPT_STRING, A(svg), "FILE", "write the latency histogram as SVG" },
 	{ "events", 0, OPT_STRING, A(events), "FILE|-",
 	  "write slow transactions as NDJSON events (\"-\": stdout)" },
 	{ "events-min", 0, OPT_SECONDS, A(events_min_s), "S",
 	  "events for transactions this slow: 200ms, 1s, 0 for all (default 200 ms)",
 	  0, 3600000 },
-	{ "ipv4", '4', OPT_FLAG, A(v4), NULL, "use IPv4 only" },
-	{ "ipv6", '6', OPT_FLAG, A(v6), NULL, "use IPv6 only" },
 	OPT_END,
 };
 
 static int check_args(struct rr_args *a, int argc, int pos)
 {
-	struct rr_config *cfg = &a->cfg;
+	char why[160];
 
-	if (a->v4 && a->v6) {
-		ds_error("rr", "-4 and -6 exclude each other");
+	if (rr_workload_check(&a->w, why, sizeof(why))) {
+		ds_error("rr", "%s", why);
 		return -1;
 	}
-	cfg->family = a->v4 ? AF_INET : a->v6 ? AF_INET6 : AF_UNSPEC;
-	cfg->req_size = a->sizes[0];
-	cfg->resp_size = a->sizes[1];
 	if (a->server) {
 		if (pos < argc || a->events || a->events_min_s >= 0) {
 			ds_error("rr", pos < argc ? "--server takes no HOST (use --bind)"
@@ -129,11 +84,6 @@ static int check_args(struct rr_args *a, int argc, int pos)
 	if (pos != argc - 1) {
 		ds_error("rr", pos >= argc ? "missing HOST (or --server)"
 					   : "too many arguments");
-		return -1;
-	}
-	if (cfg->sport_base && cfg->sport_base + cfg->streams - 1 > 65535) {
-		ds_error("rr", "--sport-base %u leaves no room for %u streams",
-			 cfg->sport_base, cfg->streams);
 		return -1;
 	}
 	return 0;
@@ -174,9 +124,9 @@ static int events_open(struct rr_args *a)
 	}
 	pthread_mutex_init(&ev->lock, NULL);
 	/* By default the RTO floor: the transactions that waited for a timer. */
-	a->cfg.slow_ns = a->events_min_s >= 0 ? (uint64_t)(a->events_min_s * 1e9) : rr_tail_ns[0];
-	a->cfg.on_slow = on_slow;
-	a->cfg.slow_ctx = ev;
+	a->w.cfg.slow_ns = a->events_min_s >= 0 ? (uint64_t)(a->events_min_s * 1e9) : rr_tail_ns[0];
+	a->w.cfg.on_slow = on_slow;
+	a->w.cfg.slow_ctx = ev;
 	return 0;
 }
 
@@ -200,14 +150,14 @@ static void report_json(struct json *j, const void *ctx)
 {
 	const struct rr_report *r = ctx;
 
-	rr_report_json(j, &r->a->cfg, r->res);
+	rr_report_json(j, &r->a->w.cfg, r->res);
 }
 
 static void report_text(FILE *f, const void *ctx)
 {
 	const struct rr_report *r = ctx;
 
-	rr_report_text(f, &r->a->cfg, r->res, ds.stats);
+	rr_report_text(f, &r->a->w.cfg, r->res, ds.stats);
 }
 
 static void report(const struct rr_args *a, const struct rr_result *res)
@@ -224,7 +174,7 @@ static int run_client(struct rr_args *a)
 
 	if (a->events && events_open(a))
 		return EXIT_FAIL;
-	err = rr_client_run(&a->cfg, &res);
+	err = rr_client_run(&a->w.cfg, &res);
 	/* The events are complete (workers joined); they precede the report. */
 	if (a->events && events_close(a))
 		ret = EXIT_FAIL;
@@ -240,7 +190,7 @@ static int run_client(struct rr_args *a)
 		ret = EXIT_FAIL;
 	}
 	if (a->svg) {
-		int e = rr_report_svg(a->svg, &a->cfg, &res);
+		int e = rr_report_svg(a->svg, &a->w.cfg, &res);
 
 		if (e) {
 			fprintf(stderr, "dropscope rr: cannot write %s: %s\n", a->svg,
@@ -254,20 +204,16 @@ static int run_client(struct rr_args *a)
 
 int do_rr(int argc, char **argv)
 {
-	struct rr_args a = {
-		.cfg = {
-			.port = RR_DEFAULT_PORT,
-			.streams = 1,
-			.duration_s = 10,
-			.timeout_s = 10,
-		},
-		.sizes = { 1, 1 },
-		.events_min_s = -1,
-	};
+	struct rr_args a = { .events_min_s = -1 };
+	struct opt opts[PARAMS_MAX] = { OPT_END };
 	struct loop loop;
 	int pos, ret;
 
-	ret = ds_options("rr", synopsis, rr_opts, argc, argv, &a, &pos);
+	rr_workload_init(&a.w);
+	params_cat(opts, PARAMS_MAX, server_opts, 0);
+	params_cat(opts, PARAMS_MAX, rr_workload_opts, offsetof(struct rr_args, w));
+	params_cat(opts, PARAMS_MAX, output_opts, 0);
+	ret = ds_options("rr", synopsis, opts, argc, argv, &a, &pos);
 	if (ret >= 0)
 		return ret;
 	if (check_args(&a, argc, pos))
@@ -275,11 +221,11 @@ int do_rr(int argc, char **argv)
 	/* Before any thread: SIGINT and SIGTERM stay blocked in all of them. */
 	if (ds_loop_init("rr", &loop))
 		return EXIT_FAIL;
-	a.cfg.loop = &loop;
+	a.w.cfg.loop = &loop;
 	if (a.server) {
-		ret = rr_server_run(&a.cfg) ? EXIT_FAIL : EXIT_OK;
+		ret = rr_server_run(&a.w.cfg) ? EXIT_FAIL : EXIT_OK;
 	} else {
-		a.cfg.host = argv[pos];
+		a.w.cfg.host = argv[pos];
 		ret = run_client(&a);
 	}
 	loop_free(&loop);

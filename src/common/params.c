@@ -10,7 +10,7 @@
 
 #include "params.h"
 
-#define MAX_OPTS 64
+#define MAX_OPTS PARAMS_MAX
 
 /* "5", "2.5", "2.5s", "500ms", "3m", "1h" -> seconds. */
 int parse_seconds(const char *s, double *out)
@@ -168,4 +168,22 @@ void params_usage(FILE *f, const char *cmd, const char *synopsis,
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
 	(void)cmd;
+}
+
+int params_cat(struct opt *dst, size_t cap, const struct opt *src, size_t shift)
+{
+	size_t n = 0, m = 0;
+
+	while (dst[n].name)
+		n++;
+	while (src[m].name)
+		m++;
+	if (n + m + 1 > cap)
+		return -1;
+	for (size_t i = 0; i < m; i++) {
+		dst[n + i] = src[i];
+		dst[n + i].off += shift;
+	}
+	dst[n + m] = (struct opt)OPT_END;
+	return (int)(n + m);
 }

@@ -30,6 +30,15 @@ struct opt {
 };
 
 #define OPT_END { 0 }
+#define PARAMS_MAX 64		/* options one table may hold */
+
+/**
+ * params_cat() - append @src's options to table @dst (OPT_END-terminated,
+ * room for @cap entries with the end), each offset moved by @shift: a
+ * command embedding a shared struct at @shift takes its options whole.
+ * Return: entries in @dst, or -1 (nothing appended) when they do not fit.
+ */
+int params_cat(struct opt *dst, size_t cap, const struct opt *src, size_t shift);
 
 /**
  * params_parse() - parse argv against an option table into @cfg.
