@@ -9,6 +9,7 @@ clang llvm libclang-rt-14-dev libbpf-dev bpftool libmnl-dev
 iproute2 nftables ethtool procps
 jq libpcap-dev tcpdump time
 sockperf iperf3 tcptrace tshark bpftrace
+libxml2-utils
 "
 # Not here: qemu-system-x86, busybox-static and cpio (31 packages with
 # QEMU's libraries) and Debian's kernel package, only for
