@@ -113,6 +113,9 @@ $(OUT)/tools/%: $(OUT)/tests/tools/%.o $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# pngink reads the PNGs a browser renders.
+$(OUT)/tools/pngink: LDLIBS += $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
+
 tools: $(TOOL_BINS)
 unit: $(UNIT_BINS)
 asan: $(ASAN_BIN)

@@ -9,11 +9,14 @@ clang llvm libclang-rt-14-dev libbpf-dev bpftool libmnl-dev
 iproute2 nftables ethtool procps
 jq libpcap-dev tcpdump time
 sockperf iperf3 tcptrace tshark bpftrace
+libxml2-utils zlib1g-dev
 "
 # Not here: qemu-system-x86, busybox-static and cpio (31 packages with
 # QEMU's libraries) and Debian's kernel package, only for
 # tests/netns/qemu_lab.sh and lab/qemu.sh, which fetch them themselves
-# (tests/qemu_lib.sh: qemu_require) or skip.
+# (tests/qemu_lib.sh: qemu_require) or skip; likewise chromium (23
+# packages), only for tests/cli/html_render.sh (tests/lib.sh:
+# require_chromium).
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: must run as root (apt-get install)" >&2

@@ -11,6 +11,10 @@
 #	(or lab_chain off: CLI_NS - RTR_NS - SRV_NS, loss_add_hook "$RTR_NS" forward 20)
 #	...; log_test "my check" $?; tests_exit
 #
+# And for HTML reports: require_chromium (installs it when absent), then
+# html_screenshot PAGE PNG, or html_check_figures PAGE PNG N (N <svg>
+# figures laid out and painted; tests/cli/html_render.sh).
+#
 # Rules this library enforces or makes easy: both endpoints live in namespaces
 # it creates (never the root namespace), addresses come from 198.18.0.0/15 and
 # 2001:2::/48 only (addr_add refuses others), no default route is ever added,
@@ -636,6 +640,158 @@ require_root() {
 	if ((EUID != 0)); then
 		log_test "$(ds__file_name)" 4 "needs root"
 		exit 4
+	fi
+}
+
+# ds__apt ARG...: apt-get, quiet and non-interactive, bounded in time.
+ds__apt() {
+	DEBIAN_FRONTEND=noninteractive timeout 300 apt-get "$@" >/dev/null 2>&1
+}
+
+# require_chromium: set CHROMIUM, installing Debian's chromium when absent (root); else one SKIP line and exit 4.
+#
+# Not in scripts/deps.sh: 23 packages (GTK, codecs) that only the HTML
+# rendering tests need.  The install time is logged.
+require_chromium() {
+	local t0 t1
+
+	CHROMIUM=$(command -v chromium) && return 0
+	if ((EUID != 0)); then
+		log_test "$(ds__file_name)" 4 "needs chromium (root would install it)"
+		exit 4
+	fi
+	t0=${EPOCHREALTIME//[!0-9]/}
+	if ! ds__apt update -qq || ! ds__apt install -y -qq --no-install-recommends chromium ||
+		! CHROMIUM=$(command -v chromium); then
+		log_test "$(ds__file_name)" 4 "apt-get could not install chromium"
+		exit 4
+	fi
+	t1=${EPOCHREALTIME//[!0-9]/}
+	log_info "chromium installed in $(((t1 - t0) / 1000000)).$((((t1 - t0) / 100000) % 10)) s"
+}
+
+# ds__chromium TMP ARG...: headless Chromium that cannot reach any network, bounded in time (CHROMIUM_SECS, 60).
+#
+# Offline three times over: in a network namespace of its own when root
+# (only a down loopback: nothing to reach), every host name resolving to
+# nothing, every proxied request sent to a closed port.  Its profile,
+# cache and crash dumps stay in TMP.  Root needs --no-sandbox.
+ds__chromium() {
+	local tmp=$1
+	local -a pre=()
+
+	shift
+	((EUID == 0)) && unshare --net true 2>/dev/null && pre=(unshare --net)
+	mkdir -p "$tmp/home" || return 1
+	HOME=$tmp/home XDG_CONFIG_HOME=$tmp/home XDG_CACHE_HOME=$tmp/home \
+		timeout -k 5 "${CHROMIUM_SECS:-60}" "${pre[@]}" "$CHROMIUM" \
+		--headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+		--user-data-dir="$tmp/profile" --no-first-run --no-default-browser-check \
+		--disable-extensions --disable-background-networking --disable-component-update \
+		--disable-sync --disable-default-apps --disable-domain-reliability --no-pings \
+		--disable-breakpad --host-resolver-rules="MAP * ~NOTFOUND" \
+		--proxy-server=127.0.0.1:9 --proxy-bypass-list="<-loopback>" \
+		--hide-scrollbars --force-device-scale-factor=1 --window-size="${CHROMIUM_WINDOW:-1200,1600}" \
+		--run-all-compositor-stages-before-draw --virtual-time-budget=5000 "$@"
+}
+
+# ds__file_url FILE: file:// URL of FILE (absolute, percent-encoded where it matters).
+ds__file_url() {
+	local f
+
+	f=$(realpath -- "$1") || return 1
+	f=${f//%/%25}
+	f=${f// /%20}
+	f=${f//#/%23}
+	f=${f//\?/%3F}
+	printf 'file://%s\n' "$f"
+}
+
+# html_screenshot HTML PNG: render local HTML to a PNG of the window (CHROMIUM_WINDOW, 1200,1600) with headless Chromium (require_chromium first).
+html_screenshot() {
+	local html=$1 png=$2 tmp rc
+
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/ds-chromium.XXXXXX") || return 1
+	rm -f "$png"
+	ds__chromium "$tmp" --screenshot="$(realpath -m -- "$png")" "$(ds__file_url "$html")" \
+		>"$tmp/out" 2>&1
+	rc=$?
+	if ((rc != 0)) || [[ ! -s $png ]]; then
+		echo "html_screenshot: chromium exit $rc, no $png:" >&2
+		tail -n 5 "$tmp/out" >&2
+		rc=1
+	fi
+	rm -rf "$tmp"
+	return "$rc"
+}
+
+# html_svg_boxes HTML [PNG]: print "x y width height" (CSS px, rounded) of each <svg> of HTML as Chromium lays it out; PNG: screenshot of the same run.
+#
+# A copy of the page gets a script at its end, which runs after the parser
+# has seen every figure, forces layout and writes their boxes into
+# <body data-svg-boxes>; --dump-dom prints the DOM that results.  No
+# timing is involved: the boxes exist once the script has run.  The
+# script changes no pixel, so the screenshot is the page's.
+html_svg_boxes() {
+	local html=$1 png=${2:-} tmp rc copy
+	local -a shot=()
+
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/ds-chromium.XXXXXX") || return 1
+	copy=$tmp/boxes.html	# a self-contained page renders the same from anywhere
+	{
+		cat -- "$html"
+		printf '%s\n' '<script>document.body.dataset.svgBoxes = Array.from(' \
+			'document.querySelectorAll("svg"), s => { const b = s.getBoundingClientRect();' \
+			'return [b.x, b.y, b.width, b.height].map(Math.round).join(" "); }).join(";");</script>'
+	} >"$copy" || return 1
+	if [[ -n $png ]]; then
+		rm -f -- "$png"
+		shot=(--screenshot="$(realpath -m -- "$png")")
+	fi
+	ds__chromium "$tmp" --dump-dom "${shot[@]}" "$(ds__file_url "$copy")" >"$tmp/dom" 2>"$tmp/err"
+	rc=$?
+	[[ -z $png || -s $png ]] || rc=1
+	if ((rc == 0)); then
+		sed -n 's/.*data-svg-boxes="\([^"]*\)".*/\1/p' "$tmp/dom" | tr ';' '\n' | sed '/^$/d'
+	else
+		echo "html_svg_boxes: chromium exit $rc:" >&2
+		tail -n 5 "$tmp/err" >&2
+	fi
+	rm -rf "$tmp"
+	return "$rc"
+}
+
+# html_check_figures HTML PNG N: true when Chromium lays out exactly N <svg> figures of HTML, each of nonzero size, inside the PNG screenshot it takes, and each with at least 1% of its pixels not white; the boxes stay in HTML_BOXES.
+#
+# Layout (html_svg_boxes) and paint (pngink on the screenshot of the same
+# run) together: a figure that is in the DOM but not drawn, or drawn off
+# the 1200x1600 window, fails.  Says why on stderr.
+html_check_figures() {
+	local html=$1 png=$2 want=$3 ink=$DS_ROOT/.output/tools/pngink
+	local n=0 x y w h painted total pw ph
+
+	HTML_BOXES=""
+	if [[ ! -x $ink ]]; then
+		echo "html_check_figures: $ink not built (make tools)" >&2
+		return 1
+	fi
+	HTML_BOXES=$(html_svg_boxes "$html" "$png") && read -r pw ph < <("$ink" "$png") || return 1
+	while read -r x y w h; do
+		[[ -n $x ]] || continue
+		n=$((n + 1))
+		if ! ((w > 0 && h > 0 && x >= 0 && y >= 0 && x + w <= pw && y + h <= ph)); then
+			echo "html_check_figures: figure $n at $x $y, $w x $h: empty or outside the ${pw}x$ph screenshot" >&2
+			return 1
+		fi
+		read -r painted total < <("$ink" "$png" "$x" "$y" "$w" "$h") || return 1
+		if ((painted * 100 < total)); then
+			echo "html_check_figures: figure $n: $painted of $total pixels painted" >&2
+			return 1
+		fi
+	done <<<"$HTML_BOXES"
+	if ((n != want)); then
+		echo "html_check_figures: $n figures laid out, want $want" >&2
+		return 1
 	fi
 }
 

@@ -53,11 +53,6 @@ qemu_require() {
 	qemu_kernel || return 1
 }
 
-# ds__apt ARG...: apt-get, quiet and non-interactive, bounded in time.
-ds__apt() {
-	DEBIAN_FRONTEND=noninteractive timeout 300 apt-get "$@" >/dev/null 2>&1
-}
-
 # qemu_kernel: set QEMU_KERNEL, QEMU_KVER, QEMU_MODDIR from linux-image-amd64 (installed, or unpacked into QEMU_CACHE).
 qemu_kernel() {
 	local pkg deb

@@ -6,7 +6,6 @@
  * retransmission tail of a few hundred stays visible next to a mode of
  * millions.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include "hist.h"
 #include "hist_plot.h"
 #include "human.h"
+#include "svg.h"
 
 
 #define TEXT_BAR_W	40
@@ -204,40 +204,6 @@ void hist_print_text(FILE *f, const struct hist *h,
 	}
 }
 
-/* Escape for XML text and attributes; blank the C0 controls XML 1.0 forbids. */
-static void xml_puts(FILE *f, const char *s)
-{
-	static const char special[] = "&<>\"'";
-	static const char *const entity[] = {
-		"&amp;", "&lt;", "&gt;", "&quot;", "&apos;",
-	};
-
-	for (; *s; s++) {
-		const char *p = strchr(special, *s);
-
-		if (p)
-			fputs(entity[p - special], f);
-		else if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
-			fputc(' ', f);
-		else
-			fputc(*s, f);
-	}
-}
-
-/*
- * Coordinates with one decimal, through integers: printf's %f follows
- * LC_NUMERIC, and a decimal comma would break the SVG.
- */
-static const char *px(char buf[24], double v)
-{
-	long t = lround(v * 10);
-
-	if (t < 0)
-		t = 0;
-	snprintf(buf, 24, "%ld.%ld", t / 10, t % 10);
-	return buf;
-}
-
 static uint64_t pow10_u64(int d)
 {
 	uint64_t v = 1;
@@ -281,23 +247,6 @@ static uint64_t svg_edge(const struct svg_axes *a, int j)
 	if (j % SVG_BINS_PER_DEC == 0)
 		return pow10_u64(a->d0 + j / SVG_BINS_PER_DEC);
 	return (uint64_t)llround(pow(10, a->d0 + (double)j / SVG_BINS_PER_DEC));
-}
-
-static void svg_line(FILE *f, double x1, double y1, double x2, double y2,
-		     const char *attrs)
-{
-	char b1[24], b2[24], b3[24], b4[24];
-
-	fprintf(f, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" %s/>\n",
-		px(b1, x1), px(b2, y1), px(b3, x2), px(b4, y2), attrs);
-}
-
-/* Opens a <text> element; the caller writes the escaped text and closes it. */
-static void svg_text(FILE *f, double x, double y, const char *attrs)
-{
-	char b1[24], b2[24];
-
-	fprintf(f, "<text x=\"%s\" y=\"%s\" %s>", px(b1, x), px(b2, y), attrs);
 }
 
 static void svg_axes(FILE *f, const struct svg_axes *a)
@@ -353,7 +302,7 @@ static void svg_marks(FILE *f, const struct svg_axes *a,
 		svg_text(f, right ? x - 3 : x + 3, SVG_T + 12 + 13 * (shown++ % 3),
 			 right ? "fill=\"#c0392b\" text-anchor=\"end\"" :
 				 "fill=\"#c0392b\"");
-		xml_puts(f, marks[m].label ? marks[m].label : "");
+		svg_puts(f, marks[m].label ? marks[m].label : "");
 		fputs("</text>\n", f);
 	}
 }
@@ -377,7 +326,7 @@ int hist_write_svg(FILE *f, const struct hist *h, const char *title,
 {
 	uint64_t bins[SVG_MAX_DEC * SVG_BINS_PER_DEC] = { 0 }, maxc = 0;
 	struct svg_axes a = { .d0 = 3, .ndec = 6, .ytop = 1 };	/* 1us..1s */
-	char b1[24], b2[24], b3[24], b4[24];
+	char b1[SVG_PX_LEN], b2[SVG_PX_LEN], b3[SVG_PX_LEN], b4[SVG_PX_LEN];
 	int j, nb = 0;
 
 	if (h->count) {
@@ -397,13 +346,11 @@ int hist_write_svg(FILE *f, const struct hist *h, const char *title,
 		a.ytop = dec_floor(maxc) + 1;
 	}
 
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		"viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\" "
-		"style=\"background:#fff\">\n", SVG_W, SVG_H, SVG_W, SVG_H);
+	svg_open(f, SVG_W, SVG_H);
 	if (title) {
 		svg_text(f, SVG_W / 2, 24,
 			 "text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"");
-		xml_puts(f, title);
+		svg_puts(f, title);
 		fputs("</text>\n", f);
 	}
 	svg_axes(f, &a);
@@ -418,8 +365,8 @@ int hist_write_svg(FILE *f, const struct hist *h, const char *title,
 		/* the <title> is the exact count, shown on hover */
 		fprintf(f, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" "
 			"fill=\"#2e86c1\"><title>%" PRIu64 "</title></rect>\n",
-			px(b1, x0), px(b2, y), px(b3, x1 - x0),
-			px(b4, SVG_T + SVG_PH - y), bins[j]);
+			svg_px(b1, x0), svg_px(b2, y), svg_px(b3, x1 - x0),
+			svg_px(b4, SVG_T + SVG_PH - y), bins[j]);
 	}
 	if (!h->count) {
 		svg_text(f, SVG_L + SVG_PW / 2, SVG_T + SVG_PH / 2,
@@ -427,9 +374,5 @@ int hist_write_svg(FILE *f, const struct hist *h, const char *title,
 		fputs("(no samples)</text>\n", f);
 	}
 	svg_marks(f, &a, marks, nmarks);
-	fputs("</svg>\n", f);
-
-	if (fflush(f) == EOF || ferror(f))
-		return -EIO;
-	return 0;
+	return svg_close(f);
 }
