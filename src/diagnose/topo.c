@@ -54,6 +54,7 @@ struct ctx {
 	size_t len;
 };
 
+__attribute__((format(printf, 2, 3)))
 static void note(struct topo *t, const char *fmt, ...)
 {
 	va_list ap;
@@ -65,6 +66,7 @@ static void note(struct topo *t, const char *fmt, ...)
 	va_end(ap);
 }
 
+__attribute__((format(printf, 3, 4)))
 static int fail(struct ctx *c, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -94,9 +96,9 @@ static const char *tap_class(const char *kind)
 }
 
 /*
- * The nsids this namespace gave its links' other ends, as inodes: the
- * kernel only says which of the namespaces we hold an fd of has an id.
- * RTM_GETNSID with NETNSA_FD reads the id without assigning one.
+ * An nsid is a number this namespace gave another one, and nothing names
+ * a namespace by it: ask, for each namespace we hold an fd of, which id it
+ * has here. RTM_GETNSID with NETNSA_FD reads an id without assigning one.
  */
 static int on_nsid(const struct nlmsghdr *nlh, void *data)
 {
