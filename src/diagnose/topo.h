@@ -101,9 +101,10 @@ const char *topo_ns_name(const struct topo *t, uint32_t inum);
  * topo_json() - @t as the object @key (NULL inside an array):
  * {"namespaces": [{"netns_inum", "netns"}], "devices": [...]}, each device
  * with netns_inum, netns, ifindex, ifname, kind, mode, mtu, txqueuelen,
- * operstate, up, lower_up, peer/lower {ifindex, netns_inum, netns, ifname},
- * master, qdisc and qdiscs [{handle, parent, kind}], offloads {gro, gso,
- * tso}, chardev "maj:min", readers [{pid, comm}]; absent what does not apply.
+ * operstate, up, lower_up, peer/lower {ifindex, netns_inum, netns, netnsid,
+ * ifname}, master {ifindex, ifname}, qdisc and qdiscs [{handle, parent,
+ * kind}], offloads {gro, gso, tso}, chardev "maj:min", readers [{pid,
+ * comm}]; absent what does not apply; then "note" if @t->note says anything.
  */
 void topo_json(struct json *j, const char *key, const struct topo *t);
 
@@ -118,7 +119,7 @@ void topo_free(struct topo *t);
 
 /* Shared by topo*.c, not for callers: */
 
-/* tc's handle syntax: "1:", "1:10", "root", "ingress", "none". */
+/* A class id as tc prints it: "1:", "1:10", ":3", "root", "none", "ffff:fff1" (ingress). */
 const char *topo_tc_handle(uint32_t h, char *buf, size_t len);
 /* @d->qdisc from @d->qdiscs: the root's kind, with "<handle> root" when it has one. */
 void topo_qdisc_summary(struct topo_dev *d);
