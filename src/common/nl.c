@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/genetlink.h>
 #include <linux/netlink.h>
 
 #include "nl.h"
@@ -193,5 +194,62 @@ int nl_dump_array(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void
 	}
 	*out = a.v;
 	*n = a.n;
+	return 0;
+}
+
+struct nlmsghdr *nl_genl_msg(char *buf, uint16_t family, uint8_t cmd, uint8_t version,
+			     uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
+struct family_id {
+	uint16_t id;
+	bool found;
+};
+
+static int family_attr(const struct nlattr *a, void *data)
+{
+	struct family_id *f = data;
+
+	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID && !mnl_attr_validate(a, MNL_TYPE_U16)) {
+		f->id = mnl_attr_get_u16(a);
+		f->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int on_family(const struct nlmsghdr *nlh, void *data)
+{
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr, data);
+	return MNL_CB_OK;
+}
+
+int nl_genl_family(struct nl *nl, const char *name, uint16_t *id)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct family_id f = { 0 };
+	struct nlmsghdr *nlh;
+	int err;
+
+	/* The ack ends the exchange: a plain request has no NLMSG_DONE. */
+	nlh = nl_genl_msg(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	err = nl_request(nl, nlh, on_family, &f);
+	if (err)
+		return err;
+	if (!f.found)
+		return -ENOENT;
+	*id = f.id;
 	return 0;
 }

@@ -57,4 +57,20 @@ void *nl_array_add(struct nl_array *a, size_t size);
 int nl_dump_array(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void **out,
 		  size_t *n);
 
+/**
+ * nl_genl_msg() - start a generic netlink request in @buf (at least
+ * MNL_SOCKET_BUFFER_SIZE bytes): family @family, command @cmd of version
+ * @version, nlmsg_flags @flags (NLM_F_REQUEST is added). Attributes follow
+ * with mnl_attr_put*(); send it with nl_request().
+ */
+struct nlmsghdr *nl_genl_msg(char *buf, uint16_t family, uint8_t cmd, uint8_t version,
+			     uint16_t flags);
+
+/**
+ * nl_genl_family() - the id of generic netlink family @name ("ethtool") over
+ * @nl (NETLINK_GENERIC). Ids are the kernel's, the same in every namespace.
+ * Return: 0, -ENOENT when this kernel has no such family, or -errno.
+ */
+int nl_genl_family(struct nl *nl, const char *name, uint16_t *id);
+
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +9,39 @@
 
 #include "linkstats.h"
 
-static void parse_linkinfo(const struct nlattr *nest, struct link_stats *l)
+/* IFLA_INFO_DATA: its attributes mean what the kind says. */
+static void parse_info_data(const struct nlattr *nest, struct link_stats *l)
 {
+	bool tun = !strcmp(l->kind, "tun");
+	bool macvlan = !strcmp(l->kind, "macvlan") || !strcmp(l->kind, "macvtap");
 	const struct nlattr *a;
 
-	mnl_attr_for_each_nested(a, nest)
+	if ((!tun && !macvlan) || mnl_attr_validate(nest, MNL_TYPE_NESTED))
+		return;
+	mnl_attr_for_each_nested(a, nest) {
+		if (tun && mnl_attr_get_type(a) == IFLA_TUN_TYPE &&
+		    !mnl_attr_validate(a, MNL_TYPE_U8))
+			l->tun_type = mnl_attr_get_u8(a);
+		else if (macvlan && mnl_attr_get_type(a) == IFLA_MACVLAN_MODE &&
+			 !mnl_attr_validate(a, MNL_TYPE_U32))
+			l->macvlan_mode = mnl_attr_get_u32(a);
+	}
+}
+
+static void parse_linkinfo(const struct nlattr *nest, struct link_stats *l)
+{
+	const struct nlattr *a, *data = NULL;
+
+	mnl_attr_for_each_nested(a, nest) {
 		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
 		    !mnl_attr_validate(a, MNL_TYPE_STRING))
 			snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(a));
+		else if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
+			data = a;
+	}
+	/* The kernel puts the kind first, but the data is read only once it is known. */
+	if (data)
+		parse_info_data(data, l);
 }
 
 static void take_stats(const struct nlattr *a, struct link_stats *l)
@@ -43,6 +69,12 @@ static void attr_int(const struct nlattr *a, int *dst)
 		*dst = (int)mnl_attr_get_u32(a);
 }
 
+static void attr_u32(const struct nlattr *a, uint32_t *dst)
+{
+	if (!mnl_attr_validate(a, MNL_TYPE_U32))
+		*dst = mnl_attr_get_u32(a);
+}
+
 static int on_link(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
@@ -56,6 +88,7 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 	if (!l)
 		return MNL_CB_ERROR;
 	l->ifindex = ifm->ifi_index;
+	l->flags = ifm->ifi_flags;
 	l->link_netnsid = -1;
 	mnl_attr_for_each(a, nlh, sizeof(*ifm)) {
 		switch (mnl_attr_get_type(a)) {
@@ -71,6 +104,16 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 			break;
 		case IFLA_MASTER:
 			attr_int(a, &l->master);
+			break;
+		case IFLA_MTU:
+			attr_u32(a, &l->mtu);
+			break;
+		case IFLA_TXQLEN:
+			attr_u32(a, &l->txqlen);
+			break;
+		case IFLA_OPERSTATE:
+			if (!mnl_attr_validate(a, MNL_TYPE_U8))
+				l->operstate = mnl_attr_get_u8(a);
 			break;
 		case IFLA_LINKINFO:
 			parse_linkinfo(a, l);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every interface of a network namespace with its 64-bit counters, read over
- * an rtnetlink socket the caller opened there.
+ * Every interface of a network namespace with its 64-bit counters and what
+ * `ip -d link` tells of it, read over an rtnetlink socket the caller opened
+ * there.
  */
 #ifndef DS_LINKSTATS_H
 #define DS_LINKSTATS_H
@@ -20,6 +21,11 @@ struct link_stats {
 	int link;		/* IFLA_LINK: veth peer, macvlan lower device; 0 if none */
 	int link_netnsid;	/* namespace of @link, -1 when the same */
 	int master;		/* bridge or bond it is enslaved to, 0 if none */
+	unsigned int flags;	/* IFF_UP, IFF_LOWER_UP, IFF_LOOPBACK ... (ifi_flags) */
+	uint32_t mtu, txqlen;
+	uint8_t operstate;	/* IF_OPER_UP, IF_OPER_DOWN ... (RFC 2863) */
+	uint8_t tun_type;	/* a tun's IFLA_TUN_TYPE: IFF_TUN or IFF_TAP; else 0 */
+	uint32_t macvlan_mode;	/* a macvlan's or macvtap's MACVLAN_MODE_*; else 0 */
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
 	uint64_t rx_dropped, tx_dropped, rx_missed, rx_fifo, tx_fifo;
 };
