@@ -5,6 +5,8 @@
  * scales microsecond files itself and ts.tv_usec holds nanoseconds.
  */
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -142,6 +144,21 @@ static int open_live(struct capsrc *c, const struct capsrc_opts *o, char *ebuf)
 	}
 	/* Positive values are warnings (e.g. promisc unsupported): go on. */
 	c->nano = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
+	if (o->inbound) {
+		int one = 1;
+
+		/*
+		 * Outgoing packets are cloned for a packet socket before any
+		 * filter runs; PACKET_IGNORE_OUTGOING (Linux 4.20) skips that.
+		 */
+		if (pcap_setdirection(c->p, PCAP_D_IN) ||
+		    setsockopt(pcap_fileno(c->p), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+			       sizeof(one))) {
+			snprintf(c->err, sizeof(c->err), "cannot capture inbound only on %s: %s",
+				 ifn, strerror(errno));
+			return -EIO;
+		}
+	}
 	return 0;
 }
 

@@ -20,6 +20,7 @@ struct capsrc_opts {
 	int snaplen;		/* live: 0 = 262144 */
 	int buffer_mb;		/* live: kernel ring size, 0 = libpcap default */
 	bool promisc;		/* live */
+	bool inbound;		/* live: only what the interface receives (the kernel skips the rest) */
 	const char *write;	/* also save what passes the filter here (pcap, ns) */
 };
 

@@ -141,6 +141,16 @@ bool flow_same(const struct flow_id *a, const struct flow_id *b)
 	return flow_eq(&x, &y);
 }
 
+bool flow_same_addrs(const struct flow_id *a, const struct flow_id *b)
+{
+	struct flow_id x, y;
+
+	flow_canon(&x, a);
+	flow_canon(&y, b);
+	x.netns = y.netns = 0;
+	return flow_eq(&x, &y);
+}
+
 /* inet_ntop() formats IPv4 with sprintf(): ten times this, per event. */
 static char *dotted(char *p, unsigned int v)
 {

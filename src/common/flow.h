@@ -58,6 +58,8 @@ int flow_canon(struct flow_id *out, const struct flow_id *f);
 bool flow_eq(const struct flow_id *a, const struct flow_id *b);
 /* Same flow in either direction (netns 0 on one side matches any). */
 bool flow_same(const struct flow_id *a, const struct flow_id *b);
+/* The same connection, either direction, seen from any namespaces. */
+bool flow_same_addrs(const struct flow_id *a, const struct flow_id *b);
 
 /* The one address printer: @af AF_INET or AF_INET6, "?" if it cannot. */
 const char *addr_str(int af, const uint8_t *addr, char *buf, size_t len);

@@ -109,6 +109,14 @@ void loop_stop(struct loop *l)
 	atomic_store(&l->stop, true);
 }
 
+bool loop_resume(struct loop *l)
+{
+	if (l->signo || l->err)
+		return false;
+	atomic_store(&l->stop, false);
+	return true;
+}
+
 static void on_signal(struct loop *l)
 {
 	struct signalfd_siginfo si;

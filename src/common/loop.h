@@ -65,6 +65,11 @@ int loop_run(struct loop *l);
 int loop_run_once(struct loop *l, int timeout_ms);
 /* Any thread, any time: loop_run() returns within one wait. */
 void loop_stop(struct loop *l);
+/*
+ * After a stop that was no signal's and no error's (a deadline, a
+ * loop_stop()), run on: false, and still stopped, otherwise.
+ */
+bool loop_resume(struct loop *l);
 static inline bool loop_stopped(struct loop *l)
 {
 	return atomic_load_explicit(&l->stop, memory_order_relaxed);

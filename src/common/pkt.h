@@ -62,6 +62,18 @@ enum pkt_status {
  * than @wirelen is PKT_MALFORMED). @seg is defined only for PKT_TCP, and
  * mss, wscale, tsval/tsecr only with their has_* bit; ts_ns is the caller's.
  */
+/*
+ * Whether @s's first SACK block reports a duplicate (RFC 2883 D-SACK):
+ * below the cumulative ACK, or inside the second block.
+ */
+static inline int tcp_seg_dsack(const struct tcp_seg *s)
+{
+	return s->nsack && (s->flags & TCPF_ACK) &&
+	       ((int32_t)(s->sack[0].start - s->ack) < 0 ||
+		(s->nsack > 1 && (int32_t)(s->sack[0].start - s->sack[1].start) >= 0 &&
+		 (int32_t)(s->sack[0].end - s->sack[1].end) <= 0));
+}
+
 enum pkt_status pkt_decode(int linktype, const uint8_t *data, uint32_t caplen,
 			   uint32_t wirelen, struct tcp_seg *seg);
 

@@ -107,11 +107,7 @@ static enum dpkt_kind tcp_pkt(const struct drop_event *e, uint32_t cap, struct d
 	p->seq = s.seq;
 	p->len = s.payload_len;
 	p->flags = s.flags;
-	/* RFC 2883: below the cumulative ACK, or inside the second block. */
-	p->dsack = s.nsack && (s.flags & TCPF_ACK) &&
-		   ((int32_t)(s.sack[0].start - s.ack) < 0 ||
-		    (s.nsack > 1 && (int32_t)(s.sack[0].start - s.sack[1].start) >= 0 &&
-		     (int32_t)(s.sack[0].end - s.sack[1].end) <= 0));
+	p->dsack = tcp_seg_dsack(&s);
 	return DPKT_TCP;
 }
 
