@@ -57,6 +57,7 @@ struct analyze_retrans {
 	uint32_t seq, len;		/* raw TCP sequence number, payload bytes */
 	enum rtx_class cls;
 	enum loss_where where;
+	uint64_t rto_gap_ns;		/* the first RTO of an episode: the silence before it */
 };
 
 typedef void (*retrans_cb)(void *ctx, const struct analyze_retrans *r);

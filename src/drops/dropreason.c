@@ -116,6 +116,19 @@ enum reason_class drop_reason_class(const char *name)
 	return RC_OTHER;
 }
 
+bool drop_reason_benign(const char *name)
+{
+	static const char *const benign[] = {
+		"TCP_OLD_DATA", "TCP_OLD_SEQUENCE", "TCP_OLD_ACK", "TCP_OFOMERGE",
+		"QUEUE_PURGE", "SOCKET_CLOSE",
+	};
+
+	for (size_t i = 0; name && i < sizeof(benign) / sizeof(benign[0]); i++)
+		if (!strcmp(benign[i], name))
+			return true;
+	return false;
+}
+
 /* First match wins: exact names, then prefixes ending in '_'. */
 static const struct {
 	const char *name;

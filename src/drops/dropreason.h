@@ -8,6 +8,7 @@
 #define DS_DROPREASON_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct drop_reasons {
@@ -39,6 +40,13 @@ enum reason_class {
 
 /* @name as drop_reason_name() gives it; NULL is RC_OTHER. */
 enum reason_class drop_reason_class(const char *name);
+
+/*
+ * Whether @name frees a packet that was not lost: a copy the receiver
+ * already had (a spurious retransmission's, TCP_OLD_DATA) or a socket's
+ * own queue emptied as it closes. diagnose keeps these apart from losses.
+ */
+bool drop_reason_benign(const char *name);
 
 /**
  * drop_reason_hint() - what usually causes drops of @name, in a few words.

@@ -11,10 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "flow.h"
 #include "hist.h"
 #include "tcpinfo.h"
 
-struct flow_id;
 struct loop;
 
 /*
@@ -65,6 +65,7 @@ struct rr_config {
 
 struct rr_stream_result {
 	uint16_t sport;
+	struct flow_id flow;		/* client side: local > server, netns; zero if unknown */
 	uint64_t transactions;
 	uint64_t tail[RR_NTAILS];
 	struct hist hist;

@@ -483,6 +483,7 @@ static int connect_streams(const struct rr_config *cfg, const struct endpoint *s
 		streams[i].res = &res->streams[i];
 		if (!endpoint_local(fd, &local))
 			res->streams[i].sport = endpoint_port(&local);
+		flow_from_socket(&res->streams[i].flow, fd);
 		track_init(cfg, &streams[i]);
 		/* Blocking I/O wakes up each slice to check for a stop (io_all). */
 		sock_set_timeouts(fd, IO_SLICE_MS, IO_SLICE_MS);
