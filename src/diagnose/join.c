@@ -257,6 +257,17 @@ static enum dg_rtx_why explain_rtx(struct ctx *c, size_t r)
 		c->explaining[best] = true;
 		return DG_RTX_ACK_DROPPED;
 	}
+	/*
+	 * No drop before it, yet its own copy was dropped after: the original
+	 * got through (every drop is traced), only late.
+	 */
+	for (size_t j = group(c->dk, nd, &k->canon, k->dir); in_group(c->dk, nd, j, &k->canon, k->dir);
+	     j++) {
+		const struct dg_drop *d = &drops[c->dk[j].i];
+
+		if (takes_seq(d) && d->t_ns > x->t_ns && d->seq == x->seq)
+			return DG_RTX_DELAY;
+	}
 	for (size_t s = group(c->sk, c->in->nspurious, &k->canon, k->dir);
 	     in_group(c->sk, c->in->nspurious, s, &k->canon, k->dir) && c->sk[s].seq <= x->seq; s++)
 		if (c->sk[s].seq == x->seq)
