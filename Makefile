@@ -129,14 +129,16 @@ deps:
 	$(Q)scripts/deps.sh
 
 # The README's self-contained default: a short rr run between two namespaces.
-demo: $(BIN)
+demo: $(BIN) tools
 	$(Q)lab/rr.sh
+	$(Q)lab/vm.sh -D
 
 bench: $(BIN)
 	$(Q)bench/rr.sh
 	$(Q)bench/analyze.sh
 	$(Q)bench/drops.sh
 	$(Q)bench/drops_events.sh
+	$(Q)bench/diagnose.sh
 
 clean:
 	$(call msg,CLEAN,)

@@ -16,9 +16,11 @@
 # IPv6 is off and neighbours are static, so the only frames in the ring
 # are rr's.  Everything (namespaces, backend, server) goes on exit.
 #
-# usage: lab/vm.sh [-j] [-p PERIOD_MS] [-s STALL_MS] [-q TXQUEUELEN] [-n STREAMS] [-d SECONDS]
+# usage: lab/vm.sh [-j] [-D [-o DIR]] [-p PERIOD_MS] [-s STALL_MS] [-q TXQUEUELEN] [-n STREAMS] [-d SECONDS]
 #   defaults: -p 1000 -s 300 -q 8 -n 16 -d 5; -s 0: no stalls (the control)
 #   -j: rr's JSON on stdout, the ground truth on stderr
+#   -D: run `dropscope diagnose rr` instead of rr (its verdict, then the truth);
+#       -o DIR: and its --report DIR
 # Sourced (tests/netns/vm_lab.sh), it only defines vm_lab_build and vm_lab_rr.
 
 # shellcheck source=tests/lib.sh
@@ -133,19 +135,36 @@ vm_lab_rr() {
 	return "$rc"
 }
 
+# vm_lab_diagnose STREAMS SECS JSON REPORT_DIR: diagnose rr from CLI_NS, verdict on stdout; VM_RX_DROPPED as vm_lab_rr.
+vm_lab_diagnose() {
+	local streams=$1 secs=$2 json=$3 report=$4 r0 r1 rc=0 args=()
+
+	((json)) && args+=(-j)
+	r0=$(link_stat "$HOST_NS" mvt0 rx.dropped) || return 1
+	ip netns exec "$CLI_NS" timeout $((secs + 60)) "$DS_BIN" "${args[@]}" diagnose \
+		${report:+--report "$report"} rr "$VM_IP" --port "$VM_PORT" \
+		--streams "$streams" --duration "$secs" || rc=$?
+	busywait 10000 no_tcp "$CLI_NS" "$VM_NS" || echo "vm.sh: connections still open" >&2
+	r1=$(link_stat "$HOST_NS" mvt0 rx.dropped) || return 1
+	VM_RX_DROPPED=$((r1 - r0))
+	return "$rc"
+}
+
 # vm__main ARG...: the lab as a command.
 vm__main() {
-	local period=1000 stall=300 qlen=8 streams=16 secs=5 json=0 o rc=0 truth
+	local period=1000 stall=300 qlen=8 streams=16 secs=5 json=0 diag=0 report="" o rc=0 truth
 
-	while getopts "jp:s:q:n:d:h" o; do
+	while getopts "jDo:p:s:q:n:d:h" o; do
 		case $o in
 		j) json=1 ;;
+		D) diag=1 ;;
+		o) report=$OPTARG ;;
 		p) period=$OPTARG ;;
 		s) stall=$OPTARG ;;
 		q) qlen=$OPTARG ;;
 		n) streams=$OPTARG ;;
 		d) secs=$OPTARG ;;
-		*) sed -n '2,22p' "$0"; exit 2 ;;
+		*) sed -n '2,24p' "$0"; exit 2 ;;
 		esac
 	done
 	((EUID == 0)) || { echo "vm.sh: needs root (namespaces, macvtap)" >&2; exit 3; }
@@ -154,6 +173,11 @@ vm__main() {
 	echo "lab: client $CLI_NS ($VM_CLI_IP) -> macvtap $MVT_IF (ring $qlen) in $HOST_NS ->" \
 		"vmbackend (stalls ${stall} ms every ${period} ms) -> guest $VM_NS ($VM_IP);" \
 		"$streams streams, $secs s" >&2
+	if ((diag)); then
+		vm_lab_diagnose "$streams" "$secs" "$json" "$report" || rc=$?
+		echo "ground truth: $MVT_IF rx_dropped +$VM_RX_DROPPED (FULL_RING)" >&2
+		exit "$rc"
+	fi
 	vm_lab_rr "$streams" "$secs" || rc=$?
 	truth="ground truth: $MVT_IF rx_dropped +$VM_RX_DROPPED (FULL_RING: the backend did not drain its ring)"
 	if ((json)); then

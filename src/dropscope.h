@@ -54,5 +54,6 @@ void ds_report(const char *type, void (*json)(struct json *j, const void *ctx),
 int do_rr(int argc, char **argv);
 int do_analyze(int argc, char **argv);
 int do_drops(int argc, char **argv);
+int do_diagnose(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct cmd {
 	{ "rr", do_rr, "request/response workload with RTO-aware latency histograms" },
 	{ "analyze", do_analyze, "TCP loss analysis of a capture file or a live interface" },
 	{ "drops", do_drops, "where the kernel drops packets: counters and traced drops per device" },
+	{ "diagnose", do_diagnose, "one run, one verdict: which device dropped which segment of which slow transaction" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
