@@ -4,7 +4,9 @@
 # requests on 4 streams for 5 s through a macvtap ring of 16.  Asserts:
 # transactions complete, the ring overflows (the macvtap's rx_dropped
 # grows, and `drops` traces them as FULL_RING on it), and the process
-# holding the macvtap's character device is QEMU.  Installs qemu-system-x86,
+# holding the macvtap's character device is QEMU.  Then `diagnose rr` on the
+# same guest: its first cause is FULL_RING at the macvtap with as many drops
+# as the macvtap's rx_dropped grew, and it names QEMU's PID as the reader.  Installs qemu-system-x86,
 # busybox-static and cpio if missing, and unpacks Debian's kernel package
 # into /var/tmp (SKIP if apt-get cannot).  Boot takes ~10 s under TCG.
 # timeout: 300
@@ -82,8 +84,28 @@ rr_case() {
 	log_test "qemu: drops traces them as FULL_RING on $MVT_IF ($ev)" $?
 }
 
+# diag_case: diagnose rr on the same workload names the macvtap, its counter and QEMU.
+diag_case() {
+	local out=$TMP/diag.json d0 d1 got
+
+	d0=$(mvt_dropped) || return 1
+	ip netns exec "$CLI_NS" timeout $((SECS + 60)) "$DS_BIN" -j diagnose rr "$GUEST_IP" \
+		--port "$QEMU_PORT" --streams 4 --duration "$SECS" --size 16384,1 \
+		>"$out" 2>"$TMP/diag.err"
+	log_test "qemu: diagnose rr to the guest exits 0" $? "$(head -n 3 "$TMP/diag.err")"
+	d1=$(mvt_dropped) || return 1
+	got=$(jq -r '.causes[0] | "\(.ifname) \(.reason) \(.drops) \(.counter.delta) \(.reader.pid) \(.reader.comm)"' "$out")
+	log_info "diagnose: first cause $got; slow $(jq -c .slow "$out"); $MVT_IF rx_dropped +$((d1 - d0))"
+	[[ $got == "$MVT_IF FULL_RING $((d1 - d0)) $((d1 - d0)) $QEMU_PID qemu-system-x86"* ]] && ((d1 > d0))
+	log_test "qemu: diagnose: FULL_RING at $MVT_IF, drops == rx_dropped, reader QEMU ($got)" $?
+	jq -e --arg p "$QEMU_PID" '.causes[0].hint | contains("PID " + $p + " (qemu-system-x86")' \
+		"$out" >/dev/null
+	log_test "qemu: diagnose: the hint names QEMU's PID as the reader that does not drain it" $?
+}
+
 if boot_case; then
 	holder_case
 	rr_case || log_test "qemu: rr run" 1
+	diag_case || log_test "qemu: diagnose run" 1
 fi
 tests_exit
