@@ -712,6 +712,14 @@ static int report_dir_check(const char *dir)
 	return 0;
 }
 
+static bool is_address(const char *s)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	return inet_pton(AF_INET, s, &a4) == 1 || inet_pton(AF_INET6, s, &a6) == 1;
+}
+
 static int check_args(struct diag_args *a, int argc, char **argv, int pos)
 {
 	char why[160];
@@ -740,6 +748,11 @@ static int check_args(struct diag_args *a, int argc, char **argv, int pos)
 	}
 	if (rr_workload_check(&a->w, why, sizeof(why))) {
 		ds_error("diagnose", "%s", why);
+		return -1;
+	}
+	/* The capture's filter and the join want the address; a name would cost a DNS query. */
+	if (!is_address(argv[pos + 1])) {
+		ds_error("diagnose", "HOST must be an IPv4 or IPv6 address, not '%s'", argv[pos + 1]);
 		return -1;
 	}
 	return 0;
