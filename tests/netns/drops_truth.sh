@@ -49,6 +49,9 @@ tcp_case() {
 	ip netns exec "$CLI_NS" timeout 60 "$BIN" -q rr "$SRV_IP" --port $PORT --streams 8 \
 		--duration 3 >/dev/null || return 1
 	busywait 5000 sh -c "! kill -0 $srv 2>/dev/null"
+	# An orphaned socket retransmits after its process is gone: read the counters only
+	# when no connection is left, else the tracer (stopped later) sees more than they say.
+	busywait 20000 no_tcp "$CLI_NS" "$SRV_NS" || echo "  connections still open" >&2
 	c1=$(snmp_get "$CLI_NS" TcpRetransSegs) && s1=$(snmp_get "$SRV_NS" TcpRetransSegs) || return 1
 	drops_stop || return 1
 	nft=$(loss_count "$SRV_NS")
@@ -148,6 +151,7 @@ bulk_case() {
 	drops_start "$out" --netns "$CLI_NS" || return 1
 	r0=$(snmp_get "$CLI_NS" TcpRetransSegs) || return 1
 	ip netns exec "$CLI_NS" timeout 30 iperf3 -c "$SRV_IP" -p 5201 -t 3 >/dev/null || return 1
+	busywait 20000 no_tcp "$CLI_NS" "$SRV_NS" || echo "  connections still open" >&2
 	r1=$(snmp_get "$CLI_NS" TcpRetransSegs) || return 1
 	drops_stop || return 1
 	fl=$(jq -r '[.tcp.flows[].segs] | add // 0' "$out")
