@@ -654,7 +654,8 @@ static int verdict(struct diag_run *r)
 		return EXIT_FAIL;
 	}
 	vc.o = &o;
-	vc.interrupted = r->res.interrupted || r->stop_why[0];
+	/* Ctrl-C, a vanished interface, a server that died: what ran, marked partial. */
+	vc.interrupted = r->res.interrupted || r->stop_why[0] || r->res.error[0];
 	vc.detail = ds.stats;
 	if (dg_verdict_build(&vc, r->m, &v, devinfo, r)) {
 		rc = EXIT_FAIL;

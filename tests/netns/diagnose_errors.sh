@@ -64,7 +64,7 @@ log_test "$NAME: without CAP_BPF/CAP_PERFMON: exit 3 ($(head -c 120 "$TMP/nb.err
 
 # Ctrl-C.
 diag "$TMP/int.json" "$TMP/int.err" --report "$TMP/rep" rr "$SRV_IP" --port $PORT --streams 4 -d 60
-nap 3000
+nap 3
 t0=${EPOCHREALTIME//[!0-9]/}
 kill -INT "$DPID"
 wait "$DPID"
@@ -82,8 +82,9 @@ log_test "$NAME: Ctrl-C: no BPF program, no process left" $?
 
 # The server dies mid-run.
 diag "$TMP/srv.json" "$TMP/srv.err" rr "$SRV_IP" --port $PORT --streams 4 -d 30 --timeout 3
-nap 3000
+nap 3
 kill -KILL "$SRV"
+{ wait "$SRV"; } 2>/dev/null	# no "Killed" line from bash
 wait "$DPID"
 rc=$?
 jq -e '.interrupted == true and .workload.transactions > 0' "$TMP/srv.json" >/dev/null &&
@@ -93,7 +94,7 @@ log_test "$NAME: server killed: exit 1, a partial verdict marked interrupted" $?
 # The client's interface goes away mid-run.
 server || log_test "$NAME: rr server again" 1
 diag "$TMP/if.json" "$TMP/if.err" rr "$SRV_IP" --port $PORT --streams 4 -d 30 --timeout 3
-nap 3000
+nap 3
 ip -n "$CLI_NS" link del cli0
 wait "$DPID"
 rc=$?
