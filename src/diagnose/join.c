@@ -206,14 +206,19 @@ static void explain_slow(struct ctx *c, const struct dg_slow *s, struct dg_row *
 	*row = (struct dg_row){ .why = DG_WHY_NO_DROP };
 	if (!s->seq_valid)
 		return;
+	/*
+	 * A drop is the tail's cause only when it took the first copy: if the
+	 * earliest one dropped is a retransmission, the original got through,
+	 * late, and the copy sent meanwhile was lost on the way (a delay).
+	 */
 	n = drops_of(c, &fc, dir, s->req_seq, s->req_len, s, &row->drop);
-	if (n) {
+	if (n && c->out->payload[row->drop] != DG_RETRANSMISSION) {
 		row->why = n > 1 ? DG_WHY_REQUEST_REDROPPED : DG_WHY_REQUEST_DROPPED;
 		row->drops = n;
 		return;
 	}
 	n = drops_of(c, &fc, !dir, s->resp_seq, s->resp_len, s, &row->drop);
-	if (n) {
+	if (n && c->out->payload[row->drop] != DG_RETRANSMISSION) {
 		row->why = DG_WHY_RESPONSE_DROPPED;
 		row->drops = n;
 		return;

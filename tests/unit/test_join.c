@@ -175,6 +175,27 @@ static void test_join_dsack(void)
 	dg_output_free(&o);
 }
 
+/*
+ * The original got through, late; the copy the RTO sent meanwhile was dropped
+ * (the vm lab: a stalled backend's ring, full by then): a delay, not a drop.
+ */
+static void test_join_late_original(void)
+{
+	const struct dg_slow slow[] = { { req(0), 0, 1000 * MS, 1310 * MS, 100, 7000, 1, 1, true } };
+	const struct dg_drop drops[] = { tcp_drop(req(0), 1206, TCPF_PSH | TCPF_ACK, 100, 1, 1) };
+	const struct dg_rtx rtxs[] = { rtx(req(0), 1205, 100, 1) };
+	struct flow_id flows[] = { req(0) };
+	struct dg_input in = { .slow = slow, .nslow = 1, .drops = drops, .ndrops = 1,
+			       .rtx = rtxs, .nrtx = 1, .flows = flows, .nflows = 1, .nwhere = 2 };
+	struct dg_output o;
+
+	CHECK(dg_join(&in, &o) == 0, "join");
+	CHECK(o.payload[0] == DG_RETRANSMISSION && o.rows[0].why == DG_WHY_DELAY &&
+	      o.v.by_why[DG_WHY_REQUEST_DROPPED] == 0 && o.v.unexplained == 0,
+	      "payload %d why %d", o.payload[0], o.rows[0].why);
+	dg_output_free(&o);
+}
+
 /* Without sequence numbers (rr without CAP_NET_ADMIN) nothing is claimed. */
 static void test_join_no_seqs(void)
 {
@@ -198,6 +219,7 @@ int main(void)
 {
 	RUN(test_join_story);
 	RUN(test_join_dsack);
+	RUN(test_join_late_original);
 	RUN(test_join_no_seqs);
 	return unit_done();
 }
