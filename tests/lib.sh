@@ -308,7 +308,8 @@ loss_add() {
 # the wire: the sender's TCP sees its transmit fail and sends it again later.
 # SYN, FIN, RST and pure ACKs carry no payload and are never dropped.  Two
 # named counters: lossseen counts payload segments considered (after MATCH),
-# lossdrops only the ones this table dropped.
+# lossdrops only the ones this table dropped.  With LOSS_NFLOG=GROUP set, each
+# dropped packet is also logged to that NFLOG group (tcpdump -i nflog:GROUP).
 loss_add_hook() {
 	local ns=$1 hook=${2:-} permille=${3:-} extra ihl doff table verdict rules who=loss_add_hook
 
@@ -324,7 +325,7 @@ loss_add_hook() {
 	esac
 	if [[ $permille =~ ^1/([1-9][0-9]*)$ ]]; then
 		# Every Nth payload segment: as many drops whatever the timing.
-		verdict="numgen inc mod ${BASH_REMATCH[1]} == $((BASH_REMATCH[1] - 1)) counter name lossdrops drop"
+		verdict="numgen inc mod ${BASH_REMATCH[1]} == $((BASH_REMATCH[1] - 1)) counter name lossdrops ${LOSS_NFLOG:+log group $LOSS_NFLOG }drop"
 		permille=-1
 	elif ! [[ $permille =~ ^[0-9]+$ ]] || ((10#$permille > 1000)); then
 		echo "$who: PERMILLE must be 0..1000 or 1/N, got '$permille'" >&2
@@ -335,9 +336,9 @@ loss_add_hook() {
 	if ((permille < 0)); then
 		:
 	elif ((permille == 1000)); then
-		verdict="counter name lossdrops drop"
+		verdict="counter name lossdrops ${LOSS_NFLOG:+log group $LOSS_NFLOG }drop"
 	else
-		verdict="numgen random mod 1000 < $permille counter name lossdrops drop"
+		verdict="numgen random mod 1000 < $permille counter name lossdrops ${LOSS_NFLOG:+log group $LOSS_NFLOG }drop"
 	fi
 	DS_LOSS_SEQ=$((DS_LOSS_SEQ + 1))
 	table="dsloss${DS_LOSS_SEQ}_${BASHPID}"

@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 600
+#
+# diagnose_truth.sh - `dropscope diagnose rr` against a truth it did not make:
+# captures on both sides of each drop point, diffed packet by packet and read
+# by tshark (tests/diagnose_lib.sh), the device's or qdisc's own counter and
+# nft's.  In each case the verdict's drops at the point equal the counter and
+# the truth, class by class (request, retransmission, ack, dsack, fin ...);
+# its slow transactions equal the truth's tails, split the same way (request
+# dropped, re-dropped, response dropped, no drop), none unexplained.
+#
+#   vm     client -> macvtap (ring 8) -> a backend that stalls: FULL_RING
+#   nft    an nft rule at the server's input drops 2%: NETFILTER_DROP
+#   htb    a router's HTB leaf with a 600-byte bfifo overflows: QDISC_DROP
+#   two    both of the last two at once, split between the two points
+#   clean  nothing dropped: the verdict finds no loss
+#   delay  the backend stalls, its ring is big enough: tails, no drop, delay
+# shellcheck disable=SC2317 # helpers called through busywait
+
+source "$(dirname "$0")/../lib.sh"
+source "$DS_ROOT/tests/drops_lib.sh"
+source "$DS_ROOT/tests/diagnose_lib.sh"
+source "$DS_ROOT/lab/vm.sh"
+require_root
+require_drops_tools
+require_truth_tools
+
+BIN=${DS_BIN:-$DS_ROOT/dropscope}
+NAME=$(basename "$0" .sh)
+PORT=12867
+SECS=${DIAG_SECS:-4}
+STREAMS=16
+NFLOG_GROUP=7
+tmpdir_create TMP
+
+# diag NS OUT SERVER [RR_ARG...]: diagnose -j rr in NS into OUT, 16 streams, SECS s; waits for the connections to close.
+diag() {
+	local ns=$1 out=$2 srv=$3 rc=0
+
+	shift 3
+	ip netns exec "$ns" timeout $((SECS + 90)) "$BIN" -j diagnose rr "$srv" --port $PORT \
+		--streams $STREAMS --duration "$SECS" "$@" >"$out" 2>"$out.err" || rc=$?
+	((rc == 0)) || echo "  diagnose exited $rc: $(tail -n 3 "$out.err")" >&2
+	return "$rc"
+}
+
+# point OUT IF REASON: the cause at IF with REASON, as compact JSON ({} when there is none).
+point() {
+	jq -c --arg i "$2" --arg r "$3" '[.causes[] | select(.ifname == $i and .reason == $r)] | .[0] // {}' "$1"
+}
+
+# check_point CASE OUT IF REASON WHERE COUNTER: the cause at IF: drops == COUNTER == truth WHERE, class by class.
+check_point() {
+	local case=$1 out=$2 ifname=$3 reason=$4 where=$5 counter=$6 p cls v t bad=""
+
+	p=$(point "$out" "$ifname" "$reason")
+	v=$(jq -r '.drops // 0' <<<"$p")
+	t=$(truth_get ".$where.total")
+	echo "  $case: $reason at $ifname: verdict $v, counter $counter, truth $t;" \
+		"by payload $(jq -c '.by_payload' <<<"$p") truth $(truth_get ".$where")"
+	[[ $v -eq $counter && $v -eq $t && $t -gt 0 ]]
+	log_test "$NAME: $case: $reason drops at $ifname == counter == truth ($t)" $?
+	for cls in request response retransmission ack dsack fin syn other; do
+		[[ $(jq -r ".by_payload.$cls // 0" <<<"$p") -eq $(truth_get ".$where.$cls") ]] || bad+=" $cls"
+	done
+	[[ -z $bad ]]
+	log_test "$NAME: $case: drops at $ifname match the truth class by class" $? "differ:$bad"
+}
+
+# check_slow CASE OUT: slow transactions == the truth's tails, cause by cause; none unexplained.
+check_slow() {
+	local case=$1 out=$2 s
+
+	s=$(jq -c '.slow' "$out")
+	echo "  $case: slow $s; truth tails $(truth_get .tails)"
+	[[ $(jq -r .count <<<"$s") -eq $(truth_get .tails.count) &&
+		$(jq -r .unexplained <<<"$s") -eq 0 ]]
+	log_test "$NAME: $case: slow transactions == the truth's tails ($(truth_get .tails.count)), none unexplained" $?
+	[[ $(jq -r .by_cause.request_dropped <<<"$s") -eq $(truth_get .tails.request_dropped) &&
+		$(jq -r .by_cause.request_redropped <<<"$s") -eq $(truth_get .tails.request_redropped) &&
+		$(jq -r .by_cause.response_dropped <<<"$s") -eq $(truth_get .tails.response_dropped) &&
+		$(jq -r '.by_cause.delay + .by_cause.no_drop' <<<"$s") -eq $(truth_get .tails.no_drop) ]]
+	log_test "$NAME: $case: slow.explained by cause == the truth's" $?
+}
+
+# vm_case CASE QLEN STALL: the vm lab; C on vh0 (the macvtap's lower), S on the guest's vm0.
+vm_case() {
+	local case=$1 qlen=$2 stall=$3 out=$TMP/$1.json r0 r1
+
+	vm_lab_build "$qlen" 1000 "$stall" $((SECS + 90)) || return 1
+	truth_start "$HOST_NS" vh0 "$VM_NS" vm0 || return 1
+	r0=$(link_stat "$HOST_NS" mvt0 rx.dropped) || return 1
+	diag "$CLI_NS" "$out" "$VM_IP" || return 1
+	busywait 10000 no_tcp "$CLI_NS" "$VM_NS" || echo "  connections still open" >&2
+	r1=$(link_stat "$HOST_NS" mvt0 rx.dropped) || return 1
+	truth_stop "$VM_IP" "$PORT" "$(jq -r .slow.threshold_ms "$out")" || return 1
+	if [[ $case == vm ]]; then
+		check_point "$case" "$out" mvt0 FULL_RING cs_gap $((r1 - r0))
+		check_slow "$case" "$out"
+		[[ $(jq -r .slow.count "$out") -gt 0 && $(jq -r '.causes[0].ifname' "$out") == mvt0 ]]
+		log_test "$NAME: $case: the first cause is the macvtap, with slow transactions" $?
+	else
+		echo "  $case: rx_dropped +$((r1 - r0)), truth $(truth_get '[.cs_gap.total, .sc_gap.total]')," \
+			"delay_only $(jq -r .delay_only "$out"), causes $(jq -c '[.causes[] | [.ifname, .reason, .drops]]' "$out")"
+		[[ $((r1 - r0)) -eq 0 && $(truth_get '.cs_gap.total + .sc_gap.total') -eq 0 &&
+			$(jq '[.causes[] | select(.workload_drops > 0)] | length' "$out") -eq 0 ]]
+		log_test "$NAME: $case: nothing dropped, and no cause named" $?
+		check_slow "$case" "$out"
+		[[ $(jq -r .slow.count "$out") -gt 0 && $(jq -r .delay_only "$out") -eq $(jq -r .slow.count "$out") ]]
+		log_test "$NAME: $case: every tail labelled delay ($(jq -r .delay_only "$out"))" $?
+	fi
+	return $((DS_TESTS_FAILED ? 2 : 0))
+}
+
+# run_case CASE FN [ARG...]: FN in a subshell (what it made is gone after); 1: its set-up failed, 2: a check did.
+run_case() {
+	local case=$1 rc
+
+	shift
+	sub_run "$@"
+	rc=$?
+	case $rc in
+	0) ;;
+	2) DS_TESTS_FAILED=1 ;;
+	*) log_test "$NAME: $case: set-up and run (exit $rc)" 1 ;;
+	esac
+}
+
+for c in ${DIAG_CASES:-vm nft htb two clean delay}; do
+	case $c in
+	vm) run_case vm vm_case vm 8 300 ;;
+	delay) run_case delay vm_case delay 2000 300 ;;
+	esac
+done
+tests_exit
