@@ -61,7 +61,7 @@ truth_start() {
 	cap_start "$cns" "$cif" "$TRUTH_DIR/c.pcap" 32768 TRUTH__C ip &&
 		cap_start "$sns" "$sif" "$TRUTH_DIR/s.pcap" 32768 TRUTH__S ip || return 1
 	if [[ -n $nns ]]; then
-		cap_start "$nns" "nflog:$group" "$TRUTH_DIR/n.pcap" 8192 TRUTH__N || return 1
+		CAP_SNAPLEN=65535 cap_start "$nns" "nflog:$group" "$TRUTH_DIR/n.pcap" 8192 TRUTH__N || return 1
 	fi
 	busywait 5000 filtered_captures "$cns" "$cif" 1 && busywait 5000 filtered_captures "$sns" "$sif" 1
 }

@@ -503,12 +503,16 @@ sub_run() {
 	wait "$pid"
 }
 
-# cap_start NS IF FILE BUFKB VAR [FILTER...]: tcpdump IF (snaplen 128) into FILE, stderr to FILE.err, PID in VAR; returns once it captures.
+# cap_start NS IF FILE BUFKB VAR [FILTER...]: tcpdump IF (snaplen CAP_SNAPLEN, 128) into FILE, stderr to FILE.err, PID in VAR; returns once it captures.
+#
+# An nflog:GROUP capture needs CAP_SNAPLEN=65535: libpcap reads NFLOG with a
+# buffer of snaplen + 128 bytes, and the kernel batches several packets in one
+# netlink message, so a small snaplen truncates the batch and loses packets.
 cap_start() {
 	local __ns=$1 __if=$2 __file=$3 __buf=$4 __var=$5
 
 	shift 5
-	bg_run "$__ns" "$__var" tcpdump -n -i "$__if" -s 128 -B "$__buf" -w "$__file" "$@" \
+	bg_run "$__ns" "$__var" tcpdump -n -i "$__if" -s "${CAP_SNAPLEN:-128}" -B "$__buf" -w "$__file" "$@" \
 		2>"$__file.err"
 	busywait 5000 grep -q "listening on" "$__file.err" || {
 		echo "tcpdump on $__if did not start:" >&2

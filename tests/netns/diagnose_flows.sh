@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 240
+#
+# diagnose_flows.sh - `dropscope diagnose --flows` on an application we did
+# not write (iperf3) finds the drops `diagnose rr` finds on the same lab
+# (lab/vm.sh: a macvtap whose backend stalls): the same point and reason, as
+# many as the macvtap's rx_dropped counter says, and the sender's
+# retransmissions explained by them.  Offloads are off on the client's veth:
+# with GSO the macvtap segments a super-packet and frees the segments it
+# cannot queue without counting them in rx_dropped (tap_handle_frame's GSO
+# path), so the counter would be no truth for bulk traffic.
+# shellcheck disable=SC2317 # helpers called through busywait
+
+source "$(dirname "$0")/../lib.sh"
+source "$DS_ROOT/tests/drops_lib.sh"
+source "$DS_ROOT/lab/vm.sh"
+require_root
+require_drops_tools
+require_cmd iperf3 jq
+
+BIN=${DS_BIN:-$DS_ROOT/dropscope}
+NAME=$(basename "$0" .sh)
+IPERF_PORT=5201
+tmpdir_create TMP
+
+vm_lab_build 8 1000 300 120 || { log_test "$NAME: lab" 1; tests_exit; }
+veth_offloads "$CLI_NS" vc0 off && veth_offloads "$HOST_NS" vh0 off ||
+	{ log_test "$NAME: offloads off" 1; tests_exit; }
+
+# first_cause OUT: "ifname reason drops" of the verdict's first cause.
+first_cause() {
+	jq -r '.causes[0] | "\(.ifname) \(.reason) \(.drops)"' "$1"
+}
+
+# The rr mode, for reference.
+r0=$(link_stat "$HOST_NS" mvt0 rx.dropped)
+ip netns exec "$CLI_NS" timeout 90 "$BIN" -j diagnose rr "$VM_IP" --port "$VM_PORT" --streams 16 \
+	--duration 4 >"$TMP/rr.json" 2>"$TMP/rr.err"
+rc=$?
+busywait 10000 no_tcp "$CLI_NS" "$VM_NS"
+r1=$(link_stat "$HOST_NS" mvt0 rx.dropped)
+read -r rr_if rr_reason rr_drops <<<"$(first_cause "$TMP/rr.json")"
+echo "  rr: first cause $rr_if $rr_reason $rr_drops, rx_dropped +$((r1 - r0))"
+[[ $rc -eq 0 && $rr_if == mvt0 && $rr_reason == FULL_RING && $rr_drops -eq $((r1 - r0)) ]]
+log_test "$NAME: rr: FULL_RING at mvt0 == rx_dropped (+$((r1 - r0)))" $? "rc=$rc $(tail -n 2 "$TMP/rr.err")"
+
+# iperf3, watched.
+bg_run "$VM_NS" ips iperf3 -s -1 -B "$VM_IP" -p $IPERF_PORT >"$TMP/iperf-s.out" 2>&1
+busywait 5000 ns_listening "$VM_NS" $IPERF_PORT || log_test "$NAME: iperf3 server" 1
+ip netns exec "$CLI_NS" timeout 60 "$BIN" -j -v diagnose --flows "tcp port $IPERF_PORT" -d 8 \
+	>"$TMP/fl.json" 2>"$TMP/fl.err" &
+dpid=$!
+busywait 10000 grep -q "ready" "$TMP/fl.err" || log_test "$NAME: --flows did not get ready" 1
+r0=$(link_stat "$HOST_NS" mvt0 rx.dropped)
+ip netns exec "$CLI_NS" timeout 30 iperf3 -c "$VM_IP" -p $IPERF_PORT -t 4 >"$TMP/iperf.out" 2>&1
+irc=$?
+busywait 10000 no_tcp "$CLI_NS" "$VM_NS"
+r1=$(link_stat "$HOST_NS" mvt0 rx.dropped)
+wait "$dpid"
+rc=$?
+read -r fl_if fl_reason fl_drops <<<"$(first_cause "$TMP/fl.json")"
+echo "  --flows: first cause $fl_if $fl_reason $fl_drops, rx_dropped +$((r1 - r0));" \
+	"retrans $(jq -c .retrans "$TMP/fl.json"); slow $(jq -c .slow "$TMP/fl.json")"
+[[ $irc -eq 0 && $rc -eq 0 && $fl_if == "$rr_if" && $fl_reason == "$rr_reason" &&
+	$fl_drops -eq $((r1 - r0)) && $fl_drops -gt 0 ]]
+log_test "$NAME: --flows on iperf3: the same point and reason, drops == rx_dropped (+$((r1 - r0)))" $? \
+	"rc=$rc iperf3=$irc $(tail -n 2 "$TMP/fl.err")"
+[[ $(jq '.drops.workload' "$TMP/fl.json") -gt 0 && $(jq '.retrans.client' "$TMP/fl.json") -gt 0 &&
+	$(jq '.retrans.by_cause.dropped' "$TMP/fl.json") -gt 0 ]]
+log_test "$NAME: --flows on iperf3: its drops are the watched flows', and explain retransmissions" $?
+tests_exit
