@@ -127,7 +127,7 @@ htb_add() {
 
 # net_case CASE: on veth pairs, a router between them for htb and two; C on cli0, S on srv0.
 net_case() {
-	local case=$1 out=$TMP/$1.json nft=0 q0=0 q1=0 nflog=()
+	local case=$1 out=$TMP/$1.json nft=0 q0=0 q1=0 nflog=() want
 
 	case $case in
 	nft | clean) lab_pair off || return 1 ;;
@@ -167,7 +167,9 @@ net_case() {
 		;;
 	esac
 	[[ $case == clean ]] || {
-		[[ $(jq "$OTHER_POINTS" "$out") -eq $((case == two ? 2 : 1)) ]]
+		want=1
+		[[ $case == two ]] && want=2
+		[[ $(jq "$OTHER_POINTS" "$out") -eq $want ]]
 		log_test "$NAME: $case: no other point named" $? "$(jq -c '[.causes[] | [.ifname, .reason, .site, .drops]]' "$out")"
 	}
 	check_slow "$case" "$out"
