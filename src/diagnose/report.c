@@ -116,8 +116,9 @@ static int timeline(FILE *f, const struct dg_report_in *in)
 	for (size_t i = 0; i < vc->ncauses; i++) {
 		const struct dg_cause *c = &vc->causes[i];
 
-		snprintf(labels[1 + i], sizeof(labels[0]), "%s at %s (%s)", c->reason,
-			 c->ifname[0] ? c->ifname : "no device", c->netns);
+		/* Numbered as the verdict lists causes: short enough for the lane's margin. */
+		snprintf(labels[1 + i], sizeof(labels[0]), "%zu. %s at %s", i + 1, c->reason,
+			 c->ifname[0] ? c->ifname : "no device");
 		lanes[1 + i].label = labels[1 + i];
 		lane_of[c->point] = (uint32_t)(1 + i);
 	}
