@@ -37,6 +37,7 @@
 #include "rr_opts.h"
 #include "rr_report.h"
 #include "topo.h"
+#include "vantage.h"
 #include "verdict.h"
 
 #define MAX_CAPTURES 4
@@ -104,6 +105,8 @@ struct cap {
 	uint64_t dsacks;		/* dsack_only: D-SACKs seen */
 	int linktype;
 	struct capsrc_stats stats;
+	bool record;			/* multi-vantage: every packet kept for the diff */
+	struct vt_set vt;
 };
 
 struct diag_run {
@@ -119,6 +122,8 @@ struct diag_run {
 	struct rr_result res;
 	bool res_ok;
 	char stop_why[200];		/* what cut the run short besides a signal */
+	struct vt_diff vd[MAX_CAPTURES + 1];	/* vd[i]: cap[0] against cap[i], when vd_ok[i] */
+	bool vd_ok[MAX_CAPTURES + 1];
 	int64_t mono_off;		/* capture stamp - this = the events' clock */
 	uint64_t t0_ns, t1_ns;
 };
@@ -214,6 +219,8 @@ static int on_packet(void *ctx, uint64_t ts, const uint8_t *d, uint32_t caplen, 
 
 	if (!c->dsack_only) {
 		analyzer_packet(&c->a, c->linktype, ts, d, caplen, wirelen);
+		if (c->record && pkt_decode(c->linktype, d, caplen, wirelen, &s) == PKT_TCP)
+			vt_add(&c->vt, &s, ts);
 		return 0;
 	}
 	/* A D-SACK names the needless copy itself: its sender, its first byte. */
@@ -357,7 +364,12 @@ static void caps_close(struct diag_run *r)
 		if (r->cap[i].a_init)
 			analyzer_free(&r->cap[i].a);
 		capsrc_close(r->cap[i].src);
+		vt_set_free(&r->cap[i].vt);
 	}
+	for (size_t i = 0; i < r->ncap; i++)
+		if (r->vd_ok[i])
+			vt_diff_free(&r->vd[i]);
+	memset(r->vd_ok, 0, sizeof(r->vd_ok));
 	r->ncap = 0;
 }
 
@@ -381,7 +393,7 @@ static int caps_open(struct diag_run *r, const char *host)
 				       sizeof(why));
 			if (err)
 				goto fail;
-			r->ncap++;
+			r->cap[r->ncap++].record = a->ncapture > 1;
 		}
 		return EXIT_OK;
 	}
@@ -400,18 +412,24 @@ static int caps_open(struct diag_run *r, const char *host)
 				 strerror(-err), err == -EINVAL ? " (HOST must be an address)" : "");
 			return err == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		}
-		/* D-SACKs come to the client: what it sends need not be looked at. */
-		err = cap_open(&r->cap[r->ncap], ifname, a->full_capture ? filter : dsack,
-			       !a->full_capture, why, sizeof(why));
+		/*
+		 * D-SACKs come to the client: what it sends need not be looked at,
+		 * unless other points are to be diffed against it (multi-vantage).
+		 */
+		bool whole = a->full_capture || a->ncapture;
+
+		err = cap_open(&r->cap[r->ncap], ifname, whole ? filter : dsack, !whole, why,
+			       sizeof(why));
 		if (err)
 			goto fail;
-		r->cap[r->ncap++].dsack_only = !a->full_capture;
+		r->cap[r->ncap].record = a->ncapture > 0;
+		r->cap[r->ncap++].dsack_only = !whole;
 	}
 	for (uint32_t i = 0; i < a->ncapture; i++) {
 		err = cap_open(&r->cap[r->ncap], a->capture[i], filter, false, why, sizeof(why));
 		if (err)
 			goto fail;
-		r->ncap++;
+		r->cap[r->ncap++].record = !a->no_capture || a->ncapture > 1;
 	}
 	return EXIT_OK;
 fail:
@@ -578,6 +596,135 @@ static void captures_json(struct json *j, const struct diag_run *r)
 	json_arr_close(j);
 }
 
+/* ---- multi-vantage ---- */
+
+/* Each capture point against the first: what one saw and the other never did. */
+static void vantage_diff(struct diag_run *r)
+{
+	if (r->ncap < 2 || !r->cap[0].record)
+		return;
+	for (size_t i = 1; i < r->ncap; i++)
+		if (r->cap[i].record)
+			r->vd_ok[i] = !vt_diff(&r->cap[0].vt, &r->cap[i].vt, r->d.drops, r->d.ndrops,
+					       &r->vd[i]);
+}
+
+/* The traced drops @vd matched going @way that happened at @c's point. */
+static uint64_t vantage_at(const struct diag_run *r, const struct vt_diff *vd, uint8_t way,
+			   const struct dg_cause *c)
+{
+	uint64_t n = 0;
+
+	for (size_t k = 0; k < vd->ndrops && k < r->d.ndrops; k++)
+		n += vd->drop_matched[k] == way && r->d.drops[k].where == c->point;
+	return n;
+}
+
+static void lost_json(struct json *j, const char *key, const struct diag_run *r,
+		      const struct dg_verdict_ctx *vc, const struct vt_diff *vd, uint8_t way)
+{
+	const struct vt_lost *l = way == VT_A_TO_B ? &vd->a_to_b : &vd->b_to_a;
+
+	json_obj_open(j, key);
+	json_u64(j, "total", l->total);
+	for (int k = 0; k < VT_NCLASS; k++)
+		json_u64(j, vt_class_name[k], l->by_class[k]);
+	json_u64(j, "traced", l->traced);
+	json_u64(j, "untraced", l->total - l->traced);
+	json_arr_open(j, "at");
+	for (size_t i = 0; i < vc->ncauses; i++) {
+		const struct dg_cause *c = &vc->causes[i];
+		uint64_t n = vantage_at(r, vd, way, c);
+
+		if (!n)
+			continue;
+		json_obj_open(j, NULL);
+		json_str(j, "netns", c->netns);
+		json_str(j, "ifname", c->ifname);
+		json_str(j, "reason", c->reason);
+		json_u64(j, "drops", n);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+	json_obj_close(j);
+}
+
+static void vantage_json(struct json *j, const struct diag_run *r, const struct dg_verdict_ctx *vc)
+{
+	json_arr_open(j, "vantage");
+	for (size_t i = 1; i < r->ncap; i++) {
+		const struct vt_diff *vd = &r->vd[i];
+
+		if (!r->vd_ok[i])
+			continue;
+		json_obj_open(j, NULL);
+		json_str(j, "a", r->cap[0].spec);
+		json_str(j, "b", r->cap[i].spec);
+		json_u64(j, "matched", vd->matched);
+		lost_json(j, "a_to_b", r, vc, vd, VT_A_TO_B);
+		lost_json(j, "b_to_a", r, vc, vd, VT_B_TO_A);
+		json_u64(j, "only_downstream", vd->only_downstream);
+		json_u64(j, "unordered", vd->unordered);
+		json_u64(j, "not_kept", r->cap[0].vt.not_kept + r->cap[i].vt.not_kept);
+		json_u64(j, "capture_dropped", r->cap[0].stats.dropped + r->cap[i].stats.dropped);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+}
+
+static void lost_text(FILE *f, const struct diag_run *r, const struct dg_verdict_ctx *vc,
+		      const struct vt_diff *vd, uint8_t way, const char *from, const char *to)
+{
+	const struct vt_lost *l = way == VT_A_TO_B ? &vd->a_to_b : &vd->b_to_a;
+	const char *sep = " (";
+
+	fprintf(f, "  %llu seen at %s never reached %s", (unsigned long long)l->total, from, to);
+	for (int k = 0; k < VT_NCLASS; k++) {
+		if (!l->by_class[k])
+			continue;
+		fprintf(f, "%s%s %llu", sep, vt_class_name[k], (unsigned long long)l->by_class[k]);
+		sep = ", ";
+	}
+	fprintf(f, "%s", l->total ? ")" : "");
+	if (l->total) {
+		fprintf(f, ": %llu traced", (unsigned long long)l->traced);
+		for (size_t i = 0; i < vc->ncauses; i++) {
+			uint64_t n = vantage_at(r, vd, way, &vc->causes[i]);
+
+			if (n)
+				fprintf(f, ", %s at %s %llu", vc->causes[i].reason,
+					vc->causes[i].ifname[0] ? vc->causes[i].ifname : "no device",
+					(unsigned long long)n);
+		}
+		if (l->total > l->traced)
+			fprintf(f, "; %llu lost where the tracer does not see (another host, a wire)",
+				(unsigned long long)(l->total - l->traced));
+	}
+	fputc('\n', f);
+}
+
+static void vantage_text(FILE *f, const struct diag_run *r, const struct dg_verdict_ctx *vc)
+{
+	for (size_t i = 1; i < r->ncap; i++) {
+		const struct vt_diff *vd = &r->vd[i];
+		const char *a = r->cap[0].spec, *b = r->cap[i].spec;
+
+		if (!r->vd_ok[i])
+			continue;
+		fprintf(f, "\nBetween %s and %s: %llu packets seen at both\n", a, b,
+			(unsigned long long)vd->matched);
+		lost_text(f, r, vc, vd, VT_A_TO_B, a, b);
+		lost_text(f, r, vc, vd, VT_B_TO_A, b, a);
+		if (vd->unordered || r->cap[0].stats.dropped || r->cap[i].stats.dropped ||
+		    r->cap[0].vt.not_kept || r->cap[i].vt.not_kept)
+			fprintf(f, "  (%llu in flows neither point saw first; captures lost %llu, "
+				"%llu not kept: these counts are a floor)\n",
+				(unsigned long long)vd->unordered,
+				(unsigned long long)(r->cap[0].stats.dropped + r->cap[i].stats.dropped),
+				(unsigned long long)(r->cap[0].vt.not_kept + r->cap[i].vt.not_kept));
+	}
+}
+
 static void out_json(struct json *j, const void *ctx)
 {
 	const struct out *o = ctx;
@@ -595,6 +742,7 @@ static void out_json(struct json *j, const void *ctx)
 	json_obj_close(j);
 	dg_verdict_json(j, o->vc);
 	captures_json(j, r);
+	vantage_json(j, r, o->vc);
 	if (r->topo_ok)
 		topo_json(j, "topology", &r->topo);
 	else
@@ -628,6 +776,7 @@ static void out_text(FILE *f, const void *ctx)
 				(unsigned long long)c->a.t.c.by_class[RTX_SPURIOUS]);
 		fprintf(f, "%s\n", c->stats.dropped ? " (the capture lost some)" : "");
 	}
+	vantage_text(f, r, o->vc);
 	if (r->topo_ok && ds.stats) {
 		fprintf(f, "\nTopology:\n");
 		topo_text(f, &r->topo);
@@ -661,6 +810,7 @@ static int verdict(struct diag_run *r)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	vantage_diff(r);
 	ds_report(NULL, out_json, out_text, &out);
 	if (r->args->report) {
 		struct dg_report_in ri = {

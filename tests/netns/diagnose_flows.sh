@@ -9,7 +9,9 @@
 # retransmissions explained by them.  Offloads are off on the client's veth:
 # with GSO the macvtap segments a super-packet and frees the segments it
 # cannot queue without counting them in rx_dropped (tap_handle_frame's GSO
-# path), so the counter would be no truth for bulk traffic.
+# path), so the counter would be no truth for bulk traffic.  Two --capture
+# points (the client's veth, the guest's NIC) are diffed by diagnose itself:
+# what the first saw and the second never did is what rx_dropped counts.
 # shellcheck disable=SC2317 # helpers called through busywait
 
 source "$(dirname "$0")/../lib.sh"
@@ -48,7 +50,9 @@ log_test "$NAME: rr: FULL_RING at mvt0 == rx_dropped (+$((r1 - r0)))" $? "rc=$rc
 # iperf3, watched.
 bg_run "$VM_NS" ips iperf3 -s -1 -B "$VM_IP" -p $IPERF_PORT >"$TMP/iperf-s.out" 2>&1
 busywait 5000 ns_listening "$VM_NS" $IPERF_PORT || log_test "$NAME: iperf3 server" 1
+# Two vantage points, the client's veth and the guest's NIC: diffed by diagnose.
 ip netns exec "$CLI_NS" timeout 60 "$BIN" -j -v diagnose --flows "tcp port $IPERF_PORT" -d 8 \
+	--capture vc0 --capture "vm0@$VM_NS" \
 	>"$TMP/fl.json" 2>"$TMP/fl.err" &
 dpid=$!
 busywait 10000 grep -q "ready" "$TMP/fl.err" || log_test "$NAME: --flows did not get ready" 1
@@ -69,4 +73,10 @@ log_test "$NAME: --flows on iperf3: the same point and reason, drops == rx_dropp
 [[ $(jq '.drops.workload' "$TMP/fl.json") -gt 0 && $(jq '.retrans.client' "$TMP/fl.json") -gt 0 &&
 	$(jq '.retrans.by_cause.dropped' "$TMP/fl.json") -gt 0 ]]
 log_test "$NAME: --flows on iperf3: its drops are the watched flows', and explain retransmissions" $?
+echo "  --flows: vc0 -> vm0: $(jq -c '.vantage[0] | {matched, a_to_b: .a_to_b.total, traced: .a_to_b.traced,
+	b_to_a: .b_to_a.total, unordered, capture_dropped}' "$TMP/fl.json")"
+[[ $(jq '.vantage[0].a_to_b.total' "$TMP/fl.json") -eq $((r1 - r0)) &&
+	$(jq '.vantage[0].a_to_b.traced' "$TMP/fl.json") -eq $((r1 - r0)) &&
+	$(jq '.vantage[0].capture_dropped' "$TMP/fl.json") -eq 0 ]]
+log_test "$NAME: --flows: seen at vc0, not at vm0 == rx_dropped, every one traced" $?
 tests_exit
