@@ -9,7 +9,7 @@
 
 static const char *const why_label[DG_NWHY] = {
 	"request dropped", "request dropped again (>= 2 timeouts)", "response dropped",
-	"delay (resent, nothing dropped)", "unexplained",
+	"delay (resent, its first copy not dropped)", "unexplained",
 };
 
 static const char *const rtx_label[DG_NRTX_WHY] = {
