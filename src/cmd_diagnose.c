@@ -806,6 +806,8 @@ static int verdict(struct diag_run *r)
 	/* Ctrl-C, a vanished interface, a server that died: what ran, marked partial. */
 	vc.interrupted = r->res.interrupted || r->stop_why[0] || r->res.error[0];
 	vc.detail = ds.stats;
+	vc.tracer_lost = v.tracer_lost + v.ring_lost;	/* map misses, and records the full ring refused */
+	vc.filtered_out = v.filtered_out;
 	if (dg_verdict_build(&vc, r->m, &v, devinfo, r)) {
 		rc = EXIT_FAIL;
 		goto out;

@@ -322,6 +322,8 @@ void dg_verdict_json(struct json *j, const struct dg_verdict_ctx *c)
 	json_u64(j, "explaining", v->drops_explaining);
 	json_u64(j, "other_traffic", v->other_drops);
 	json_u64(j, "not_kept", c->d->not_kept);
+	json_u64(j, "tracer_lost", c->tracer_lost);
+	json_u64(j, "filtered_out", c->filtered_out);
 	json_obj_close(j);
 	json_obj_open(j, "retrans");
 	json_u64(j, "client", v->rtx_client);
@@ -447,6 +449,9 @@ void dg_verdict_text(FILE *f, const struct dg_verdict_ctx *c, int detail)
 	if (c->d->not_kept)
 		fprintf(f, "Not kept (memory bound): %llu events\n",
 			(unsigned long long)c->d->not_kept);
+	if (c->tracer_lost)
+		fprintf(f, "Lost by the tracer (its ring was full; --ring-mb): %llu events: "
+			"the drop counts are a floor\n", (unsigned long long)c->tracer_lost);
 	s = streams_sum(c);
 	if (s && (detail || v->slow)) {
 		fprintf(f, "\n%-7s %-44s %6s %9s %6s %9s %9s\n", "stream", "flow", "slow",

@@ -63,6 +63,8 @@ struct dg_verdict_ctx {
 	size_t ndiscards;
 	double threshold_ms;
 	bool interrupted;
+	uint64_t tracer_lost;		/* events the tracer could not deliver (ring full) */
+	uint64_t filtered_out;		/* --flows: drops its EXPR did not match */
 	int detail;			/* -s: JSON lists every row */
 };
 
