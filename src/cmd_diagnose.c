@@ -218,9 +218,14 @@ static int on_packet(void *ctx, uint64_t ts, const uint8_t *d, uint32_t caplen, 
 	struct tcp_seg s;
 
 	if (!c->dsack_only) {
-		analyzer_packet(&c->a, c->linktype, ts, d, caplen, wirelen);
-		if (c->record && pkt_decode(c->linktype, d, caplen, wirelen, &s) == PKT_TCP)
+		/* Kept for the diff: decoded once, for it and the analyzer. */
+		if (c->record && pkt_decode(c->linktype, d, caplen, wirelen, &s) == PKT_TCP) {
 			vt_add(&c->vt, &s, ts);
+			s.ts_ns = ts;
+			analyzer_segment(&c->a, &s);
+		} else {
+			analyzer_packet(&c->a, c->linktype, ts, d, caplen, wirelen);
+		}
 		return 0;
 	}
 	/* A D-SACK names the needless copy itself: its sender, its first byte. */

@@ -127,6 +127,17 @@ function mark(fs,  p) {
 		first_dropped[p[1], p[2], p[3]] = 1
 }
 
+# dropped(k, cls, fs, there, gap): count a sent packet (key k) the NFLOG holds, or the receiving side (there) never saw.
+function dropped(k, cls, fs, there, gap) {
+	if (k in nflog)
+		count("nflog", cls)
+	else if (!(k in there))
+		count(gap, cls)
+	else
+		return
+	mark(fs)
+}
+
 function classes(where,  out, i, c) {
 	out = "{\"total\":" (drops[where, "total"] + 0)
 	for (i = 1; i <= ncls; i++) {
@@ -138,24 +149,10 @@ function classes(where,  out, i, c) {
 
 END {
 	ncls = split("request response retransmission ack dsack fin syn other", cls_names, " ")
-	for (i = 1; i <= cs_n; i++) {
-		if (cs_key[i] in nflog)
-			count("nflog", cs_cls[i])
-		else if (!(cs_key[i] in inS))
-			count("cs_gap", cs_cls[i])
-		else
-			continue
-		mark(cs_fs[i])
-	}
-	for (i = 1; i <= sc_n; i++) {
-		if (sc_key[i] in nflog)
-			count("nflog", sc_cls[i])
-		else if (!(sc_key[i] in inC))
-			count("sc_gap", sc_cls[i])
-		else
-			continue
-		mark(sc_fs[i])
-	}
+	for (i = 1; i <= cs_n; i++)
+		dropped(cs_key[i], cs_cls[i], cs_fs[i], inS, "cs_gap")
+	for (i = 1; i <= sc_n; i++)
+		dropped(sc_key[i], sc_cls[i], sc_fs[i], inC, "sc_gap")
 	for (f in flows) {
 		n = nreq[f] < nresp[f] ? nreq[f] : nresp[f]
 		for (k = 1; k <= n; k++) {

@@ -94,10 +94,11 @@ static uint8_t classify(const struct vt_set *u, size_t k)
 	if (!p->len)
 		return p->flags & TCPF_SYN ? VT_SYN : p->flags & TCPF_FIN ? VT_FIN : VT_ACK;
 	/* Sorted by seq within the group: the copies of this seq are neighbours. */
-	for (size_t i = k; i-- > 0 && !cmp_group(&u->p[i], p) && u->p[i].seq == p->seq;)
-		if (u->p[i].len && u->p[i].t_ns < p->t_ns)
-			return VT_RETRANS;
-	for (size_t i = k + 1; i < u->n && !cmp_group(&u->p[i], p) && u->p[i].seq == p->seq; i++)
+	size_t i = k;
+
+	while (i > 0 && !cmp_group(&u->p[i - 1], p) && u->p[i - 1].seq == p->seq)
+		i--;
+	for (; i < u->n && !cmp_group(&u->p[i], p) && u->p[i].seq == p->seq; i++)
 		if (u->p[i].len && u->p[i].t_ns < p->t_ns)
 			return VT_RETRANS;
 	return VT_DATA;
@@ -170,6 +171,27 @@ static void lost(struct ctx *c, struct vt_lost *l, const struct vt_set *u, size_
 		l->traced++;
 }
 
+/*
+ * The packets of [@i0, @i1) of @s its peer never saw (@unseen): lost, when
+ * @s saw first more of what both saw (@first > @other), else seen downstream
+ * only, or not to be ordered.
+ */
+static void settle(struct ctx *c, const struct vt_set *s, size_t i0, size_t i1,
+		   const uint8_t *unseen, uint64_t first, uint64_t other, struct vt_lost *l,
+		   uint8_t mark)
+{
+	for (size_t i = i0; i < i1; i++) {
+		if (!unseen[i])
+			continue;
+		if (first > other)
+			lost(c, l, s, i, mark);
+		else if (other > first)
+			c->out->only_downstream++;
+		else
+			c->out->unordered++;
+	}
+}
+
 /* One flow direction: [i0, i1) of @a against [j0, j1) of @b. */
 static void group(struct ctx *c, struct vt_set *a, size_t i0, size_t i1, struct vt_set *b,
 		  size_t j0, size_t j1, uint8_t *ua, uint8_t *ub)
@@ -191,26 +213,8 @@ static void group(struct ctx *c, struct vt_set *a, size_t i0, size_t i1, struct 
 			i++, j++;
 		}
 	}
-	for (i = i0; i < i1; i++) {
-		if (!ua[i])
-			continue;
-		if (a_first > b_first)
-			lost(c, &c->out->a_to_b, a, i, VT_A_TO_B);
-		else if (b_first > a_first)
-			c->out->only_downstream++;
-		else
-			c->out->unordered++;
-	}
-	for (j = j0; j < j1; j++) {
-		if (!ub[j])
-			continue;
-		if (b_first > a_first)
-			lost(c, &c->out->b_to_a, b, j, VT_B_TO_A);
-		else if (a_first > b_first)
-			c->out->only_downstream++;
-		else
-			c->out->unordered++;
-	}
+	settle(c, a, i0, i1, ua, a_first, b_first, &c->out->a_to_b, VT_A_TO_B);
+	settle(c, b, j0, j1, ub, b_first, a_first, &c->out->b_to_a, VT_B_TO_A);
 }
 
 int vt_diff(struct vt_set *a, struct vt_set *b, const struct dg_drop *drops, size_t ndrops,
