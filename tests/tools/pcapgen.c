@@ -11,6 +11,8 @@
  *	  ip6: the flows' ports between 2001:2::1 (A) and 2001:2::2 (B)
  *	t SECONDS A>B|B>A FLAGS [KEY=VALUE...]
  *	hex SECONDS HEXBYTES...		a frame written as given
+ *	clockstep			the next frame's time may be earlier than the
+ *					last (a capture clock stepped back)
  * FLAGS: letters of SFRPAECU, or '.'.  Keys: seq= (required), ack= (with the
  * A flag only), len= (payload bytes), win=, ts=TSVAL:TSECR, sack=S-E[,S-E..],
  * opts=mss,sackok,ts,wsN (wire order, for SYNs), id= (IPv4 ID; by default
@@ -69,6 +71,7 @@ static struct {
 	uint16_t mss, port[2], ipid[2];
 	uint8_t addr[2][16];		/* [0] = A, [1] = B */
 	uint64_t last_ns;
+	int step_back;			/* clockstep: the next time may be earlier */
 } G = { .vlan = -1, .linktype = LINKTYPE_ETHERNET, .mss = 1460 };
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -125,8 +128,9 @@ static uint64_t next_time(char **save)
 	for (; digits < 9; digits++)
 		frac *= 10;
 	ns = sec * 1000000000u + frac;
-	if (ns < G.last_ns)
-		die(2, "time %s goes backwards", s);
+	if (ns < G.last_ns && !G.step_back)
+		die(2, "time %s goes backwards (a 'clockstep' line before it allows that)", s);
+	G.step_back = 0;
 	return G.last_ns = ns;
 }
 
@@ -474,7 +478,11 @@ static void parse_line(char *line)
 	}
 	arg = strtok_r(NULL, DELIM, &save);
 	b = arg ? strtok_r(NULL, DELIM, &save) : NULL;
-	if (!strcmp(cmd, "flow")) {
+	if (!strcmp(cmd, "clockstep")) {
+		if (arg)
+			die(2, "clockstep takes no argument");
+		G.step_back = 1;
+	} else if (!strcmp(cmd, "flow")) {
 		if (!b || strtok_r(NULL, DELIM, &save))
 			die(2, "flow: want A_ADDR:PORT B_ADDR:PORT");
 		parse_endpoint(arg, 0);
