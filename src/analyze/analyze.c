@@ -118,6 +118,7 @@ int analyzer_init(struct analyzer *a, const struct analyze_opts *o)
 	a->o = *o;
 	if (!a->o.max_flows)
 		a->o.max_flows = DEFAULT_MAX_FLOWS;
+	capclock_init(&a->clock);
 	hist_init(&a->rtt);
 	hist_init(&a->rto_gap);
 	hist_init(&a->reorder_ns);
@@ -218,14 +219,11 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 			reorder_record(a, ev.change[i].segs, ev.change[i].ns);
 }
 
-/* The capture's clock: never back, intervals on the way. */
+/* The frame's analysis time (capclock.h), intervals on the way. */
 static uint64_t clock_in(struct analyzer *a, uint64_t ts_ns)
 {
-	if (!a->first_ns)
-		a->first_ns = ts_ns;
-	/* Captures are not always in time order: never let time run back. */
-	if (ts_ns < a->last_ns)
-		ts_ns = a->last_ns;
+	ts_ns = capclock_in(&a->clock, ts_ns);
+	a->first_ns = a->clock.first;
 	a->last_ns = ts_ns;
 	if (a->o.interval_ns)
 		interval_tick(a, ts_ns);
@@ -244,6 +242,7 @@ static void take_segment(struct analyzer *a, struct tcp_seg *s)
 void analyzer_segment(struct analyzer *a, struct tcp_seg *s)
 {
 	s->ts_ns = clock_in(a, s->ts_ns);
+	s->clock_epoch = a->clock.epoch;
 	take_segment(a, s);
 }
 
@@ -272,6 +271,7 @@ void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
 		return;
 	}
 	s.ts_ns = ts_ns;
+	s.clock_epoch = a->clock.epoch;
 	take_segment(a, &s);
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capclock.h"
 #include "flowtab.h"
 #include "hist.h"
 #include "tcptrack.h"
@@ -77,7 +78,9 @@ struct analyzer {
 	struct analyze_opts o;
 	struct flowtab *flows;
 	struct analyze_totals t, at_interval;
-	uint64_t first_ns, last_ns, interval_start;
+	struct capclock clock;		/* the capture's stamps to analysis time */
+	uint64_t first_ns, last_ns;	/* analysis time: the span leaves clock jumps out */
+	uint64_t interval_start;
 	struct hist rtt;		/* every RTT sample, ns */
 	struct hist rto_gap;		/* silence before each RTO retransmission */
 	struct hist reorder_ns;		/* how late each reordered original came */

@@ -130,6 +130,7 @@ void analyze_report_json(struct json *j, const struct analyzer *a,
 	json_double(j, "duration_s", (double)(a->last_ns - a->first_ns) / 1e9, 6);
 	json_u64(j, "flows", flowtab_created(a->flows));
 	json_u64(j, "flows_evicted", flowtab_evicted(a->flows));
+	json_u64(j, "clock_jumps", a->clock.jumps);
 	json_counts(j, &t->c);
 	json_obj_open(j, "reorder");
 	json_rtt(j, "delay_us", &a->reorder_ns, 1e3, 3);
@@ -228,6 +229,12 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 		human_count(n1, sizeof(n1), t->packets), human_count(n2, sizeof(n2), t->tcp_packets),
 		human_count(n3, sizeof(n3), flowtab_created(a->flows)),
 		(double)(a->last_ns - a->first_ns) / 1e9);
+	if (a->clock.jumps)
+		fprintf(f, "clock jumps: %llu (stamps over %llu s back or %llu h ahead: "
+			"not counted as time, no RTT across one)\n",
+			(unsigned long long)a->clock.jumps,
+			(unsigned long long)(CAPCLOCK_BACK_NS / NSEC_PER_SEC),
+			(unsigned long long)(CAPCLOCK_AHEAD_NS / NSEC_PER_SEC / 3600));
 	if (t->skipped[SKIP_TRUNCATED] || t->skipped[SKIP_MALFORMED] || t->skipped[SKIP_BAD_LINK])
 		fprintf(f, "skipped: %llu truncated, %llu malformed, %llu unknown link type\n",
 			(unsigned long long)t->skipped[SKIP_TRUNCATED],

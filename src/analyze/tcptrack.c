@@ -457,7 +457,9 @@ static void on_ack(struct tcp_half *h, int hdir, const struct tcp_seg *s, struct
 			h->in_episode = h->tlp_done = h->rto_done = h->recovery = 0;
 		if (h->timing && seq_before_eq(h->timed_end, s->ack)) {
 			h->timing = 0;
-			rtt_sample(h, s->ts_ns - h->timed_ns, ev);
+			/* Not across a jump of the capture's clock: that time is unknown. */
+			if (s->clock_epoch == h->timed_epoch)
+				rtt_sample(h, s->ts_ns - h->timed_ns, ev);
 		}
 	} else if (s->ack == h->una && !s->payload_len &&
 		   !(s->flags & (TCPF_SYN | TCPF_FIN)) && seq_before(h->una, h->nxt)) {
@@ -476,7 +478,7 @@ static void on_ack(struct tcp_half *h, int hdir, const struct tcp_seg *s, struct
 	}
 	if (s->has_ts && h->ts_probe && s->tsecr == h->ts_probe_val) {
 		h->ts_probe = 0;
-		if (!ev->rtt_ns)
+		if (!ev->rtt_ns && s->clock_epoch == h->ts_probe_epoch)
 			rtt_sample(h, s->ts_ns - h->ts_probe_ns, ev);
 	}
 }
@@ -680,6 +682,7 @@ static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
 		h->timing = 1;
 		h->timed_end = end;
 		h->timed_ns = s->ts_ns;
+		h->timed_epoch = s->clock_epoch;
 	}
 	if (s->flags & TCPF_SYN)
 		h->syn_seen = 1;
@@ -725,6 +728,7 @@ void tcp_track(struct tcp_conn *c, int dir, const struct tcp_seg *s, struct trac
 			h->ts_probe = 1;
 			h->ts_probe_val = s->tsval;
 			h->ts_probe_ns = s->ts_ns;
+			h->ts_probe_epoch = s->clock_epoch;
 		}
 	}
 }

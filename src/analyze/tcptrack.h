@@ -86,6 +86,7 @@ struct tcp_half {
 	uint32_t rtx_maxlen;		/* the longest of them */
 	uint16_t last_ip_id;		/* of the last packet in this direction */
 	uint16_t id_steps, id_jumps;	/* IDs that moved by a little, or not / by a lot */
+	uint16_t timed_epoch, ts_probe_epoch;	/* tcp_seg.clock_epoch of timed_ns, ts_probe_ns */
 	uint64_t last_tx_ns, timed_ns, ts_probe_ns;
 	struct tcp_hole *holes;		/* allocated on first hole */
 	struct tcp_rtx_rec *rtx;	/* allocated on first retransmission */

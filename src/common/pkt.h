@@ -26,6 +26,7 @@ struct sack_block {
 struct tcp_seg {
 	uint64_t ts_ns;			/* capture time */
 	uint64_t tag;			/* the caller's (analyze: its frame number) */
+	uint16_t clock_epoch;		/* the caller's: a timing never spans two */
 	uint8_t family;			/* 4 or 6 */
 	uint8_t flags;			/* TCPF_* */
 	uint8_t nsack;			/* SACK blocks, in wire order */

@@ -1,9 +1,10 @@
 #!/bin/bash
 # `dropscope analyze` against hand-built captures whose truth is known by
 # construction: every tests/pcap/*.scn is turned into a capture by
-# .output/tools/pcapgen (pcapng for names starting with "pcapng") and each
+# .output/tools/pcapgen (pcapng for names starting with "pcapng"), analysed
+# with the options of its `# args:` line if it has one, and each
 # of its `# expect: key=value` pairs (a jq path into `-j analyze` output) must
-# match exactly, and its `# events: FRAME:CLASS:LOCATION ...` (or `none`) are
+# match exactly (decimals as numbers: 2.01005 is 2.010050), and its `# events: FRAME:CLASS:LOCATION ...` (or `none`) are
 # the retransmission events `--events` must list, in order (each one a frame
 # the scenario's comments name as re-sent), and its `# reclass: ...` lines
 # (none when absent) the ones a later D-SACK or late original judged again.  For every scenario, also:
@@ -91,13 +92,13 @@ check_events() {
 # check_scenario SCN: one TEST line for it.
 check_scenario() {
 	local scn=$1 name pcap json err rc kv key want got bad=0
-	local -a keys=() wants=()
+	local -a keys=() wants=() args=()
 	local -A have=()
 
 	name=$(basename -- "$scn" .scn)
 	pcap=$TMP/$name.pcap json=$TMP/$name.json err=$TMP/$name.err
 	while IFS= read -r kv; do
-		if [[ ! $kv =~ ^([a-z0-9_]+(\.[a-z0-9_]+)*)=([0-9]+)$ ]]; then
+		if [[ ! $kv =~ ^([a-z0-9_]+(\.[a-z0-9_]+)*)=([0-9]+(\.[0-9]+)?)$ ]]; then
 			log_test "analyze $name" 1 "bad expect '$kv' in $scn"
 			return
 		fi
@@ -112,7 +113,8 @@ check_scenario() {
 		log_test "analyze $name" 1 "$(head -n 1 "$err")"
 		return
 	fi
-	"$BIN" -j analyze -r "$pcap" --events "$TMP/$name.ev" >"$json" 2>"$err"
+	read -ra args < <(sed -n 's/^#[[:space:]]*args:[[:space:]]*//p' "$scn")
+	"$BIN" -j analyze -r "$pcap" --events "$TMP/$name.ev" "${args[@]}" >"$json" 2>"$err"
 	rc=$?
 	if ((rc != 0)) || ! jq -e 'type == "object"' "$json" >/dev/null 2>&1; then
 		log_test "analyze $name" 1 "exit $rc, $(head -n 1 "$err")"
@@ -124,6 +126,10 @@ check_scenario() {
 
 	for i in "${!keys[@]}"; do
 		key=${keys[i]} want=${wants[i]} got=${have[${keys[i]}]}
+		if [[ $want == *.* && $got =~ ^[0-9.]+$ ]] &&
+			awk -v a="$got" -v b="$want" 'BEGIN { exit !(a + 0 == b + 0) }'; then
+			continue
+		fi
 		if [[ $got != "$want" ]]; then
 			printf '    %-20s expected %s, got %s\n' "$key" "$want" "$got"
 			bad=$((bad + 1))

@@ -2,7 +2,9 @@
 /*
  * libFuzzer target: a sequence of frames through decoder, flow table and
  * tracker. Input: records of [dt_us u8][len u8][frame len bytes]; the first
- * byte picks the link type. A tiny flow cap exercises eviction.
+ * byte picks the link type. A dt of 0xf0..0xff steps the capture clock
+ * instead: back by 1..8 hours, or ahead by 10..80 years. A tiny flow cap
+ * exercises eviction.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,12 +34,23 @@ static void on_retrans(void *ctx, const struct analyze_retrans *r)
 		abort();
 }
 
+static uint64_t next_stamp(uint64_t ts, uint8_t dt)
+{
+	uint64_t n = (dt & 7u) + 1;
+
+	if (dt < 0xf0)
+		return ts + dt * 1000ULL;
+	if (dt & 8)
+		return ts + n * 10 * 365 * 86400 * 1000000000ULL;
+	return ts > n * 3600000000000ULL ? ts - n * 3600000000000ULL : 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {	/* two histograms: keep it off the stack */
 	struct analyze_opts o = { .max_flows = 4, .top_flows = 2, .interval_ns = 1000000,
 				  .on_interval = on_interval, .on_retrans = on_retrans,
 				  .by_path_len = 24 };
-	uint64_t ts = 1000000000ULL;
+	uint64_t ts = 1464739200ULL * 1000000000ULL;	/* 2016 */
 	size_t off = 1;
 	int lt;
 
@@ -47,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off + 2 <= size) {
 		size_t len = data[off + 1];
 
-		ts += (uint64_t)data[off] * 1000;
+		ts = next_stamp(ts, data[off]);
 		off += 2;
 		if (len > size - off)
 			len = size - off;
@@ -55,6 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len;
 	}
 	analyzer_finish(&a);
+	/* Analysis time runs forward and holds no jump: no RTT sample outgrows it. */
+	if (a.last_ns < a.first_ns || (a.rtt.count && a.rtt.max > a.last_ns - a.first_ns))
+		abort();
 	/*
 	 * By construction the classes partition the retransmissions, and a
 	 * later change of mind never takes a counter below zero.
