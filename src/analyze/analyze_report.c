@@ -186,7 +186,7 @@ void analyze_retrans_json(struct ev_out *o, int64_t t_ns, const struct analyze_r
 static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 {
 	int c = s->client == 2 ? 0 : s->client;
-	char fs[FLOW_STR_LEN], n1[32], n2[32];
+	char fs[FLOW_STR_LEN], n1[32], n2[32], rtt[24];
 	struct flow_id fl;
 
 	for (int k = 0; k < 2; k++) {
@@ -197,8 +197,12 @@ static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 		if (detail > 0 ? !d->c.data_segs && !d->c.retrans_segs : !d->c.retrans_segs)
 			continue;
 		side_flow(&fl, s, side);
+		if (d->rtt_samples)
+			snprintf(rtt, sizeof(rtt), "%lluus", (unsigned long long)d->rtt_min_us);
+		else
+			snprintf(rtt, sizeof(rtt), "-");
 		fprintf(f, "  %s  data %s  retrans %s (fast %llu rto %llu tlp %llu "
-			"spurious %llu)  lost down %llu up %llu  reordered %llu  rtt min %uus\n",
+			"spurious %llu)  lost down %llu up %llu  reordered %llu  rtt min %s\n",
 			flow_str(&fl, fs, sizeof(fs)), human_count(n1, sizeof(n1), d->c.data_segs),
 			human_count(n2, sizeof(n2), d->c.retrans_segs),
 			(unsigned long long)d->c.by_class[RTX_FAST],
@@ -207,7 +211,7 @@ static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 			(unsigned long long)d->c.by_class[RTX_SPURIOUS],
 			(unsigned long long)d->c.lost_downstream,
 			(unsigned long long)d->c.lost_upstream,
-			(unsigned long long)d->c.reordering, d->rtt_min_us);
+			(unsigned long long)d->c.reordering, rtt);
 	}
 }
 

@@ -108,7 +108,7 @@ void tcp_counts_event(struct tcp_counts *n, const struct track_ev *ev)
 
 static void rtt_sample(struct tcp_half *h, uint64_t ns, struct track_ev *ev)
 {
-	uint32_t us = (uint32_t)(ns / 1000);
+	uint64_t us = ns / 1000;
 
 	/* Zero: capture timestamps out of order (clamped), not a measurement. */
 	if (!ns)

@@ -55,7 +55,7 @@ void tcp_counts_fate(struct tcp_counts *n, const struct seg_fate *f, int sign, u
 struct tcp_dir_stats {
 	struct tcp_counts c;
 	uint64_t rtt_samples;
-	uint32_t rtt_min_us, rtt_max_us;	/* capture point -> receiver -> back */
+	uint64_t rtt_min_us, rtt_max_us;	/* capture point -> receiver -> back */
 	double rtt_sum_us;
 	uint32_t reorder_max_segs;		/* most segments a late original was overtaken by */
 	uint64_t reorder_max_ns;		/* longest a late original came after its hole */

@@ -111,9 +111,55 @@ static void test_analyzer_no_subscriber(void)
 	analyzer_free(&a);
 }
 
+/* A handshake that took two hours (a day would be a jump): its RTT, whole. */
+static void test_analyzer_rtt_past_32_bits(void)
+{
+	struct analyze_opts o = { .keep_flows = true };
+	const uint64_t two_hours_us = 2 * 3600 * 1000000ULL;
+
+	CHECK(analyzer_init(&a, &o) == 0, "init");
+	feed(1, 0, TCPF_SYN, 1000, 0, 0, 0, 0);
+	feed(0, two_hours_us, TCPF_SYN | TCPF_ACK, 5000, 1001, 0, 0, 0);
+	analyzer_finish(&a);
+	CHECK(a.nkept == 1 && a.clock.jumps == 0, "flows %zu jumps %llu", a.nkept,
+	      (unsigned long long)a.clock.jumps);
+	for (size_t i = 0; i < a.nkept; i++) {
+		const struct flow_summary *f = &a.kept[i];
+		int side = f->client;
+
+		CHECK(f->dir[side].rtt_samples == 1 && f->dir[side].rtt_min_us == two_hours_us &&
+		      f->dir[side].rtt_max_us == two_hours_us,
+		      "samples %llu min %llu max %llu", (unsigned long long)f->dir[side].rtt_samples,
+		      (unsigned long long)f->dir[side].rtt_min_us,
+		      (unsigned long long)f->dir[side].rtt_max_us);
+	}
+	analyzer_free(&a);
+}
+
+/* The SYN-ACK stamped 50 years on: a jump, and no RTT across it. */
+static void test_analyzer_no_rtt_across_a_jump(void)
+{
+	struct analyze_opts o = { .keep_flows = true };
+	const uint64_t fifty_years_us = 50 * 365 * 86400 * 1000000ULL;
+
+	CHECK(analyzer_init(&a, &o) == 0, "init");
+	feed(1, 0, TCPF_SYN, 1000, 0, 0, 0, 0);
+	feed(0, fifty_years_us, TCPF_SYN | TCPF_ACK, 5000, 1001, 0, 0, 0);
+	feed(1, fifty_years_us + 50, TCPF_ACK, 1001, 5001, 0, 0, 0);
+	analyzer_finish(&a);
+	CHECK(a.clock.jumps == 1 && a.rtt.count == 1 && a.rtt.max == 50000,
+	      "jumps %llu, samples %llu, max %llu ns", (unsigned long long)a.clock.jumps,
+	      (unsigned long long)a.rtt.count, (unsigned long long)a.rtt.max);
+	CHECK(a.last_ns - a.first_ns == 50000, "duration %llu ns",
+	      (unsigned long long)(a.last_ns - a.first_ns));
+	analyzer_free(&a);
+}
+
 int main(void)
 {
 	RUN(test_analyzer_fast_retransmit_event);
 	RUN(test_analyzer_no_subscriber);
+	RUN(test_analyzer_rtt_past_32_bits);
+	RUN(test_analyzer_no_rtt_across_a_jump);
 	return unit_done();
 }

@@ -85,7 +85,7 @@ static void test_track_clean(void)
 	CHECK(st(&r, A)->c.retrans_segs == 0, "retrans %llu",
 	      (unsigned long long)st(&r, A)->c.retrans_segs);
 	CHECK(st(&r, A)->rtt_samples >= 1 && st(&r, A)->rtt_min_us == 10000,
-	      "handshake rtt %u", st(&r, A)->rtt_min_us);
+	      "handshake rtt %llu", (unsigned long long)st(&r, A)->rtt_min_us);
 	tcp_conn_free(&r.c);
 }
 
