@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* dropscope analyze: options, capture source, progress and output around lib/analyze. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -75,6 +79,7 @@ struct run {
 	struct ev_out out;		/* -j interval lines, on standard output */
 	struct ev_out ev;		/* --events */
 	bool events_stdout;
+	bool from_stdin;		/* -r -: reads block, see stdin_batch() */
 };
 
 static void show_progress(struct run *r)
@@ -147,26 +152,27 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
+/* Return: 0, or the exit code, with the reason reported. */
 static int check_args(struct analyze_args *a, int argc, char **argv, int pos, char **filter)
 {
 	if (!a->src.file && !a->src.iface) {
 		if (pos >= argc) {
 			ds_error("analyze", "missing FILE (or -r FILE, -i IFACE)");
-			return -1;
+			return EXIT_USAGE;
 		}
 		a->src.file = argv[pos++];
 	}
 	if (a->src.file && a->src.iface) {
 		ds_error("analyze", "-r and -i exclude each other");
-		return -1;
+		return EXIT_USAGE;
 	}
 	if (a->src.write && !strcmp(a->src.write, "-")) {
 		ds_error("analyze", "-w wants a file: the report goes to standard output");
-		return -1;
+		return EXIT_USAGE;
 	}
 	if (!a->src.iface && a->duration_s > 0) {
 		ds_error("analyze", "--duration is for live capture (-i)");
-		return -1;
+		return EXIT_USAGE;
 	}
 	/*
 	 * Only headers are analyzed: a short snaplen and a roomy ring keep the
@@ -178,6 +184,10 @@ static int check_args(struct analyze_args *a, int argc, char **argv, int pos, ch
 	if (a->src.iface && !a->src.buffer_mb)
 		a->src.buffer_mb = 64;
 	*filter = pos < argc ? join_args(argc - pos, argv + pos) : NULL;
+	if (pos < argc && !*filter) {
+		ds_error("analyze", "out of memory");
+		return EXIT_FAIL;
+	}
 	a->src.filter = *filter;
 	return 0;
 }
@@ -231,6 +241,43 @@ static int on_readable(void *ctx, int fd, uint32_t events)
 }
 
 /*
+ * Standard input: libpcap blocks in read() until the writer sends more,
+ * and a signal waiting in the loop's signalfd would wait with it. So while
+ * a batch is read, SIGINT and SIGTERM go to this handler instead: it puts
+ * /dev/null in place of standard input, so the read under way ends
+ * (EINTR: no SA_RESTART) and any later one sees the end of the input.
+ */
+static volatile sig_atomic_t stdin_signo;
+static int devnull_fd = -1;
+
+static void on_stdin_signal(int signo)
+{
+	stdin_signo = signo;
+	if (devnull_fd >= 0)
+		dup2(devnull_fd, STDIN_FILENO);
+}
+
+static int stdin_batch(struct run *r)
+{
+	struct sigaction sa = { .sa_handler = on_stdin_signal }, old_int, old_term;
+	sigset_t set;
+	int n;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sa.sa_mask = set;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	n = capsrc_dispatch(r->src, 4096, on_packet, r);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return n;
+}
+
+/*
  * Until the end of the file, --count, --duration, SIGINT/SIGTERM or an
  * error. A file is read as fast as it goes, in batches, with a look at the
  * loop between them for signals and the progress tick.
@@ -259,8 +306,9 @@ static int read_packets(struct run *r, const struct analyze_args *args, bool liv
 		return err < 0 ? err : 0;
 	}
 	while (!loop_stopped(&r->loop)) {
-		n = capsrc_dispatch(r->src, 4096, on_packet, r);
-		if (n == -ENODATA || n == -ECANCELED)
+		n = r->from_stdin ? stdin_batch(r) : capsrc_dispatch(r->src, 4096, on_packet, r);
+		/* What the read says after the handler ended it is no error. */
+		if (stdin_signo || n == -ENODATA || n == -ECANCELED)
 			break;
 		if (n < 0)
 			return n;
@@ -304,7 +352,64 @@ static int open_run(struct run *r, struct analyze_args *args, struct analyze_opt
 	r->progress = !args->no_progress && isatty(STDERR_FILENO);
 	r->t0_ns = now_ns();
 	r->mono_off = mono_offset_ns();
+	r->from_stdin = args->src.file && !strcmp(args->src.file, "-");
+	if (r->from_stdin && devnull_fd < 0)
+		devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return EXIT_OK;
+}
+
+/* A failure on the way: one line on stderr now; the first is also the report's "error". */
+static void __attribute__((format(printf, 2, 3)))
+run_error(struct analyze_capture *cap, const char *fmt, ...)
+{
+	char msg[sizeof(cap->error)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "dropscope analyze: %s\n", msg);
+	if (!cap->error[0])
+		snprintf(cap->error, sizeof(cap->error), "%s", msg);
+}
+
+/*
+ * After the input ends: what ended it, the outputs closed, the report.
+ * With packets read, the report is printed whatever went wrong (with -j a
+ * document with an "error" key); without, with -j, only {"error": ...}.
+ * Return: the exit code.
+ */
+static int end_run(struct run *r, const struct analyze_args *args,
+		   struct analyze_capture *cap, int ret)
+{
+	int rc = EXIT_OK;
+
+	cap->signo = r->loop.signo ? r->loop.signo : stdin_signo;
+	if (ret < 0) {
+		if (ret == -EIO)
+			run_error(cap, "%s%s", capsrc_error(r->src),
+				  r->a.t.packets ? " (analysed what came before)" : "");
+		else
+			run_error(cap, "%s: %s", cap->name, strerror(-ret));
+		/* Exit 1 only when nothing could be read. */
+		if (!r->a.t.packets)
+			rc = EXIT_FAIL;
+	}
+	if (capsrc_flush(r->src)) {
+		run_error(cap, "%s", capsrc_error(r->src));
+		rc = EXIT_FAIL;
+	}
+	analyzer_finish(&r->a);
+	capsrc_stats(r->src, &cap->stats);
+	if (ev_close(&r->ev)) {
+		run_error(cap, "cannot write events to %s", args->events);
+		rc = EXIT_FAIL;
+	}
+	if (r->a.t.packets || !cap->error[0])
+		report(r, cap);
+	else
+		ds_error_json(cap->error);
+	return rc;
 }
 
 static int run_analysis(struct analyze_args *args)
@@ -323,8 +428,10 @@ static int run_analysis(struct analyze_args *args)
 	struct run *r = calloc(1, sizeof(*r));	/* holds two histograms: not on the stack */
 	int ret, rc;
 
-	if (!r)
+	if (!r) {
+		ds_error("analyze", "out of memory");
 		return EXIT_FAIL;
+	}
 	o.ctx = r;
 	rc = open_run(r, args, &o);
 	if (rc) {
@@ -335,27 +442,7 @@ static int run_analysis(struct analyze_args *args)
 	loop_free(&r->loop);
 	if (r->progress)
 		fprintf(stderr, "\r%40s\r", "");
-	if (ret < 0) {
-		snprintf(cap.error, sizeof(cap.error), "%s",
-			 ret == -EIO ? capsrc_error(r->src) : strerror(-ret));
-		fprintf(stderr, "dropscope analyze: %s: %s%s\n", cap.name, cap.error,
-			r->a.t.packets ? " (analysed what came before)" : "");
-		/* Exit 1 only when nothing could be read. */
-		if (!r->a.t.packets)
-			rc = EXIT_FAIL;
-	}
-	if (capsrc_flush(r->src)) {
-		ds_error("analyze", "%s", capsrc_error(r->src));
-		rc = EXIT_FAIL;
-	}
-	analyzer_finish(&r->a);
-	capsrc_stats(r->src, &cap.stats);
-	if (ev_close(&r->ev)) {
-		ds_error("analyze", "cannot write events to %s", args->events);
-		rc = EXIT_FAIL;
-	}
-	if (rc == EXIT_OK)
-		report(r, &cap);
+	rc = end_run(r, args, &cap, ret);
 	analyzer_free(&r->a);
 	capsrc_close(r->src);
 	free(r);
@@ -371,8 +458,9 @@ int do_analyze(int argc, char **argv)
 	rc = ds_options("analyze", synopsis, analyze_opts, argc, argv, &a, &pos);
 	if (rc >= 0)
 		return rc;
-	if (check_args(&a, argc, argv, pos, &filter))
-		return EXIT_USAGE;
+	rc = check_args(&a, argc, argv, pos, &filter);
+	if (rc)
+		return rc;
 	rc = run_analysis(&a);
 	free(filter);
 	return rc;

@@ -30,6 +30,8 @@ extern struct ds_globals ds;
 /* Reports a failure on stderr and, with -j, as {"error": ...} on stdout. */
 void ds_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Only the -j half: {"error": @msg} on stdout (the message went to stderr before). */
+void ds_error_json(const char *msg);
 
 /*
  * The prologue and epilogue every command shares, once.

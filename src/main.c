@@ -35,15 +35,20 @@ void ds_error(const char *cmd, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "dropscope %s: %s\n", cmd, msg);
-	if (ds.json) {
-		struct json j;
+	ds_error_json(msg);
+}
 
-		json_init(&j, stdout, ds.pretty);
-		json_obj_open(&j, NULL);
-		json_str(&j, "error", msg);
-		json_obj_close(&j);
-		json_end(&j);
-	}
+void ds_error_json(const char *msg)
+{
+	struct json j;
+
+	if (!ds.json)
+		return;
+	json_init(&j, stdout, ds.pretty);
+	json_obj_open(&j, NULL);
+	json_str(&j, "error", msg);
+	json_obj_close(&j);
+	json_end(&j);
 }
 
 int ds_options(const char *cmd, const char *synopsis, const struct opt *opts, int argc,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -150,8 +151,9 @@ void analyze_report_json(struct json *j, const struct analyzer *a,
 	}
 	if (a->o.by_path_len)
 		json_paths(j, a);
+	json_bool(j, "interrupted", cap->signo != 0);
 	if (cap->error[0])
-		json_str(j, "warning", cap->error);
+		json_str(j, "error", cap->error);
 }
 
 void analyze_interval_json(struct ev_out *o, int64_t t_ns, uint64_t first_ns,
@@ -183,6 +185,12 @@ void analyze_retrans_json(struct ev_out *o, int64_t t_ns, const struct analyze_r
 	ev_end(o);
 }
 
+/* Without -s, only the directions that retransmitted. */
+static bool dir_shown(const struct tcp_dir_stats *d, int detail)
+{
+	return detail > 0 ? d->c.data_segs || d->c.retrans_segs : d->c.retrans_segs;
+}
+
 static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 {
 	int c = s->client == 2 ? 0 : s->client;
@@ -193,8 +201,7 @@ static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 		int side = k ? !c : c;
 		const struct tcp_dir_stats *d = &s->dir[side];
 
-		/* Without -s, only the directions that retransmitted. */
-		if (detail > 0 ? !d->c.data_segs && !d->c.retrans_segs : !d->c.retrans_segs)
+		if (!dir_shown(d, detail))
 			continue;
 		side_flow(&fl, s, side);
 		if (d->rtt_samples)
@@ -227,18 +234,26 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 {
 	const struct analyze_totals *t = &a->t;
 	char n1[32], n2[32], n3[32], note[96];
+	bool heading = false;
 	double pct = t->c.data_segs ? 100.0 * t->c.retrans_segs / t->c.data_segs : 0;
 
 	fprintf(f, "%s: %s packets, %s TCP, %s flows, %.3f s\n", cap->name,
 		human_count(n1, sizeof(n1), t->packets), human_count(n2, sizeof(n2), t->tcp_packets),
 		human_count(n3, sizeof(n3), flowtab_created(a->flows)),
 		(double)(a->last_ns - a->first_ns) / 1e9);
+	if (cap->signo)
+		fprintf(f, "interrupted by %s after %llu packets: the report covers those\n",
+			cap->signo == SIGINT ? "SIGINT" : cap->signo == SIGTERM ? "SIGTERM" : "a signal",
+			(unsigned long long)t->packets);
 	if (a->clock.jumps)
 		fprintf(f, "clock jumps: %llu (stamps over %llu s back or %llu h ahead: "
 			"not counted as time, no RTT across one)\n",
 			(unsigned long long)a->clock.jumps,
 			(unsigned long long)(CAPCLOCK_BACK_NS / NSEC_PER_SEC),
 			(unsigned long long)(CAPCLOCK_AHEAD_NS / NSEC_PER_SEC / 3600));
+	if (flowtab_evicted(a->flows))
+		fprintf(f, "flows evicted (over --max-flows %zu): %llu\n", a->o.max_flows,
+			(unsigned long long)flowtab_evicted(a->flows));
 	if (t->skipped[SKIP_TRUNCATED] || t->skipped[SKIP_MALFORMED] || t->skipped[SKIP_BAD_LINK])
 		fprintf(f, "skipped: %llu truncated, %llu malformed, %llu unknown link type\n",
 			(unsigned long long)t->skipped[SKIP_TRUNCATED],
@@ -278,11 +293,16 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 			human_ns(n1, sizeof(n1), a->rtt.min),
 			human_ns(n2, sizeof(n2), hist_percentile(&a->rtt, 50)),
 			human_ns(n3, sizeof(n3), hist_percentile(&a->rtt, 99)));
-	if (a->nkept) {
-		fprintf(f, "\n%s:\n", detail > 0 ? "flows" : "flows with most retransmits");
-		for (size_t i = 0; i < a->nkept; i++)
-			text_flow(f, &a->kept[i], detail);
+	for (size_t i = 0; i < a->nkept; i++) {
+		const struct flow_summary *s = &a->kept[i];
+
+		/* The heading only above a first line. */
+		if (!heading && (dir_shown(&s->dir[0], detail) || dir_shown(&s->dir[1], detail))) {
+			fprintf(f, "\n%s:\n", detail > 0 ? "flows" : "flows with most retransmits");
+			heading = true;
+		}
+		text_flow(f, s, detail);
 	}
 	if (cap->error[0])
-		fprintf(f, "\nwarning: %s\n", cap->error);
+		fprintf(f, "\nerror: %s\n", cap->error);
 }

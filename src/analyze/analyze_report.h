@@ -16,7 +16,8 @@ struct analyze_capture {
 	const char *name;		/* file name or interface */
 	bool live;
 	struct capsrc_stats stats;	/* live: libpcap's counters */
-	char error[160];		/* a read error that ended the input early */
+	int signo;			/* the signal that ended the input early, 0 if none */
+	char error[160];		/* the first error (one that ended the input early ...) */
 };
 
 /* Members of the summary object (the caller opens and closes it). */

@@ -48,6 +48,53 @@ log_test "analyze: a bad capture leaves the --events file as it was" $?
 jq -e '.error | test("unknown file format")' "$TMP/out" >/dev/null
 log_test "analyze -j on a text file: {\"error\": ...}" $?
 
+# expect_json NAME RC WANT ARGS...: with -j, exit RC and stdout one JSON
+# document whose .error holds WANT (a jq regex).
+expect_json()
+{
+	local name=$1 want=$2 re=$3 rc
+	shift 3
+	"$BIN" -j "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+	if [ $rc -eq "$want" ] && jq -se 'length == 1' "$TMP/out" >/dev/null 2>&1 &&
+		jq -e --arg re "$re" '.error | test($re)' "$TMP/out" >/dev/null 2>&1; then
+		log_test "analyze -j: $name (exit $want, .error)" 0
+	else
+		echo "  rc=$rc stdout=$(head -c 200 "$TMP/out") stderr=$(head -n 2 "$TMP/err")"
+		log_test "analyze -j: $name (exit $want, .error)" 1
+	fi
+}
+
+expect_json "usage error" 2 "unknown option" analyze --bogus x.pcap
+expect_json "missing file" 1 "No such file" analyze "$TMP/nope.pcap"
+expect_json "empty file" 1 "." analyze "$TMP/empty"
+expect_json "a directory" 1 "Is a directory" analyze "$TMP"
+if [[ -f $TMP/clean.pcap ]]; then
+	expect_json "bad filter on a file" 1 "bad filter" analyze "$TMP/clean.pcap" 'tcp port'
+	# The first record cut short (the file header is 24 bytes), or garbage.
+	head -c 40 "$TMP/clean.pcap" >"$TMP/cut1.pcap"
+	expect_json "first record cut short" 1 "truncated" analyze "$TMP/cut1.pcap"
+	{ head -c 24 "$TMP/clean.pcap"; printf 'garbage%.0s' {1..20}; } >"$TMP/garbage.pcap"
+	expect_json "garbage after the header" 1 "capture length" analyze "$TMP/garbage.pcap"
+	expect_json "-w in a missing directory" 1 "cannot write" \
+		analyze -w "$TMP/no/dir/x.pcap" "$TMP/clean.pcap"
+	expect_json "--events in a missing directory" 1 "cannot write events" \
+		analyze --events "$TMP/no/dir/ev" "$TMP/clean.pcap"
+	# After 14 of the 15 records: the report, with the reason, exit 0.
+	cp "$TMP/clean.pcap" "$TMP/cut.pcap"
+	truncate -s -10 "$TMP/cut.pcap"
+	expect_json "last record cut short: the report" 0 "truncated" analyze "$TMP/cut.pcap"
+	jq -e '.packets == 14 and .interrupted == false' "$TMP/out" >/dev/null
+	log_test "analyze -j: last record cut short: packets 14, not interrupted" $?
+	# Events that cannot be written after packets were read: the report, exit 1.
+	"$DS_ROOT/.output/tools/pcapgen" -o "$TMP/fr.pcap" "$DS_ROOT/tests/pcap/fast_retransmit.scn"
+	expect_json "--events to a full device: the report" 1 "cannot write events" \
+		analyze --events /dev/full "$TMP/fr.pcap"
+	jq -e '.packets == 17 and .retrans_segs == 1' "$TMP/out" >/dev/null
+	log_test "analyze -j: --events to a full device: packets 17, retrans 1" $?
+else
+	log_test "analyze -j: error paths on a capture" 4 "pcapgen not built (make tools)"
+fi
+
 # Live capture without privilege: exit 3, a reason naming the capability.
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
