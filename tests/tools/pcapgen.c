@@ -125,6 +125,8 @@ static uint64_t next_time(char **save)
 			frac = frac * 10 + (*p - '0');
 	if (*p || p == s)
 		die(2, "time '%s': want SECONDS[.FRACTION], up to 9 decimals", s);
+	if (sec > UINT32_MAX)
+		die(2, "time '%s': pcap's seconds are 32 bits (the year 2106 at most)", s);
 	for (; digits < 9; digits++)
 		frac *= 10;
 	ns = sec * 1000000000u + frac;
