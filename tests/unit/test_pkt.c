@@ -420,7 +420,7 @@ static void test_vlan_stacks(void)
 		{ "802.1ad QinQ", qinq, 2, PKT_TCP },
 		{ "0x9100 QinQ", old, 2, PKT_TCP },
 		{ "4 tags", deep + 1, 4, PKT_TCP },
-		{ "5 tags", deep, 5, PKT_OTHER },
+		{ "5 tags: decoded, 4 kept", deep, 5, PKT_TCP },
 	};
 	struct tcp_seg s;
 	struct fb f;
@@ -436,6 +436,11 @@ static void test_vlan_stacks(void)
 		if (cases[i].want != PKT_TCP)
 			continue;
 		check_seg(cases[i].what, &s, 6, TCPF_ACK, 1000);
+		CHECK(s.nvlan == (cases[i].ntags < 4 ? cases[i].ntags : 4), "%s: nvlan %u",
+		      cases[i].what, s.nvlan);
+		for (int k = 0; k < s.nvlan; k++)
+			CHECK(s.vlan[k] == 100 + k, "%s: vlan[%d] %u", cases[i].what, k, s.vlan[k]);
+		CHECK(!s.tunnels && !s.ip_trimmed && !s.has_vni, "%s: no tunnel", cases[i].what);
 		/* Cut inside the last tag. */
 		CHECK(dec_n(DLT_EN10MB, &f, 14 + 4 * (cases[i].ntags - 1), &s) ==
 		      PKT_TRUNCATED, "%s: cut in tags", cases[i].what);
@@ -691,7 +696,8 @@ static void test_lying_lengths(void)
 	set16(&f, 16, 19);
 	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "total length 19");
 	set16(&f, 16, 1500);
-	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "total length > wire");
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.ip_trimmed, "total length > wire: cut");
+	check_seg("total length > wire", &s, 4, TCPF_ACK | TCPF_PSH, 0);
 	set16(&f, 16, 40);
 	f.b[14 + 20 + 12] = 4 << 4;
 	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "doff 4");
@@ -719,7 +725,8 @@ static void test_lying_lengths(void)
 	CHECK(dec_n(DLT_IPV6, &f, 40 + 16 + 10, &s) == PKT_MALFORMED,
 	      "v6 length leaves 14 for TCP, cut in TCP");
 	set16(&f, 4, 37);
-	CHECK(dec(DLT_IPV6, &f, &s) == PKT_MALFORMED, "v6 length > wire");
+	CHECK(dec(DLT_IPV6, &f, &s) == PKT_TCP && s.ip_trimmed, "v6 length > wire: cut");
+	check_seg("v6 length > wire", &s, 6, TCPF_ACK, 0);
 	set16(&f, 4, 36);
 	f.b[40 + 16 + 12] = 6 << 4;
 	CHECK(dec(DLT_IPV6, &f, &s) == PKT_MALFORMED, "v6 doff > length");
