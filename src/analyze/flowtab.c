@@ -35,14 +35,31 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 31);
 }
 
-static uint64_t key_hash(const struct flowtab *t, const struct flow_id *k)
+/* 44 + 20 bytes: eight words exactly. */
+static uint64_t key_hash(const struct flowtab *t, const struct flow_id *k,
+			 const struct flow_domain *d)
 {
-	uint64_t w[(sizeof(*k) + 7) / 8] = { 0 }, h = t->seed[0];
+	uint64_t w[(sizeof(*k) + sizeof(*d) + 7) / 8] = { 0 }, h = t->seed[0];
 
 	memcpy(w, k, sizeof(*k));
+	memcpy((uint8_t *)w + sizeof(*k), d, sizeof(*d));
 	for (size_t i = 0; i < sizeof(w) / 8; i++)
 		h = mix(h, w[i] ^ t->seed[1]);
 	return mix(h, t->seed[1]);
+}
+
+void flow_domain_of(struct flow_domain *d, const struct tcp_seg *s)
+{
+	memset(d, 0, sizeof(*d));
+	d->ifid = s->ifid;
+	if (s->has_vni) {
+		d->has_vni = 1;
+		d->vni = s->vni;
+	}
+	if (s->nvlan) {
+		d->nvlan = s->nvlan < PKT_MAX_VLAN ? s->nvlan : PKT_MAX_VLAN;
+		memcpy(d->vlan, s->vlan, d->nvlan * sizeof(d->vlan[0]));
+	}
 }
 
 struct flowtab *flowtab_new(size_t max_flows, flow_end_cb end_cb, void *ctx)
@@ -151,14 +168,17 @@ static int make_key(const struct tcp_seg *s, struct flow_id *k)
 
 struct flow *flowtab_get(struct flowtab *t, const struct tcp_seg *s, int *dir)
 {
+	struct flow_domain d;
 	struct flow_id k;
 	struct flow *f;
 	uint64_t h;
 
 	*dir = make_key(s, &k);
-	h = key_hash(t, &k);
+	flow_domain_of(&d, s);
+	h = key_hash(t, &k, &d);
 	for (f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext)
-		if (f->hash == h && !memcmp(&f->key, &k, sizeof(k)))
+		if (f->hash == h && !memcmp(&f->key, &k, sizeof(k)) &&
+		    !memcmp(&f->dom, &d, sizeof(d)))
 			return f;
 	if (t->count >= t->max) {
 		struct flow *victim = eviction_victim(t);
@@ -172,6 +192,7 @@ struct flow *flowtab_get(struct flowtab *t, const struct tcp_seg *s, int *dir)
 	if (!f)
 		return NULL;
 	f->key = k;
+	f->dom = d;
 	f->hash = h;
 	f->first_ns = f->last_ns = s->ts_ns;
 	f->cls = FLOW_HALF_OPEN;
