@@ -244,18 +244,18 @@ static uint64_t clock_in(struct analyzer *a, uint64_t ts_ns)
 }
 
 /* What the decoder went through to reach @s: rare, out of the common path. */
-static void count_decode(struct analyzer *a, const struct tcp_seg *s)
+static void __attribute__((noinline, cold)) count_decode(struct analyzer *a, const struct tcp_seg *s)
 {
 	a->t.ip_len_trimmed += s->ip_trimmed;
 	for (int k = 0; k < PKT_TUN_N; k++)
 		a->t.tunnels[k] += (s->tunnels >> k) & 1;
 }
 
-static void take_segment(struct analyzer *a, struct tcp_seg *s)
+static inline void take_segment(struct analyzer *a, struct tcp_seg *s)
 {
 	s->tag = a->t.packets;		/* its frame number: events name it */
 	a->t.tcp_packets++;
-	if (s->tunnels || s->ip_trimmed)
+	if (__builtin_expect(s->tunnels | s->ip_trimmed, 0))
 		count_decode(a, s);
 	on_segment(a, s);
 	flowtab_expire(a->flows, s->ts_ns);

@@ -45,6 +45,7 @@ struct flow {
 	uint64_t hash;
 	uint64_t first_ns, last_ns;
 	uint8_t cls;
+	uint8_t has_dom;		/* dom is not all zero */
 	struct flow_id key;		/* canonical (flow_canon): side 0 is its source */
 	struct flow_domain dom;		/* part of the key */
 	struct tcp_conn conn;

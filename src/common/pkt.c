@@ -76,10 +76,16 @@ struct dec {
 };
 
 /*
- * The decoders below return the next header to decode (> 0; IPv4 and IPv6
- * are 4 and 6), or the negated pkt_status to stop with (PKT_TCP is 0).
+ * The decoders below return the pkt_status to stop with, or the next header
+ * to decode (NX_BASE and up; IP version + NX_BASE for IP). Statuses pass
+ * through unchanged, so the common path ends in a tail call.
  */
-enum { NX_ETH = 1, NX_GRE = 2, NX_UDP = 3, NX_IP4 = 4, NX_MPLS = 5, NX_IP6 = 6 };
+enum {
+	NX_BASE = 16,
+	NX_ETH = NX_BASE, NX_GRE, NX_UDP, NX_MPLS,
+	NX_IP4 = NX_BASE + 4, NX_IP6 = NX_BASE + 6,
+	NX_IN_IP4, NX_IN_IP6,	/* IP in IP: the walk counts the tunnel */
+};
 
 static inline void vlan_push(struct tcp_seg *seg, uint16_t tci)
 {
@@ -100,12 +106,12 @@ static inline int l2_proto(const uint8_t *d, uint32_t caplen, uint32_t type_at,
 	uint16_t type;
 
 	if (unlikely(type_at + 2 > caplen))
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	type = ld16(d + type_at);
 	while (unlikely(type == ETH_P_8021Q || type == ETH_P_8021AD ||
 			type == ETH_P_QINQ1)) {
 		if (o + 4 > caplen)
-			return -PKT_TRUNCATED;
+			return PKT_TRUNCATED;
 		vlan_push(seg, ld16(d + o));
 		type = ld16(d + o + 2);
 		o += 4;
@@ -117,7 +123,7 @@ static inline int l2_proto(const uint8_t *d, uint32_t caplen, uint32_t type_at,
 		return NX_IP6;
 	if (type == ETH_P_MPLS_UC || type == ETH_P_MPLS_MC)
 		return NX_MPLS;
-	return -PKT_OTHER;
+	return PKT_OTHER;
 }
 
 /*
@@ -130,20 +136,20 @@ static inline int null_af(const uint8_t *d, uint32_t caplen)
 	uint32_t af;
 
 	if (caplen < 4)
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	af = ld32(d);
 	if (af > 0xffff)
 		af = __builtin_bswap32(af);
 	switch (af) {
 	case 2:
-		return 4;
+		return NX_IP4;
 	case 10:	/* Linux */
 	case 24:	/* NetBSD, OpenBSD */
 	case 28:	/* FreeBSD */
 	case 30:	/* macOS */
-		return 6;
+		return NX_IP6;
 	}
-	return -PKT_OTHER;
+	return PKT_OTHER;
 }
 
 static inline int link_decode(int linktype, const uint8_t *d, uint32_t caplen,
@@ -164,22 +170,22 @@ static inline int link_decode(int linktype, const uint8_t *d, uint32_t caplen,
 	case LT_RAW:
 		*off = 0;
 		if (!caplen)
-			return -PKT_TRUNCATED;
+			return PKT_TRUNCATED;
 		if (d[0] >> 4 == 4 || d[0] >> 4 == 6)
-			return d[0] >> 4;
-		return -PKT_MALFORMED;
+			return NX_BASE + (d[0] >> 4);
+		return PKT_MALFORMED;
 	case DLT_IPV4:
 		*off = 0;
-		return 4;
+		return NX_IP4;
 	case DLT_IPV6:
 		*off = 0;
-		return 6;
+		return NX_IP6;
 	case DLT_NULL:
 	case LT_LOOP:
 		*off = 4;
 		return null_af(d, caplen);
 	}
-	return -PKT_BAD_LINK;
+	return PKT_BAD_LINK;
 }
 
 /*
@@ -296,50 +302,52 @@ static inline enum pkt_status tcp_decode(const uint8_t *th, uint32_t cap,
 static inline int enter(struct dec *x, struct tcp_seg *seg, int kind, int next)
 {
 	seg->tunnels |= 1u << kind;
-	return ++x->depth > PKT_MAX_DEPTH ? -PKT_OTHER : next;
+	return ++x->depth > PKT_MAX_DEPTH ? PKT_OTHER : next;
 }
 
 /*
  * An IP header of @hlen bytes (with IPv6's extensions) in a packet of @len
  * (already cut to the wire) carries @proto, not TCP: a tunnel, or not ours.
  */
-static int ip_next(struct dec *x, struct tcp_seg *seg, uint8_t proto,
-		   uint32_t hlen, uint32_t len)
+static inline __attribute__((always_inline)) int ip_next(struct dec *x, struct tcp_seg *seg,
+							 uint8_t proto, uint32_t hlen,
+							 uint32_t len)
 {
 	if (proto != IPPROTO_IPIP && proto != IPPROTO_IPV6 && proto != IPPROTO_GRE &&
 	    proto != IPPROTO_UDP)
-		return -PKT_OTHER;
+		return PKT_OTHER;
 	if (len < hlen)
-		return -PKT_MALFORMED;
+		return PKT_MALFORMED;
 	if (x->off + hlen > x->cap)
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	x->end = x->off + len;
 	x->off += hlen;
 	if (proto == IPPROTO_IPIP)
-		return enter(x, seg, PKT_TUN_IP_IN_IP, NX_IP4);
+		return NX_IN_IP4;
 	if (proto == IPPROTO_IPV6)
-		return enter(x, seg, PKT_TUN_IP_IN_IP, NX_IP6);
+		return NX_IN_IP6;
 	return proto == IPPROTO_GRE ? NX_GRE : NX_UDP;
 }
 
-static inline int ip4_decode(struct dec *x, struct tcp_seg *seg)
+static inline __attribute__((always_inline)) int ip4_decode(struct dec *x,
+								  struct tcp_seg *seg)
 {
 	const uint8_t *ip;
 	uint32_t ihl, tot, wire_ip, off = x->off;
 
 	if (unlikely(off + 20 > x->cap))
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	ip = x->d + off;
 	ihl = (ip[0] & 0xf) * 4u;
 	tot = ld16(ip + 2);
 	if (unlikely(ip[0] >> 4 != 4 || ihl < 20 || (tot && tot < ihl)))
-		return -PKT_MALFORMED;
+		return PKT_MALFORMED;
 	/*
 	 * Offset != 0 or MF set: either way this fragment's share of the
 	 * segment (or of the inner packet) is unknown.
 	 */
 	if (unlikely(ld16(ip + 6) & 0x3fff))
-		return -PKT_OTHER;
+		return PKT_OTHER;
 	wire_ip = x->end > off ? x->end - off : 0;
 	/* TSO/GSO super-packets captured on the host may carry length 0. */
 	if (unlikely(!tot))
@@ -352,9 +360,9 @@ static inline int ip4_decode(struct dec *x, struct tcp_seg *seg)
 	if (unlikely(ip[9] != IPPROTO_TCP))
 		return ip_next(x, seg, ip[9], ihl, tot);
 	if (unlikely(tot < ihl + 20))
-		return -PKT_MALFORMED;
+		return PKT_MALFORMED;
 	if (unlikely(off + ihl > x->cap))
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	seg->family = 4;
 	seg->has_ip_id = 1;
 	seg->ip_id = ld16(ip + 4);
@@ -362,7 +370,7 @@ static inline int ip4_decode(struct dec *x, struct tcp_seg *seg)
 	memset(seg->saddr + 4, 0, 12);
 	memcpy(seg->daddr, ip + 16, 4);
 	memset(seg->daddr + 4, 0, 12);
-	return -(int)tcp_decode(ip + ihl, x->cap - off - ihl, tot - ihl, seg);
+	return tcp_decode(ip + ihl, x->cap - off - ihl, tot - ihl, seg);
 }
 
 static inline int ip6_is_ext(uint8_t nh)
@@ -380,17 +388,17 @@ static int ip6_decode(struct dec *x, struct tcp_seg *seg)
 	int n;
 
 	if (unlikely(off + 40 > x->cap))
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	ip = d + off;
 	if (unlikely(ip[0] >> 4 != 6))
-		return -PKT_MALFORMED;
+		return PKT_MALFORMED;
 	plen = ld16(ip + 4);
 	nh = ip[6];
 	wire_pl = x->end > off + 40 ? x->end - off - 40 : 0;
 	if (unlikely(!plen)) {
 		/* RFC 2675 jumbogram: the real length hides in an option. */
 		if (nh == IPPROTO_HOPOPTS)
-			return -PKT_OTHER;
+			return PKT_OTHER;
 		/* BIG TCP / GSO on the capturing host, as for IPv4. */
 		plen = wire_pl;
 	}
@@ -403,13 +411,13 @@ static int ip6_decode(struct dec *x, struct tcp_seg *seg)
 	/* ESP, no next header, ICMPv6 ... end the chain: ip_next() says. */
 	for (n = 0; ip6_is_ext(nh); n++) {
 		if (n == MAX_IP6_EXT)
-			return -PKT_MALFORMED;
+			return PKT_MALFORMED;
 		if (p + 4 > x->cap)
-			return -PKT_TRUNCATED;
+			return PKT_TRUNCATED;
 		if (nh == IPPROTO_FRAGMENT) {
 			/* Offset (bits 15..3) or M (bit 0): see IPv4. */
 			if (ld16(d + p + 2) & 0xfff9)
-				return -PKT_OTHER;
+				return PKT_OTHER;
 			hlen = 8;
 		} else if (nh == IPPROTO_AH) {
 			hlen = (d[p + 1] + 2u) * 4;	/* RFC 4302: 32-bit words */
@@ -418,21 +426,21 @@ static int ip6_decode(struct dec *x, struct tcp_seg *seg)
 		}
 		ext += hlen;
 		if (ext > plen)
-			return -PKT_MALFORMED;
+			return PKT_MALFORMED;
 		nh = d[p];
 		p += hlen;
 	}
 	if (nh != IPPROTO_TCP)
 		return ip_next(x, seg, nh, 40 + ext, 40 + plen);
 	if (unlikely(plen - ext < 20))
-		return -PKT_MALFORMED;
+		return PKT_MALFORMED;
 	if (unlikely(p > x->cap))
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	seg->family = 6;
 	seg->has_ip_id = 0;
 	memcpy(seg->saddr, ip + 8, 16);
 	memcpy(seg->daddr, ip + 24, 16);
-	return -(int)tcp_decode(d + p, x->cap - p, plen - ext, seg);
+	return tcp_decode(d + p, x->cap - p, plen - ext, seg);
 }
 
 #define GRE_C		0x8000	/* checksum (and reserved1) present */
@@ -456,16 +464,16 @@ static int erspan_decode(struct dec *x, uint16_t proto, int seq)
 	if (proto == ETH_P_ERSPAN && !seq)
 		return NX_ETH;
 	if (x->off + hlen > x->cap)
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	if (e[0] >> 4 != (hlen == 8 ? 1 : 2))
-		return -PKT_OTHER;
+		return PKT_OTHER;
 	if (hlen == 12) {
 		if ((e[10] >> 2) & 0x1f)
-			return -PKT_OTHER;
+			return PKT_OTHER;
 		if (e[11] & 1)
 			hlen += 8;
 		if (x->off + hlen > x->cap)
-			return -PKT_TRUNCATED;
+			return PKT_TRUNCATED;
 	}
 	x->off += hlen;
 	return NX_ETH;
@@ -480,14 +488,14 @@ static int gre_decode(struct dec *x, struct tcp_seg *seg)
 	int next;
 
 	if (x->off + 4 > x->cap)
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	flags = ld16(g);
 	proto = ld16(g + 2);
 	if (flags & (GRE_R | GRE_VER))
-		return -PKT_OTHER;
+		return PKT_OTHER;
 	hlen += (flags & GRE_C ? 4 : 0) + (flags & GRE_K ? 4 : 0) + (flags & GRE_S ? 4 : 0);
 	if (x->off + hlen > x->cap)
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	x->off += hlen;
 	switch (proto) {
 	case ETH_P_IP:
@@ -506,12 +514,12 @@ static int gre_decode(struct dec *x, struct tcp_seg *seg)
 	case ETH_P_ERSPAN:
 	case ETH_P_ERSPAN2:
 		next = erspan_decode(x, proto, flags & GRE_S);
-		if (next < 0)
+		if (next < NX_BASE)
 			return next;
 		seg->tunnels |= 1u << PKT_TUN_ERSPAN;
 		break;
 	default:
-		return -PKT_OTHER;
+		return PKT_OTHER;
 	}
 	return enter(x, seg, PKT_TUN_GRE, next);
 }
@@ -533,20 +541,20 @@ static int udp_decode(struct dec *x, struct tcp_seg *seg)
 	int kind, next = NX_ETH;
 
 	if (x->off + 4 > x->cap)
-		return -PKT_OTHER;
+		return PKT_OTHER;
 	dport = ld16(u + 2);
 	if (dport == VXLAN_PORT || dport == VXLAN_LINUX_PORT)
 		kind = PKT_TUN_VXLAN;
 	else if (dport == GENEVE_PORT)
 		kind = PKT_TUN_GENEVE;
 	else
-		return -PKT_OTHER;
+		return PKT_OTHER;
 	if (x->off + 16 > x->cap)
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	ulen = ld16(u + 4);
 	if (kind == PKT_TUN_GENEVE) {
 		if (h[0] >> 6)
-			return -PKT_OTHER;
+			return PKT_OTHER;
 		hlen += (h[0] & 0x3f) * 4u;
 		switch (ld16(h + 2)) {
 		case ETH_P_TEB:
@@ -558,16 +566,16 @@ static int udp_decode(struct dec *x, struct tcp_seg *seg)
 			next = NX_IP6;
 			break;
 		default:
-			return -PKT_OTHER;
+			return PKT_OTHER;
 		}
 	}
 	/* 0 is an IPv6 jumbogram's; otherwise it bounds what the tunnel holds. */
 	if (ulen && ulen < 8 + hlen)
-		return -PKT_MALFORMED;
+		return PKT_MALFORMED;
 	if (ulen && x->off + ulen < x->end)
 		x->end = x->off + ulen;
 	if (x->off + 8 + hlen > x->cap)
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	seg->vni = ld32(h + 4) >> 8;
 	seg->has_vni = 1;
 	x->off += 8 + hlen;
@@ -588,15 +596,15 @@ static int mpls_decode(struct dec *x, struct tcp_seg *seg)
 
 	for (n = 0;; n++) {
 		if (n == MPLS_MAX_LABELS)
-			return -PKT_OTHER;
+			return PKT_OTHER;
 		if (o + 4 > x->cap)
-			return -PKT_TRUNCATED;
+			return PKT_TRUNCATED;
 		o += 4;
 		if (x->d[o - 2] & 1)		/* bottom of stack */
 			break;
 	}
 	if (o + 1 > x->cap)
-		return -PKT_TRUNCATED;
+		return PKT_TRUNCATED;
 	switch (x->d[o] >> 4) {
 	case 4:
 		next = NX_IP4;
@@ -609,22 +617,29 @@ static int mpls_decode(struct dec *x, struct tcp_seg *seg)
 		next = NX_ETH;
 		break;
 	default:
-		return -PKT_OTHER;
+		return PKT_OTHER;
 	}
 	x->off = o;
 	return enter(x, seg, PKT_TUN_MPLS, next);
 }
 
 /* Header after header from @next on, until TCP or a reason to stop. */
-static int decode_from(struct dec *x, struct tcp_seg *seg, int next)
+static int __attribute__((noinline)) decode_from(const uint8_t *d, uint32_t cap, uint32_t off,
+						 uint32_t end, struct tcp_seg *seg, int next)
 {
-	while (next > 0) {
+	struct dec y = { .d = d, .cap = cap, .off = off, .end = end }, *x = &y;
+
+	while (next >= NX_BASE) {
 		switch (next) {
 		case NX_IP4:
 			next = ip4_decode(x, seg);
 			break;
 		case NX_IP6:
 			next = ip6_decode(x, seg);
+			break;
+		case NX_IN_IP4:
+		case NX_IN_IP6:
+			next = enter(x, seg, PKT_TUN_IP_IN_IP, next == NX_IN_IP4 ? NX_IP4 : NX_IP6);
 			break;
 		case NX_ETH:
 			x->off += 14;
@@ -659,11 +674,13 @@ enum pkt_status pkt_decode(int linktype, const uint8_t *data, uint32_t caplen,
 	seg->has_vni = 0;
 	seg->ip_trimmed = 0;
 	next = link_decode(linktype, data, caplen, &x.off, seg);
-	/* The common case, Ethernet + IPv4 + TCP, without a loop. */
+	/* The common case, Ethernet + IPv4 + TCP, without the walk. */
 	if (likely(next == NX_IP4)) {
 		next = ip4_decode(&x, seg);
-		if (likely(next <= 0))
-			return -next;
+		if (likely(next < NX_BASE))
+			return next;
 	}
-	return -decode_from(&x, seg, next);
+	if (next < NX_BASE)
+		return next;
+	return decode_from(data, caplen, x.off, x.end, seg, next);
 }

@@ -45,10 +45,11 @@ struct tcp_seg {
 	uint8_t wscale;			/* valid when has_wscale */
 	uint8_t has_ts : 1, has_mss : 1, has_wscale : 1, sack_ok : 1;
 	uint8_t has_ip_id : 1;		/* IPv4: ip_id is the header's ID */
-	uint8_t has_vni : 1;		/* vni: the innermost VXLAN/Geneve VNI */
-	uint8_t ip_trimmed : 1;		/* an IP length was larger than the frame */
+	/* Four bytes side by side: the decoder clears them in one store. */
 	uint8_t nvlan;			/* VLAN IDs in vlan[] (a deeper stack is cut) */
 	uint8_t tunnels;		/* 1 << PKT_TUN_*: every kind passed through */
+	uint8_t has_vni;		/* vni: the innermost VXLAN/Geneve VNI */
+	uint8_t ip_trimmed;		/* an IP length was larger than the frame */
 	uint16_t ip_id;
 	uint16_t vlan[PKT_MAX_VLAN];	/* 12-bit IDs, outermost first, inner Ethernet's after */
 	uint32_t vni;
