@@ -222,6 +222,7 @@ static int on_packet(void *ctx, uint64_t ts, const uint8_t *d, uint32_t caplen, 
 		if (c->record && pkt_decode(c->linktype, d, caplen, wirelen, &s) == PKT_TCP) {
 			vt_add(&c->vt, &s, ts);
 			s.ts_ns = ts;
+			s.ifid = 0;	/* the caller's, like ts_ns */
 			analyzer_segment(&c->a, &s);
 		} else {
 			analyzer_packet(&c->a, c->linktype, ts, d, caplen, wirelen);

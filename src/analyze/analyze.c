@@ -19,11 +19,21 @@ const char *const skip_name[SKIP_N] = {
 	[SKIP_BAD_LINK] = "bad_link",
 };
 
+const char *const tunnel_name[PKT_TUN_N] = {
+	[PKT_TUN_VXLAN] = "vxlan",
+	[PKT_TUN_GENEVE] = "geneve",
+	[PKT_TUN_GRE] = "gre",
+	[PKT_TUN_ERSPAN] = "erspan",
+	[PKT_TUN_MPLS] = "mpls",
+	[PKT_TUN_IP_IN_IP] = "ip_in_ip",
+};
+
 static void summarize(const struct flow *f, struct flow_summary *s)
 {
 	const struct tcp_conn *c = &f->conn;
 
 	s->key = f->key;
+	s->dom = f->dom;
 	s->client = c->client_known ? c->client : 2;
 	s->first_ns = f->first_ns;
 	s->last_ns = f->last_ns;
@@ -231,10 +241,20 @@ static uint64_t clock_in(struct analyzer *a, uint64_t ts_ns)
 	return ts_ns;
 }
 
-static void take_segment(struct analyzer *a, struct tcp_seg *s)
+/* What the decoder went through to reach @s: rare, out of the common path. */
+static void __attribute__((noinline, cold)) count_decode(struct analyzer *a, const struct tcp_seg *s)
+{
+	a->t.ip_len_trimmed += s->ip_trimmed;
+	for (int k = 0; k < PKT_TUN_N; k++)
+		a->t.tunnels[k] += (s->tunnels >> k) & 1;
+}
+
+static inline void take_segment(struct analyzer *a, struct tcp_seg *s)
 {
 	s->tag = a->t.packets;		/* its frame number: events name it */
 	a->t.tcp_packets++;
+	if (__builtin_expect(s->tunnels | s->ip_trimmed, 0))
+		count_decode(a, s);
 	on_segment(a, s);
 	flowtab_expire(a->flows, s->ts_ns);
 }
@@ -272,6 +292,7 @@ void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
 	}
 	s.ts_ns = ts_ns;
 	s.clock_epoch = a->clock.epoch;
+	s.ifid = 0;		/* one interface until the source says which */
 	take_segment(a, &s);
 }
 

@@ -19,16 +19,21 @@
 enum skip_reason { SKIP_TRUNCATED, SKIP_MALFORMED, SKIP_OTHER, SKIP_BAD_LINK, SKIP_N };
 
 extern const char *const skip_name[SKIP_N];
+/* JSON keys of analyze_totals.tunnels[], by enum pkt_tunnel. */
+extern const char *const tunnel_name[PKT_TUN_N];
 
 /* All u64: intervals subtract them field by field. */
 struct analyze_totals {
 	uint64_t packets, tcp_packets;
 	uint64_t skipped[SKIP_N];
+	uint64_t ip_len_trimmed;	/* TCP packets whose IP length exceeded the frame */
+	uint64_t tunnels[PKT_TUN_N];	/* TCP packets that came through each kind */
 	struct tcp_counts c;
 };
 
 struct flow_summary {
 	struct flow_id key;		/* canonical: side 0 is key.saddr */
+	struct flow_domain dom;		/* interface, VLANs, VNI */
 	uint8_t client;			/* side that sent the first SYN, 2 if unknown */
 	uint64_t first_ns, last_ns;
 	struct tcp_dir_stats dir[2];	/* dir[i]: data sent by side i */

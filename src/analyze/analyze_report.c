@@ -77,6 +77,36 @@ static void json_dir(struct json *j, const struct flow_summary *s, int side)
 	json_obj_close(j);
 }
 
+/* The rest of the flow's key, only where it says something. */
+static void json_domain(struct json *j, const struct flow_domain *d)
+{
+	if (d->nvlan) {
+		json_arr_open(j, "vlan");
+		for (int i = 0; i < d->nvlan; i++)
+			json_u64(j, NULL, d->vlan[i]);
+		json_arr_close(j);
+	}
+	if (d->has_vni)
+		json_u64(j, "vni", d->vni);
+	if (d->ifid)
+		json_u64(j, "ifid", d->ifid);
+}
+
+/* " vlan 42.7 vni 100 ifid 2", or "" for an untagged flow on interface 0. */
+static const char *domain_str(const struct flow_domain *d, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < d->nvlan && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%u", i ? "." : "  vlan ", d->vlan[i]);
+	if (d->has_vni && n < len)
+		n += snprintf(buf + n, len - n, "  vni %u", d->vni);
+	if (d->ifid && n < len)
+		snprintf(buf + n, len - n, "  ifid %u", d->ifid);
+	return buf;
+}
+
 static void json_flow(struct json *j, const struct flow_summary *s)
 {
 	int c = s->client == 2 ? 0 : s->client;	/* the client first when known */
@@ -85,6 +115,7 @@ static void json_flow(struct json *j, const struct flow_summary *s)
 	side_flow(&f, s, c);
 	json_obj_open(j, NULL);
 	flow_json(j, &f, NULL);
+	json_domain(j, &s->dom);
 	json_double(j, "duration_s", (double)(s->last_ns - s->first_ns) / 1e9, 6);
 	json_arr_open(j, "dirs");
 	json_dir(j, s, c);
@@ -127,6 +158,11 @@ void analyze_report_json(struct json *j, const struct analyzer *a,
 	json_obj_open(j, "skipped");
 	for (int i = 0; i < SKIP_N; i++)
 		json_u64(j, skip_name[i], t->skipped[i]);
+	json_obj_close(j);
+	json_u64(j, "ip_len_trimmed", t->ip_len_trimmed);
+	json_obj_open(j, "tunnels");
+	for (int i = 0; i < PKT_TUN_N; i++)
+		json_u64(j, tunnel_name[i], t->tunnels[i]);
 	json_obj_close(j);
 	json_double(j, "duration_s", (double)(a->last_ns - a->first_ns) / 1e9, 6);
 	json_u64(j, "flows", flowtab_created(a->flows));
@@ -194,7 +230,7 @@ static bool dir_shown(const struct tcp_dir_stats *d, int detail)
 static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 {
 	int c = s->client == 2 ? 0 : s->client;
-	char fs[FLOW_STR_LEN], n1[32], n2[32], rtt[24];
+	char fs[FLOW_STR_LEN], n1[32], n2[32], rtt[24], dom[64];
 	struct flow_id fl;
 
 	for (int k = 0; k < 2; k++) {
@@ -208,9 +244,10 @@ static void text_flow(FILE *f, const struct flow_summary *s, int detail)
 			snprintf(rtt, sizeof(rtt), "%lluus", (unsigned long long)d->rtt_min_us);
 		else
 			snprintf(rtt, sizeof(rtt), "-");
-		fprintf(f, "  %s  data %s  retrans %s (fast %llu rto %llu tlp %llu "
+		fprintf(f, "  %s%s  data %s  retrans %s (fast %llu rto %llu tlp %llu "
 			"spurious %llu)  lost down %llu up %llu  reordered %llu  rtt min %s\n",
-			flow_str(&fl, fs, sizeof(fs)), human_count(n1, sizeof(n1), d->c.data_segs),
+			flow_str(&fl, fs, sizeof(fs)), domain_str(&s->dom, dom, sizeof(dom)),
+			human_count(n1, sizeof(n1), d->c.data_segs),
 			human_count(n2, sizeof(n2), d->c.retrans_segs),
 			(unsigned long long)d->c.by_class[RTX_FAST],
 			(unsigned long long)d->c.by_class[RTX_RTO],
@@ -227,6 +264,25 @@ static void line(FILE *f, const char *label, uint64_t v, const char *note)
 	char n[32];
 
 	fprintf(f, "%-34s %12s%s\n", label, human_count(n, sizeof(n), v), note ? note : "");
+}
+
+/* Lengths cut to the frame and tunnels decoded, only when there were any. */
+static void text_decode(FILE *f, const struct analyze_totals *t)
+{
+	int any = 0;
+
+	if (t->ip_len_trimmed)
+		fprintf(f, "ip_len_trimmed: %llu TCP packets with an IP length beyond the frame\n",
+			(unsigned long long)t->ip_len_trimmed);
+	for (int i = 0; i < PKT_TUN_N; i++) {
+		if (!t->tunnels[i])
+			continue;
+		fprintf(f, "%s %s %llu", any ? "," : "tunnels:", tunnel_name[i],
+			(unsigned long long)t->tunnels[i]);
+		any = 1;
+	}
+	if (any)
+		fprintf(f, "\n");
 }
 
 void analyze_report_text(FILE *f, const struct analyzer *a,
@@ -259,6 +315,7 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 			(unsigned long long)t->skipped[SKIP_TRUNCATED],
 			(unsigned long long)t->skipped[SKIP_MALFORMED],
 			(unsigned long long)t->skipped[SKIP_BAD_LINK]);
+	text_decode(f, t);
 	fprintf(f, "\n");
 	line(f, "data segments", t->c.data_segs, NULL);
 	snprintf(note, sizeof(note), "  (%.3f%% of data segments)", pct);

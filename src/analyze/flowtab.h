@@ -16,6 +16,26 @@
 #include "tcptrack.h"
 
 
+/*
+ * Where the 5-tuple lives, beside struct flow_id (which every engine shares):
+ * the capture interface, the VLAN stack and the VXLAN/Geneve VNI. The same
+ * addresses and ports on two VLANs or in two VNIs are two connections.
+ * Hashed and compared as bytes with the flow_id: unused IDs stay zero.
+ */
+struct flow_domain {
+	uint32_t ifid;			/* capture interface; 0 for the first or only one */
+	uint32_t vni;			/* valid when has_vni */
+	uint16_t vlan[PKT_MAX_VLAN];	/* outermost first; nvlan of them */
+	uint8_t nvlan;
+	uint8_t has_vni;
+	uint16_t pad;
+};
+
+_Static_assert(sizeof(struct flow_domain) == 20, "flow_domain is compared as bytes");
+
+/* The domain of a decoded segment. */
+void flow_domain_of(struct flow_domain *d, const struct tcp_seg *s);
+
 enum flow_class { FLOW_HALF_OPEN, FLOW_OPEN, FLOW_CLOSED, FLOW_NCLASSES };
 enum flow_end { FLOW_EXPIRED, FLOW_EVICTED, FLOW_FLUSHED };
 
@@ -25,7 +45,9 @@ struct flow {
 	uint64_t hash;
 	uint64_t first_ns, last_ns;
 	uint8_t cls;
+	uint8_t has_dom;		/* dom is not all zero */
 	struct flow_id key;		/* canonical (flow_canon): side 0 is its source */
+	struct flow_domain dom;		/* part of the key */
 	struct tcp_conn conn;
 	void *ext;			/* the user's per-flow data */
 };

@@ -18,6 +18,19 @@
 #define TCPF_CWR 0x80
 
 #define PKT_MAX_SACK 4
+#define PKT_MAX_VLAN 4		/* VLAN IDs kept; a deeper stack still decodes */
+#define PKT_MAX_DEPTH 8		/* tunnels inside tunnels: deeper is PKT_OTHER */
+
+/* The encapsulations a segment came through: bits of tcp_seg.tunnels. */
+enum pkt_tunnel {
+	PKT_TUN_VXLAN,
+	PKT_TUN_GENEVE,
+	PKT_TUN_GRE,		/* ERSPAN rides in GRE: both bits */
+	PKT_TUN_ERSPAN,
+	PKT_TUN_MPLS,
+	PKT_TUN_IP_IN_IP,	/* 4in4, 6in4, 4in6, 6in6 */
+	PKT_TUN_N,
+};
 
 struct sack_block {
 	uint32_t start, end;
@@ -33,7 +46,15 @@ struct tcp_seg {
 	uint8_t wscale;			/* valid when has_wscale */
 	uint8_t has_ts : 1, has_mss : 1, has_wscale : 1, sack_ok : 1;
 	uint8_t has_ip_id : 1;		/* IPv4: ip_id is the header's ID */
+	/* Four bytes side by side: the decoder clears them in one store. */
+	uint8_t nvlan;			/* VLAN IDs in vlan[] (a deeper stack is cut) */
+	uint8_t tunnels;		/* 1 << PKT_TUN_*: every kind passed through */
+	uint8_t has_vni;		/* vni: the innermost VXLAN/Geneve VNI */
+	uint8_t ip_trimmed;		/* an IP length was larger than the frame */
 	uint16_t ip_id;
+	uint16_t vlan[PKT_MAX_VLAN];	/* 12-bit IDs, outermost first, inner Ethernet's after */
+	uint32_t vni;
+	uint32_t ifid;			/* the capture interface: the caller's, as ts_ns */
 	uint16_t sport, dport;
 	uint16_t win;			/* raw, unscaled */
 	uint16_t mss;
@@ -57,11 +78,16 @@ enum pkt_status {
  * @linktype: libpcap DLT_/LINKTYPE_ value (EN10MB, 802.1Q/QinQ inside it,
  *            LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL/LOOP)
  * @data, @caplen: captured bytes; @wirelen: original length
- * Never reads outside @data[0..caplen). Options are parsed only as far as
- * they were captured; payload_len comes from the IP header (an IP length of
- * 0, as GSO/BIG TCP frames show, falls back to @wirelen; an IP length larger
- * than @wirelen is PKT_MALFORMED). @seg is defined only for PKT_TCP, and
- * mss, wscale, tsval/tsecr only with their has_* bit; ts_ns is the caller's.
+ * Never reads outside @data[0..caplen). Tunnels are decoded to the inner
+ * segment (VXLAN, Geneve, GRE, ERSPAN I/II/III, MPLS, IP in IP; at most
+ * PKT_MAX_DEPTH deep): its addresses are the flow, the VLAN tags of every
+ * Ethernet header on the way are vlan[], outermost first. Options are parsed
+ * only as far as they were captured; payload_len comes from the IP header
+ * (an IP length of 0, as GSO/BIG TCP frames show, falls back to @wirelen; an
+ * IP length larger than the frame holds is cut to what it holds, and
+ * ip_trimmed set). @seg is defined only for PKT_TCP, and mss, wscale,
+ * tsval/tsecr and vni only with their has_* bit; ts_ns and ifid are the
+ * caller's and never touched.
  */
 /*
  * Whether @s's first SACK block reports a duplicate (RFC 2883 D-SACK):

@@ -102,6 +102,9 @@ static enum dpkt_kind tcp_pkt(const struct drop_event *e, uint32_t cap, struct d
 	default:
 		return DPKT_NONE;	/* lengths that contradict each other */
 	}
+	/* The kernel's own IP length cannot exceed its packet: a lie, not padding. */
+	if (s.ip_trimmed)
+		return DPKT_NONE;
 	flow_from_seg(&p->flow, &s);
 	p->flow.netns = e->key.netns;
 	p->seq = s.seq;

@@ -11,7 +11,7 @@
 # by_class adds up to retrans_segs, lost_downstream + lost_upstream <=
 # retrans_segs, and every event's seq and len are tshark's for its frame.  Then the file-level
 # edges: a text file, a capture cut in the middle of its last record.
-# timeout: 120
+# timeout: 300
 source "$(dirname "$0")/../lib.sh"
 
 BIN=${DS_BIN:-$DS_ROOT/dropscope}
@@ -34,6 +34,25 @@ gen() {
 
 	[[ $(basename -- "$1") == pcapng* ]] && args=(-n)
 	"$GEN" "${args[@]}" -o "$2" "$1"
+}
+
+# tshark_args SCN: the scenario's `# tshark: ARGS` (decode-as for a port
+# tshark does not know, such as VXLAN on Linux's 8472), unquoted words.
+tshark_args() {
+	sed -n 's/^#[[:space:]]*tshark:[[:space:]]*//p' "$1"
+}
+
+# tshark_dump SCN PCAP: one line per frame, tab-separated, as tshark reads
+# it with checksums checked: frame number, TCP seq (raw), TCP payload length,
+# TCP ports, TCP and IP checksum status, expert severities.  Read once per
+# capture (tshark takes a second to start) by every check below.
+tshark_dump() {
+	local -a targs
+
+	read -ra targs < <(tshark_args "$1")
+	tshark "${targs[@]}" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -r "$2" \
+		-T fields -e frame.number -e tcp.seq_raw -e tcp.len -e tcp.srcport -e tcp.dstport \
+		-e tcp.checksum.status -e ip.checksum.status -e _ws.expert.severity 2>/dev/null
 }
 
 # expects SCN: the scenario's expected key=value pairs, one a line.
@@ -77,10 +96,9 @@ check_events() {
 		echo "    reclass events: expected ${want:-none}, got ${got:-none}"
 		rc=1
 	fi
-	command -v tshark >/dev/null || return $rc
+	[[ -s $3.tsv ]] || return $rc
 	while read -r frame seq len; do
-		read -r tseq tlen < <(tshark -r "$3" -Y "frame.number == $frame" \
-			-T fields -e tcp.seq_raw -e tcp.len 2>/dev/null)
+		read -r tseq tlen < <(awk -F'\t' -v f="$frame" '$1 == f { print $2, $3 }' "$3.tsv")
 		if [[ $tseq != "$seq" || $tlen != "$len" ]]; then
 			echo "    event at frame $frame: seq $seq len $len, tshark $tseq $tlen"
 			rc=1
@@ -114,6 +132,7 @@ check_scenario() {
 		return
 	fi
 	read -ra args < <(sed -n 's/^#[[:space:]]*args:[[:space:]]*//p' "$scn")
+	command -v tshark >/dev/null && tshark_dump "$scn" "$pcap" >"$pcap.tsv"
 	"$BIN" -j analyze -r "$pcap" --events "$TMP/$name.ev" "${args[@]}" >"$json" 2>"$err"
 	rc=$?
 	if ((rc != 0)) || ! jq -e 'type == "object"' "$json" >/dev/null 2>&1; then
@@ -168,8 +187,9 @@ for scn in "${scenarios[@]}"; do
 done
 
 # The generator judged by Wireshark: as many frames as `packets=` says, no
-# bad checksum, and exactly `skipped.malformed=` frames with an error (the
-# ones broken on purpose).  A wrong capture would make every result above
+# bad checksum, and exactly `skipped.malformed=` + `ip_len_trimmed=` frames
+# with an error (the ones broken on purpose: tshark, too, says an IP length
+# exceeds the packet).  A wrong capture would make every result above
 # meaningless.
 if command -v tshark >/dev/null; then
 	bad=0
@@ -178,12 +198,11 @@ if command -v tshark >/dev/null; then
 		[[ -f $TMP/$name.pcap ]] || continue
 		want_frames=$(expects "$scn" | sed -n 's/^packets=//p')
 		want_bad=$(expects "$scn" | sed -n 's/^skipped\.malformed=//p')
+		want_trim=$(expects "$scn" | sed -n 's/^ip_len_trimmed=//p')
+		want_bad=$((${want_bad:-0} + ${want_trim:-0}))
 		# status 0 is "bad"; 8388608 is the expert severity "error"
-		got=$(tshark -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
-			-r "$TMP/$name.pcap" -T fields -e tcp.checksum.status \
-			-e ip.checksum.status -e _ws.expert.severity 2>/dev/null |
-			awk -F'\t' '{ n++ } $1 == "0" || $2 == "0" || $3 ~ /8388608/ { b++ }
-				END { print n + 0, b + 0 }')
+		got=$(awk -F'\t' '{ n++ } $6 ~ /(^|,)0(,|$)/ || $7 ~ /(^|,)0(,|$)/ || $8 ~ /8388608/ { b++ }
+			END { print n + 0, b + 0 }' "$TMP/$name.pcap.tsv")
 		if [[ $got != "${want_frames:-${got% *}} ${want_bad:-0}" ]]; then
 			echo "    $name: tshark frames/errors $got, expected ${want_frames:-?} ${want_bad:-0}"
 			bad=$((bad + 1))
@@ -192,6 +211,49 @@ if command -v tshark >/dev/null; then
 	log_test "pcapgen: tshark agrees with every capture" $((bad != 0)) "$bad captures"
 else
 	log_test "pcapgen: tshark agrees with every capture" 4 "needs tshark"
+fi
+
+# Every frame of a scenario with an `encap` is, to tshark, the flow's TCP
+# segment inside the tunnels: TCP between the two ports of its `flow` line.
+if command -v tshark >/dev/null; then
+	bad=0 n=0
+	for scn in "${scenarios[@]}"; do
+		name=$(basename -- "$scn" .scn)
+		grep -qE '^[[:space:]]*encap[[:space:]]|encap=' "$scn" || continue
+		[[ -f $TMP/$name.pcap ]] || continue
+		n=$((n + 1))
+		read -r pa pb < <(sed -n 's/^flow [^ ]*:\([0-9]*\) [^ ]*:\([0-9]*\).*/\1 \2/p' "$scn" | head -n 1)
+		want=$(expects "$scn" | sed -n 's/^tcp_packets=//p')
+		got=$(awk -F'\t' -v a="$pa" -v b="$pb" '($4 == a && $5 == b) || ($4 == b && $5 == a) { n++ }
+			END { print n + 0 }' "$TMP/$name.pcap.tsv")
+		if [[ $got != "$want" ]]; then
+			echo "    $name: tshark sees $got TCP frames between ports $pa and $pb, expected $want"
+			bad=$((bad + 1))
+		fi
+	done
+	log_test "pcapgen: tshark decodes every tunnel frame to the flow's TCP" $((bad != 0)) \
+		"$n scenarios, $bad wrong"
+fi
+
+# The flow key's VLAN stack and VNI, as analyze -s lists them, against the
+# stacks tshark reads in the frames (802.1ad IDs outer, 802.1Q inner).
+if command -v tshark >/dev/null; then
+	bad=0
+	for name in vlan_key vni_key; do
+		[[ -f $TMP/$name.pcap ]] || continue
+		want=$(tshark -r "$TMP/$name.pcap" -T fields -E separator=';' -e ieee8021ad.id \
+			-e vlan.id -e vxlan.vni 2>/dev/null |
+			awk -F';' '{ v = $1; if ($2 != "") v = v (v != "" ? "," : "") $2
+				gsub(",", ".", v); print "vlan=" v " vni=" $3 }' | sort -u | tr '\n' ' ')
+		got=$("$BIN" -j -s analyze -r "$TMP/$name.pcap" 2>/dev/null |
+			jq -r '.flows_list[] | "vlan=\((.vlan // []) | map(tostring) | join(".")) vni=\(.vni // "")"' |
+			sort | tr '\n' ' ')
+		if [[ $got != "$want" ]]; then
+			echo "    $name: flows $got, tshark's frames $want"
+			bad=$((bad + 1))
+		fi
+	done
+	log_test "analyze -s: each flow's VLAN stack and VNI as tshark reads the frames" $((bad != 0))
 fi
 
 # The same captures through the sanitized build: the malformed, truncated

@@ -19,7 +19,29 @@
  * each side numbers its frames 0, 1, 2 ... in capture order, and a frame
  * with id= moves that count on only if it is newer: a late original keeps
  * its old ID), and to break a frame on purpose ihl=, doff= (lying header
- * lengths), snap= (cut this frame).
+ * lengths), iplen= (the flow's IPv4 total length or IPv6 payload length
+ * written as this instead of the true one), snap= (cut this frame), and
+ * encap=LAYER[/LAYER...] (this frame's encapsulation, instead of encap's).
+ *	encap [LAYER...]		wrap the frames that follow in these
+ *	  layers, outermost first (until the next encap; none without LAYER):
+ *	  vlan:ID[.ID...]	tags on the Ethernet header before it (the link's,
+ *				or a tunnel's inner one); in a stack all but the
+ *				last are 802.1ad (0x88a8), the last 802.1Q
+ *	  ip4 | ip6		an underlay IP header, A's end 203.0.113.1 or
+ *				2001:db8:ffff::1, B's .2/::2; IP in IP (4in4,
+ *				6in4, 4in6, 6in6) when an IP header follows
+ *	  vxlan:VNI[:PORT]	UDP to 4789 (or PORT), VXLAN, inner Ethernet
+ *	  geneve:VNI[:OPTBYTES]	UDP to 6081, Geneve with one option of OPTBYTES
+ *				(4..128, a multiple of 4), inner Ethernet
+ *	  gre[:key=K][:seq=S][:csum]	GRE (RFC 2784/2890) around what follows:
+ *				IP, eth (0x6558) or mpls
+ *	  eth			an inner Ethernet header (inside gre)
+ *	  erspan1 | erspan2[:SESSION] | erspan3[:o]	GRE and ERSPAN type I
+ *				(0x88be, no sequence number), II (0x88be, 8-byte
+ *				header) or III (0x22eb, 12 bytes; :o adds the
+ *				8-byte platform subheader), inner Ethernet
+ *	  mpls:LABEL[.LABEL...][:pw]	a label stack, bottom of stack on the
+ *				last; :pw: a zero control word and Ethernet
  * Everything else is right, checksums included.  -n writes pcapng; both
  * formats have nanosecond timestamps.  A bad line exits 2, naming it.
  */
@@ -37,11 +59,14 @@
 #define LINKTYPE_ETHERNET	1
 #define LINKTYPE_RAW		101
 #define MAX_PAYLOAD		9000
-#define MAX_FRAME		(MAX_PAYLOAD + 256)
+#define HEADROOM		1024	/* for the encapsulation, built inside out */
+#define MAX_FRAME		(MAX_PAYLOAD + 256 + HEADROOM)
+#define MAX_LAYERS		16
+#define MAX_IDS			8	/* VLAN IDs or MPLS labels in one layer */
 #define DELIM			" \t\r\n"
 #define TCP_ACK			0x10
 
-enum { F_SEQ, F_ACK, F_LEN, F_WIN, F_SNAP, F_IHL, F_DOFF, F_ID, NFIELDS };
+enum { F_SEQ, F_ACK, F_LEN, F_WIN, F_SNAP, F_IHL, F_DOFF, F_ID, F_IPLEN, NFIELDS };
 static const struct {
 	const char *name;
 	uint64_t max;
@@ -51,6 +76,25 @@ static const struct {
 	[F_LEN] = { "len", MAX_PAYLOAD, 0 },	[F_WIN] = { "win", 65535, 64240 },
 	[F_SNAP] = { "snap", MAX_FRAME, 0 },	[F_IHL] = { "ihl", 15, -1 },
 	[F_DOFF] = { "doff", 15, -1 },	[F_ID] = { "id", 65535, -1 },
+	[F_IPLEN] = { "iplen", 65535, -1 },
+};
+
+enum layer_kind { LY_VLAN, LY_IP4, LY_IP6, LY_VXLAN, LY_GENEVE, LY_GRE, LY_ETH, LY_ERSPAN,
+		  LY_MPLS };
+
+struct layer {
+	enum layer_kind kind;
+	int n;				/* VLAN IDs or MPLS labels in id[] */
+	uint32_t id[MAX_IDS];
+	uint32_t arg;			/* VNI, ERSPAN type */
+	uint32_t arg2;			/* VXLAN port, Geneve option bytes, ERSPAN session */
+	int64_t key, seq;		/* GRE's, -1: none */
+	int csum, pw, o;
+};
+
+struct encap {
+	int n;
+	struct layer l[MAX_LAYERS];
 };
 
 struct seg {
@@ -60,6 +104,7 @@ struct seg {
 	int have_ts, nsack;
 	uint32_t tsval, tsecr, sack[4][2];
 	char *opts;
+	struct encap *encap;		/* encap=, else the current encap's */
 };
 
 static struct {
@@ -72,6 +117,9 @@ static struct {
 	uint8_t addr[2][16];		/* [0] = A, [1] = B */
 	uint64_t last_ns;
 	int step_back;			/* clockstep: the next time may be earlier */
+	struct encap encap;		/* of the frames that follow */
+	uint16_t outer_id;		/* underlay IPv4 IDs */
+	uint32_t erspan_seq;
 } G = { .vlan = -1, .linktype = LINKTYPE_ETHERNET, .mss = 1460 };
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -283,6 +331,349 @@ static size_t build_options(const struct seg *s, uint8_t *o)
 	return n;
 }
 
+static uint8_t frame[MAX_FRAME];
+
+/*
+ * Encapsulation, built from the inside out: each layer is put in front of
+ * what it carries (the frame starts at *p, n bytes long), knowing what that
+ * is, and says what it is itself.
+ */
+enum carried { C_IP4, C_IP6, C_ETH, C_MPLS, C_GRE, C_UDP };
+
+struct wrap {
+	uint8_t *p;
+	size_t n;
+	enum carried in;
+	int dir;
+	uint16_t tags[2 * MAX_IDS];	/* for the next Ethernet header out */
+	int ntags;
+};
+
+static uint8_t *prepend(struct wrap *w, size_t len)
+{
+	if ((size_t)(w->p - frame) < len)
+		die(2, "encap: more than %d bytes of headers", HEADROOM);
+	w->p -= len;
+	w->n += len;
+	memset(w->p, 0, len);
+	return w->p;
+}
+
+static uint16_t ethertype_of(enum carried c, const char *what)
+{
+	switch (c) {
+	case C_IP4:
+		return 0x0800;
+	case C_IP6:
+		return 0x86dd;
+	case C_MPLS:
+		return 0x8847;
+	default:
+		die(2, "encap: %s cannot carry that", what);
+	}
+}
+
+/*
+ * Ethernet with the pending tags: 802.1ad outside, 802.1Q last. Inner MACs
+ * 02:00:ff:ff:01:0X: behind a zero pseudowire control word, Wireshark's
+ * guess (two known vendors' MACs mean no control word) then finds none.
+ */
+static void put_eth(struct wrap *w, int link)
+{
+	static const uint8_t mac[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
+	static const uint8_t imac[2][6] = { { 2, 0, 0xff, 0xff, 1, 1 }, { 2, 0, 0xff, 0xff, 1, 2 } };
+	uint8_t *h;
+	int i;
+
+	put16(prepend(w, 2), ethertype_of(w->in, "Ethernet"));
+	for (i = w->ntags - 1; i >= 0; i--) {
+		h = prepend(w, 4);
+		put16(h, i == w->ntags - 1 ? 0x8100 : 0x88a8);
+		put16(h + 2, w->tags[i]);
+	}
+	h = prepend(w, 12);
+	memcpy(h, link ? mac[!w->dir] : imac[!w->dir], 6);
+	memcpy(h + 6, link ? mac[w->dir] : imac[w->dir], 6);
+	w->ntags = 0;
+	w->in = C_ETH;
+}
+
+/* The underlay: A's end .1, B's .2, whichever way the frame goes. */
+static void put_ip(struct wrap *w, int v6)
+{
+	static const uint8_t proto[] = { [C_IP4] = 4, [C_IP6] = 41, [C_GRE] = 47, [C_UDP] = 17 };
+	uint8_t src[16] = { 0 }, dst[16] = { 0 }, pseudo[40] = { 0 }, *h;
+	size_t alen = v6 ? 16 : 4, plen = w->n;
+
+	if (w->in == C_ETH || w->in == C_MPLS)
+		die(2, "encap: ip4/ip6 cannot carry Ethernet or MPLS here");
+	if (v6) {
+		inet_pton(AF_INET6, w->dir ? "2001:db8:ffff::2" : "2001:db8:ffff::1", src);
+		inet_pton(AF_INET6, w->dir ? "2001:db8:ffff::1" : "2001:db8:ffff::2", dst);
+	} else {
+		inet_pton(AF_INET, w->dir ? "203.0.113.2" : "203.0.113.1", src);
+		inet_pton(AF_INET, w->dir ? "203.0.113.1" : "203.0.113.2", dst);
+	}
+	if (w->in == C_UDP) {
+		memcpy(pseudo, src, alen);
+		memcpy(pseudo + alen, dst, alen);
+		if (v6)
+			put32(pseudo + 32, plen), pseudo[39] = 17;
+		else
+			pseudo[9] = 17, put16(pseudo + 10, plen);
+		put16(w->p + 6, csum_fold(csum_add(csum_add(0, pseudo, v6 ? 40 : 12), w->p, plen)));
+	}
+	if (v6) {
+		h = prepend(w, 40);
+		put32(h, 0x60000000);
+		put16(h + 4, plen);
+		h[6] = proto[w->in];
+		h[7] = 64;
+		memcpy(h + 8, src, 16);
+		memcpy(h + 24, dst, 16);
+		w->in = C_IP6;
+		return;
+	}
+	h = prepend(w, 20);
+	h[0] = 0x45;
+	put16(h + 2, 20 + plen);
+	put16(h + 4, G.outer_id++);
+	put16(h + 6, 0x4000);		/* DF */
+	h[8] = 64;
+	h[9] = proto[w->in];
+	memcpy(h + 12, src, 4);
+	memcpy(h + 16, dst, 4);
+	put16(h + 10, csum_fold(csum_add(0, h, 20)));
+	w->in = C_IP4;
+}
+
+static void put_udp(struct wrap *w, uint16_t dport)
+{
+	uint8_t *h = prepend(w, 8);
+
+	put16(h, 49152 + w->dir);	/* a VTEP's flow-hash source port */
+	put16(h + 2, dport);
+	put16(h + 4, w->n);
+	w->in = C_UDP;			/* checksum: put_ip() */
+}
+
+static void put_gre(struct wrap *w, const struct layer *l, uint16_t proto, int64_t seq)
+{
+	size_t len = 4 + (l->csum ? 4 : 0) + (l->key >= 0 ? 4 : 0) + (seq >= 0 ? 4 : 0);
+	uint8_t *h = prepend(w, len), *o = h + 4;
+
+	put16(h, (l->csum ? 0x8000 : 0) | (l->key >= 0 ? 0x2000 : 0) | (seq >= 0 ? 0x1000 : 0));
+	put16(h + 2, proto);
+	if (l->csum)
+		o += 4;			/* checksum and reserved1, filled below */
+	if (l->key >= 0)
+		put32(o, l->key), o += 4;
+	if (seq >= 0)
+		put32(o, seq);
+	if (l->csum)
+		put16(h + 4, csum_fold(csum_add(0, h, w->n)));
+	w->in = C_GRE;
+}
+
+/* ERSPAN type I, II or III and the GRE header it travels in. */
+static void put_erspan(struct wrap *w, const struct layer *l)
+{
+	struct layer gre = { .key = -1 };
+	uint8_t *h;
+
+	put_eth(w, 0);
+	if (l->arg == 2) {
+		h = prepend(w, 8);
+		put16(h, 0x1000);		/* version 1, VLAN 0 */
+		put16(h + 2, l->arg2 & 0x3ff);	/* COS 0, En 0, T 0, session */
+	} else if (l->arg == 3) {
+		if (l->o)
+			prepend(w, 8);		/* platform-specific subheader, zeros */
+		h = prepend(w, 12);
+		put16(h, 0x2000);		/* version 2, VLAN 0 */
+		put16(h + 2, l->arg2 & 0x3ff);
+		put32(h + 4, G.erspan_seq * 100);	/* timestamp */
+		h[11] = l->o;			/* FT 0: Ethernet; O */
+	}
+	put_gre(w, &gre, l->arg == 3 ? 0x22eb : 0x88be, l->arg == 1 ? -1 : (int64_t)G.erspan_seq++);
+}
+
+static void put_layer(struct wrap *w, const struct layer *l)
+{
+	uint8_t *h;
+	int i;
+
+	switch (l->kind) {
+	case LY_VLAN:
+		if (w->ntags + l->n > 2 * MAX_IDS)
+			die(2, "encap: too many VLAN tags on one Ethernet header");
+		memmove(w->tags + l->n, w->tags, w->ntags * sizeof(w->tags[0]));
+		for (i = 0; i < l->n; i++)
+			w->tags[i] = l->id[i];
+		w->ntags += l->n;
+		break;
+	case LY_IP4:
+	case LY_IP6:
+		put_ip(w, l->kind == LY_IP6);
+		break;
+	case LY_VXLAN:
+	case LY_GENEVE:
+		put_eth(w, 0);
+		if (l->kind == LY_GENEVE && l->arg2) {
+			h = prepend(w, l->arg2);
+			put16(h, 0xffff);		/* experimental option class */
+			h[2] = 1;
+			h[3] = (l->arg2 - 4) / 4;
+		}
+		h = prepend(w, 8);
+		if (l->kind == LY_VXLAN) {
+			h[0] = 0x08;			/* I: the VNI is valid */
+		} else {
+			h[0] = l->arg2 / 4;		/* version 0, option words */
+			put16(h + 2, 0x6558);
+		}
+		put32(h + 4, l->arg << 8);
+		put_udp(w, l->kind == LY_GENEVE ? 6081 : l->arg2 ? l->arg2 : 4789);
+		break;
+	case LY_GRE:
+		put_gre(w, l, w->in == C_ETH ? 0x6558 : ethertype_of(w->in, "gre"), l->seq);
+		break;
+	case LY_ETH:
+		put_eth(w, 0);
+		break;
+	case LY_ERSPAN:
+		put_erspan(w, l);
+		break;
+	case LY_MPLS:
+		if (l->pw) {
+			put_eth(w, 0);
+			prepend(w, 4);			/* control word: all zero */
+		} else if (w->in != C_IP4 && w->in != C_IP6) {
+			die(2, "encap: mpls carries IP, or Ethernet with :pw");
+		}
+		for (i = l->n - 1; i >= 0; i--)
+			put32(prepend(w, 4), l->id[i] << 12 | (i == l->n - 1) << 8 | 64);
+		w->in = C_MPLS;
+		break;
+	}
+}
+
+/*
+ * The frame's headers outside its IP packet (at *@p, *@n bytes): the
+ * encapsulation, then the link's Ethernet header.
+ */
+static void encapsulate(uint8_t **p, size_t *n, const struct seg *s)
+{
+	const struct encap *e = s->encap ? s->encap : &G.encap;
+	struct wrap w = { .p = *p, .n = *n, .in = G.ip6 ? C_IP6 : C_IP4, .dir = s->dir };
+	int i;
+
+	for (i = e->n - 1; i >= 0; i--)
+		put_layer(&w, &e->l[i]);
+	if (G.linktype == LINKTYPE_ETHERNET) {
+		if (G.vlan >= 0) {
+			memmove(w.tags + 1, w.tags, w.ntags * sizeof(w.tags[0]));
+			w.tags[0] = G.vlan;
+			w.ntags++;
+		}
+		put_eth(&w, 1);
+	} else if (w.ntags || (w.in != C_IP4 && w.in != C_IP6)) {
+		die(2, "encap: a raw capture starts with an IP header");
+	}
+	*p = w.p;
+	*n = w.n;
+}
+
+static uint32_t parse_ids(char *v, struct layer *l, uint32_t max, const char *what)
+{
+	char *id, *save = NULL;
+
+	for (id = strtok_r(v, ".", &save); id; id = strtok_r(NULL, ".", &save)) {
+		if (l->n == MAX_IDS)
+			die(2, "%s: at most %d", what, MAX_IDS);
+		l->id[l->n++] = parse_num(id, max, what);
+	}
+	if (!l->n)
+		die(2, "%s: want ID[.ID...]", what);
+	return l->n;
+}
+
+/* One LAYER (see the top of the file) into @l. */
+static void parse_layer(char *tok, struct layer *l)
+{
+	char *name = tok, *arg = strchr(tok, ':'), *a2 = NULL, *opt, *save = NULL;
+
+	memset(l, 0, sizeof(*l));
+	l->key = l->seq = -1;
+	if (arg) {
+		*arg++ = 0;
+		if ((a2 = strchr(arg, ':')))
+			*a2++ = 0;
+	}
+	if (!strcmp(name, "vlan") && arg && !a2) {
+		l->kind = LY_VLAN;
+		parse_ids(arg, l, 4095, "vlan");
+	} else if ((!strcmp(name, "ip4") || !strcmp(name, "ip6")) && !arg) {
+		l->kind = name[2] == '6' ? LY_IP6 : LY_IP4;
+	} else if (!strcmp(name, "eth") && !arg) {
+		l->kind = LY_ETH;
+	} else if ((!strcmp(name, "vxlan") || !strcmp(name, "geneve")) && arg) {
+		l->kind = name[0] == 'v' ? LY_VXLAN : LY_GENEVE;
+		l->arg = parse_num(arg, 0xffffff, "vni");
+		if (a2)
+			l->arg2 = parse_num(a2, l->kind == LY_VXLAN ? 65535 : 128,
+					    l->kind == LY_VXLAN ? "vxlan port" : "geneve option bytes");
+		if (l->kind == LY_GENEVE && a2 && (l->arg2 < 4 || l->arg2 % 4))
+			die(2, "geneve option bytes: 4..128, a multiple of 4");
+	} else if (!strcmp(name, "gre")) {
+		l->kind = LY_GRE;
+		if (a2)
+			a2[-1] = ':';
+		for (opt = arg ? strtok_r(arg, ":", &save) : NULL; opt;
+		     opt = strtok_r(NULL, ":", &save)) {
+			if (!strncmp(opt, "key=", 4))
+				l->key = parse_num(opt + 4, UINT32_MAX, "gre key");
+			else if (!strncmp(opt, "seq=", 4))
+				l->seq = parse_num(opt + 4, UINT32_MAX, "gre seq");
+			else if (!strcmp(opt, "csum"))
+				l->csum = 1;
+			else
+				die(2, "gre: '%s': want key=K, seq=S or csum", opt);
+		}
+	} else if (!strncmp(name, "erspan", 6) && name[6] >= '1' && name[6] <= '3' && !name[7]) {
+		l->kind = LY_ERSPAN;
+		l->arg = name[6] - '0';
+		if (l->arg == 2 && arg && !a2)
+			l->arg2 = parse_num(arg, 1023, "erspan session");
+		else if (l->arg == 3 && arg && !a2 && !strcmp(arg, "o"))
+			l->o = 1;
+		else if (arg)
+			die(2, "erspan: want erspan1, erspan2[:SESSION] or erspan3[:o]");
+	} else if (!strcmp(name, "mpls") && arg) {
+		l->kind = LY_MPLS;
+		parse_ids(arg, l, 0xfffff, "mpls label");
+		if (a2 && strcmp(a2, "pw"))
+			die(2, "mpls: want mpls:LABEL[.LABEL...][:pw]");
+		l->pw = !!a2;
+	} else {
+		die(2, "encap: unknown layer '%s' (vlan:ID[.ID] ip4 ip6 vxlan:VNI geneve:VNI "
+		    "gre[:key=K][:seq=S][:csum] eth erspan1..3 mpls:L[.L][:pw])", name);
+	}
+}
+
+/* Layers separated by @sep from @v (NULL: the rest of the line). */
+static void parse_encap(struct encap *e, char *v, const char *sep, char **save)
+{
+	char *tok;
+
+	e->n = 0;
+	for (tok = strtok_r(v, sep, save); tok; tok = strtok_r(NULL, sep, save)) {
+		if (e->n == MAX_LAYERS)
+			die(2, "encap: at most %d layers", MAX_LAYERS);
+		parse_layer(tok, &e->l[e->n++]);
+	}
+}
+
 /* The frame's IPv4 ID: its own id=, or the side's next in sending order. */
 static uint16_t next_ipid(const struct seg *s)
 {
@@ -298,45 +689,31 @@ static uint16_t next_ipid(const struct seg *s)
 
 static void emit_segment(uint64_t ns, struct seg *s)
 {
-	static const uint8_t mac[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
-	static uint8_t f[MAX_FRAME];
-	uint8_t opt[64], pseudo[40];
+	uint8_t opt[64], pseudo[40], *f = frame + HEADROOM;
 	const uint8_t *src = G.addr[s->dir], *dst = G.addr[!s->dir];
 	size_t optlen = build_options(s, opt), alen = G.ip6 ? 16 : 4;
-	size_t n = 0, tcp, tcplen = 20 + optlen + s->f[F_LEN];
+	size_t tcp, tcplen = 20 + optlen + s->f[F_LEN], len;
 	uint32_t i;
 
-	if (G.linktype == LINKTYPE_ETHERNET) {
-		memcpy(f, mac[!s->dir], 6);
-		memcpy(f + 6, mac[s->dir], 6);
-		n = 12;
-		if (G.vlan >= 0) {
-			put16(f + n, 0x8100);
-			put16(f + n + 2, G.vlan);
-			n += 4;
-		}
-		put16(f + n, G.ip6 ? 0x86dd : 0x0800);
-		n += 2;
-	}
 	if (G.ip6) {
-		put32(f + n, 0x60000000);
-		put16(f + n + 4, tcplen);
-		f[n + 6] = 6;			/* next header: TCP */
-		f[n + 7] = 64;			/* hop limit */
-		memcpy(f + n + 8, src, 16);
-		memcpy(f + n + 24, dst, 16);
-		tcp = n + 40;
+		put32(f, 0x60000000);
+		put16(f + 4, s->f[F_IPLEN] >= 0 ? s->f[F_IPLEN] : (int64_t)tcplen);
+		f[6] = 6;			/* next header: TCP */
+		f[7] = 64;			/* hop limit */
+		memcpy(f + 8, src, 16);
+		memcpy(f + 24, dst, 16);
+		tcp = 40;
 	} else {
-		f[n] = 0x40 | (s->f[F_IHL] >= 0 ? s->f[F_IHL] : 5);
-		f[n + 1] = 0;
-		put16(f + n + 2, 20 + tcplen);
-		put16(f + n + 4, next_ipid(s));
-		put32(f + n + 6, 0x40004006);	/* DF, TTL 64, TCP */
-		put16(f + n + 10, 0);
-		memcpy(f + n + 12, src, 4);
-		memcpy(f + n + 16, dst, 4);
-		put16(f + n + 10, csum_fold(csum_add(0, f + n, 20)));
-		tcp = n + 20;
+		f[0] = 0x40 | (s->f[F_IHL] >= 0 ? s->f[F_IHL] : 5);
+		f[1] = 0;
+		put16(f + 2, s->f[F_IPLEN] >= 0 ? s->f[F_IPLEN] : (int64_t)(20 + tcplen));
+		put16(f + 4, next_ipid(s));
+		put32(f + 6, 0x40004006);	/* DF, TTL 64, TCP */
+		put16(f + 10, 0);
+		memcpy(f + 12, src, 4);
+		memcpy(f + 16, dst, 4);
+		put16(f + 10, csum_fold(csum_add(0, f, 20)));
+		tcp = 20;
 	}
 	put16(f + tcp, G.port[s->dir]);
 	put16(f + tcp + 2, G.port[!s->dir]);
@@ -363,7 +740,9 @@ static void emit_segment(uint64_t ns, struct seg *s)
 		put16(pseudo + 10, tcplen);
 	}
 	put16(f + tcp + 16, csum_fold(csum_add(csum_add(0, pseudo, G.ip6 ? 40 : 12), f + tcp, tcplen)));
-	write_frame(ns, f, tcp + tcplen, s->f[F_SNAP] ? s->f[F_SNAP] : G.snaplen);
+	len = tcp + tcplen;
+	encapsulate(&f, &len, s);
+	write_frame(ns, f, len, s->f[F_SNAP] ? s->f[F_SNAP] : G.snaplen);
 }
 
 static void parse_field(struct seg *s, char *key, char *v)
@@ -378,6 +757,12 @@ static void parse_field(struct seg *s, char *key, char *v)
 		}
 	if (!strcmp(key, "opts")) {
 		s->opts = v;
+	} else if (!strcmp(key, "encap")) {
+		static struct encap line;
+		char *lsave = NULL;
+
+		parse_encap(&line, v, "/", &lsave);
+		s->encap = &line;
 	} else if (!strcmp(key, "ts")) {
 		if (!(sep = strchr(v, ':')))
 			die(2, "ts '%s': want TSVAL:TSECR", v);
@@ -476,6 +861,11 @@ static void parse_line(char *line)
 			parse_segment(save);
 		else
 			parse_hex(save);
+		return;
+	}
+	/* may change between packets, as flow may */
+	if (!strcmp(cmd, "encap")) {
+		parse_encap(&G.encap, NULL, DELIM, &save);
 		return;
 	}
 	arg = strtok_r(NULL, DELIM, &save);

@@ -75,6 +75,56 @@ static void test_flowtab_normalized(void)
 	CHECK(e.n == 2 && e.why[0] == FLOW_FLUSHED, "flushed at the end: %d", e.n);
 }
 
+/*
+ * The same 5-tuple on another VLAN stack, in another VNI or on another
+ * capture interface is another flow; both directions of each stay one.
+ */
+static void test_flowtab_domain(void)
+{
+	struct flowtab *t = flowtab_new(64, NULL, NULL);
+	struct tcp_seg s = mkseg(40000, false, TCPF_SYN, 0), r;
+	struct flow *base = feed(t, s, NULL), *f, *g;
+	int d;
+
+	s.nvlan = 1;
+	s.vlan[0] = 42;
+	s.vlan[1] = 7;			/* beyond nvlan: not part of the key */
+	f = feed(t, s, NULL);
+	CHECK(f && f != base && f->dom.nvlan == 1 && f->dom.vlan[0] == 42 && !f->dom.vlan[1],
+	      "VLAN 42: a flow of its own");
+	s.vlan[1] = 9;
+	CHECK(feed(t, s, NULL) == f, "an ID beyond nvlan changes nothing");
+	s.nvlan = 2;
+	s.vlan[1] = 7;
+	g = feed(t, s, NULL);
+	CHECK(g && g != f && g != base, "QinQ 42.7: another");
+	s.vlan[0] = 7;
+	s.vlan[1] = 42;
+	CHECK(feed(t, s, NULL) != g, "QinQ 7.42: order matters");
+	r = mkseg(40000, true, TCPF_SYN | TCPF_ACK, 0);
+	r.nvlan = 2;
+	r.vlan[0] = 42;
+	r.vlan[1] = 7;
+	CHECK(flowtab_get(t, &r, &d) == g && d == 1, "its reply on 42.7 is the same flow");
+
+	s = mkseg(40000, false, TCPF_SYN, 0);
+	s.has_vni = 1;
+	s.vni = 0;
+	f = feed(t, s, NULL);
+	CHECK(f && f != base && f->dom.has_vni, "VNI 0 is a VNI");
+	s.vni = 100;
+	CHECK(feed(t, s, NULL) != f, "VNI 100: another");
+	s = mkseg(40000, false, TCPF_SYN, 0);
+	s.ifid = 1;
+	f = feed(t, s, NULL);
+	CHECK(f && f != base && f->dom.ifid == 1, "interface 1: another");
+	CHECK(flowtab_count(t) == 7, "7 flows, %zu", flowtab_count(t));
+	s = mkseg(40000, false, TCPF_SYN, 0);
+	s.nvlan = 200;			/* a caller's garbage: clamped, never read past vlan[] */
+	CHECK(feed(t, s, NULL) != NULL, "nvlan 200");
+	flowtab_free(t);
+}
+
 static void test_flowtab_evicts_at_cap(void)
 {
 	struct ended e = { 0 };
@@ -162,6 +212,7 @@ static void test_flowtab_many(void)
 int main(void)
 {
 	RUN(test_flowtab_normalized);
+	RUN(test_flowtab_domain);
 	RUN(test_flowtab_evicts_at_cap);
 	RUN(test_flowtab_idle_timeouts);
 	RUN(test_flowtab_touch_keeps_alive);

@@ -50,6 +50,9 @@ struct fb {
 	uint32_t wire;	/* wirelen */
 	uint32_t ip_at, tcp_at;
 	int af;
+	int nlen;	/* tunnel headers whose length fb_end() fills in */
+	uint32_t len_at[16];
+	uint8_t len_kind[16];	/* 4: IPv4, 6: IPv6, 17: UDP */
 };
 
 static void put(struct fb *f, const void *p, size_t n)
@@ -230,6 +233,16 @@ static void fb_tcp(struct fb *f, uint8_t flags, const uint8_t *opt,
 
 static void fb_end(struct fb *f)
 {
+	for (int i = 0; i < f->nlen; i++) {
+		uint32_t at = f->len_at[i], n = f->wire - at;
+
+		if (f->len_kind[i] == 4)
+			set16(f, at + 2, n);
+		else if (f->len_kind[i] == 6)
+			set16(f, at + 4, n - 40);
+		else
+			set16(f, at + 4, n);
+	}
 	if (f->af == 4)
 		set16(f, f->ip_at + 2, f->wire - f->ip_at);
 	else
@@ -420,7 +433,7 @@ static void test_vlan_stacks(void)
 		{ "802.1ad QinQ", qinq, 2, PKT_TCP },
 		{ "0x9100 QinQ", old, 2, PKT_TCP },
 		{ "4 tags", deep + 1, 4, PKT_TCP },
-		{ "5 tags", deep, 5, PKT_OTHER },
+		{ "5 tags: decoded, 4 kept", deep, 5, PKT_TCP },
 	};
 	struct tcp_seg s;
 	struct fb f;
@@ -436,6 +449,11 @@ static void test_vlan_stacks(void)
 		if (cases[i].want != PKT_TCP)
 			continue;
 		check_seg(cases[i].what, &s, 6, TCPF_ACK, 1000);
+		CHECK(s.nvlan == (cases[i].ntags < 4 ? cases[i].ntags : 4), "%s: nvlan %u",
+		      cases[i].what, s.nvlan);
+		for (int k = 0; k < s.nvlan; k++)
+			CHECK(s.vlan[k] == 100 + k, "%s: vlan[%d] %u", cases[i].what, k, s.vlan[k]);
+		CHECK(!s.tunnels && !s.ip_trimmed && !s.has_vni, "%s: no tunnel", cases[i].what);
 		/* Cut inside the last tag. */
 		CHECK(dec_n(DLT_EN10MB, &f, 14 + 4 * (cases[i].ntags - 1), &s) ==
 		      PKT_TRUNCATED, "%s: cut in tags", cases[i].what);
@@ -691,7 +709,8 @@ static void test_lying_lengths(void)
 	set16(&f, 16, 19);
 	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "total length 19");
 	set16(&f, 16, 1500);
-	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "total length > wire");
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.ip_trimmed, "total length > wire: cut");
+	check_seg("total length > wire", &s, 4, TCPF_ACK | TCPF_PSH, 0);
 	set16(&f, 16, 40);
 	f.b[14 + 20 + 12] = 4 << 4;
 	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "doff 4");
@@ -719,7 +738,8 @@ static void test_lying_lengths(void)
 	CHECK(dec_n(DLT_IPV6, &f, 40 + 16 + 10, &s) == PKT_MALFORMED,
 	      "v6 length leaves 14 for TCP, cut in TCP");
 	set16(&f, 4, 37);
-	CHECK(dec(DLT_IPV6, &f, &s) == PKT_MALFORMED, "v6 length > wire");
+	CHECK(dec(DLT_IPV6, &f, &s) == PKT_TCP && s.ip_trimmed, "v6 length > wire: cut");
+	check_seg("v6 length > wire", &s, 6, TCPF_ACK, 0);
 	set16(&f, 4, 36);
 	f.b[40 + 16 + 12] = 6 << 4;
 	CHECK(dec(DLT_IPV6, &f, &s) == PKT_MALFORMED, "v6 doff > length");
@@ -795,6 +815,523 @@ static void test_not_tcp(void)
 	fb_init(&f);
 	fb_sll2(&f, 0x0004);	/* 802.2 LLC */
 	CHECK(dec(DLT_LINUX_SLL2, &f, &s) == PKT_OTHER, "SLL2 LLC");
+}
+
+/*
+ * Tunnels. The outer headers use their own addresses, so check_seg() proves
+ * the inner ones became the flow; fb_end() fills every outer length in.
+ */
+static const uint8_t osrc4[4] = { 203, 0, 113, 1 }, odst4[4] = { 203, 0, 113, 2 };
+static const uint8_t osrc6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 1 };
+static const uint8_t odst6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 2 };
+
+#define TUN(k)		(1u << PKT_TUN_##k)
+#define PROTO_IPIP	4
+#define PROTO_IPV6	41
+#define PROTO_GRE	47
+
+static void fb_len(struct fb *f, uint8_t kind)
+{
+	f->len_at[f->nlen] = f->len;
+	f->len_kind[f->nlen++] = kind;
+}
+
+static void fb_oip4(struct fb *f, uint8_t proto)
+{
+	fb_len(f, 4);
+	put8(f, 0x45);
+	put8(f, 0);
+	put16(f, 0);		/* fb_end() */
+	put16(f, 0x4321);
+	put16(f, 0x4000);
+	put8(f, 64);
+	put8(f, proto);
+	put16(f, 0);
+	put(f, osrc4, 4);
+	put(f, odst4, 4);
+}
+
+static void fb_oip6(struct fb *f, uint8_t nh)
+{
+	fb_len(f, 6);
+	put32(f, 0x60000000);
+	put16(f, 0);		/* fb_end() */
+	put8(f, nh);
+	put8(f, 64);
+	put(f, osrc6, 16);
+	put(f, odst6, 16);
+}
+
+static void fb_udp(struct fb *f, uint16_t dport)
+{
+	fb_len(f, 17);
+	put16(f, 51000);
+	put16(f, dport);
+	put16(f, 0);		/* fb_end() */
+	put16(f, 0);
+}
+
+static void fb_vxlan(struct fb *f, uint32_t vni)
+{
+	put32(f, 0x08000000);
+	put32(f, vni << 8);
+}
+
+/* Geneve with @words of options (one TLV), carrying @proto. */
+static void fb_geneve(struct fb *f, uint32_t vni, uint8_t words, uint16_t proto)
+{
+	put8(f, words);
+	put8(f, 0);
+	put16(f, proto);
+	put32(f, vni << 8);
+	for (int i = 0; i < words; i++)
+		put32(f, i ? 0 : 0xffff0100u | (words - 1u));
+}
+
+static void fb_gre(struct fb *f, uint16_t flags, uint16_t proto)
+{
+	put16(f, flags);
+	put16(f, proto);
+	if (flags & 0x8000)
+		put32(f, 0);		/* checksum: never verified */
+	if (flags & 0x2000)
+		put32(f, 0x00abcdef);
+	if (flags & 0x1000)
+		put32(f, 7);
+}
+
+/* @n labels from 16 on, bottom of stack on the last. */
+static void fb_mpls(struct fb *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		put32(f, (16u + i) << 12 | (i == n - 1) << 8 | 64);
+}
+
+/* Ethernet with 802.1Q tags of the given IDs. */
+static void fb_eth_vid(struct fb *f, const uint16_t *vid, int n, uint16_t type)
+{
+	static const uint8_t macs[12] = { 2, 0, 0, 0, 1, 1, 2, 0, 0, 0, 1, 2 };
+
+	put(f, macs, sizeof(macs));
+	for (int i = 0; i < n; i++) {
+		put16(f, 0x8100);
+		put16(f, 0x2000 | vid[i]);	/* PCP 1: not part of the ID */
+	}
+	put16(f, type);
+}
+
+/* The inner segment, 1000 bytes of payload on the wire. */
+static void fb_inner(struct fb *f, int af)
+{
+	if (af == 4)
+		fb_ip4(f, 5, 0x4000, PROTO_TCP);
+	else
+		fb_ip6(f, PROTO_TCP);
+	fb_tcp(f, TCPF_ACK, opt_ts, sizeof(opt_ts), 1000);
+	fb_end(f);
+}
+
+static const uint16_t v10[] = { 10 }, v42[] = { 42 }, v3[] = { 3 }, v30[] = { 30 };
+
+static void tun_vxlan(struct fb *f)
+{
+	fb_eth_vid(f, v10, 1, ETH_IP);
+	fb_oip4(f, PROTO_UDP);
+	fb_udp(f, 4789);
+	fb_vxlan(f, 100);
+	fb_eth_vid(f, v42, 1, ETH_IP);
+}
+
+static void tun_vxlan_linux6(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP6);
+	fb_oip6(f, PROTO_UDP);
+	fb_udp(f, 8472);
+	fb_vxlan(f, 0xabcdef);
+	fb_eth_vid(f, NULL, 0, ETH_IP6);
+}
+
+static void tun_geneve(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP);
+	fb_oip4(f, PROTO_UDP);
+	fb_udp(f, 6081);
+	fb_geneve(f, 7, 3, 0x6558);
+	fb_eth_vid(f, NULL, 0, ETH_IP);
+}
+
+static void tun_geneve_ip6(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP);
+	fb_oip4(f, PROTO_UDP);
+	fb_udp(f, 6081);
+	fb_geneve(f, 8, 0, ETH_IP6);
+}
+
+static void tun_gre(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP);
+	fb_oip4(f, PROTO_GRE);
+	fb_gre(f, 0, ETH_IP);
+}
+
+static void tun_gre_cks(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP);
+	fb_oip4(f, PROTO_GRE);
+	fb_gre(f, 0xb000, ETH_IP6);
+}
+
+static void tun_gre_teb(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP6);
+	fb_oip6(f, PROTO_GRE);
+	fb_gre(f, 0x2000, 0x6558);
+	fb_eth_vid(f, v3, 1, ETH_IP);
+}
+
+static void tun_erspan1(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP);
+	fb_oip4(f, PROTO_GRE);
+	fb_gre(f, 0, 0x88be);
+	fb_eth_vid(f, NULL, 0, ETH_IP);
+}
+
+static void tun_erspan2(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP);
+	fb_oip4(f, PROTO_GRE);
+	fb_gre(f, 0x1000, 0x88be);
+	put32(f, 0x1000000c);		/* version 1, VLAN 0, session 12 */
+	put32(f, 0);
+	fb_eth_vid(f, NULL, 0, ETH_IP);
+}
+
+static void erspan3(struct fb *f, int o)
+{
+	fb_eth(f, NULL, 0, ETH_IP);
+	fb_oip4(f, PROTO_GRE);
+	fb_gre(f, 0x1000, 0x22eb);
+	put32(f, 0x2000000c);		/* version 2, session 12 */
+	put32(f, 123456);		/* timestamp */
+	put32(f, o);			/* SGT 0, FT 0 (Ethernet), O */
+	if (o) {
+		put32(f, 0x0badcafe);	/* platform-specific subheader */
+		put32(f, 0);
+	}
+	fb_eth_vid(f, NULL, 0, ETH_IP6);
+}
+
+static void tun_erspan3(struct fb *f) { erspan3(f, 0); }
+static void tun_erspan3_o(struct fb *f) { erspan3(f, 1); }
+
+static void tun_mpls(struct fb *f)
+{
+	fb_eth(f, NULL, 0, 0x8847);
+	fb_mpls(f, 2);
+}
+
+static void tun_mpls_sll(struct fb *f)
+{
+	fb_sll(f, 0x8848);
+	fb_mpls(f, 1);
+}
+
+static void tun_mpls_pw(struct fb *f)
+{
+	fb_eth(f, NULL, 0, 0x8847);
+	fb_mpls(f, 3);
+	put32(f, 0);			/* control word */
+	fb_eth_vid(f, v30, 1, ETH_IP6);
+}
+
+static void tun_gre_mpls(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP);
+	fb_oip4(f, PROTO_GRE);
+	fb_gre(f, 0, 0x8847);
+	fb_mpls(f, 1);
+}
+
+static void tun_4in4(struct fb *f) { fb_eth(f, NULL, 0, ETH_IP); fb_oip4(f, PROTO_IPIP); }
+static void tun_6in4(struct fb *f) { fb_eth(f, NULL, 0, ETH_IP); fb_oip4(f, PROTO_IPV6); }
+static void tun_4in6(struct fb *f) { fb_eth(f, NULL, 0, ETH_IP6); fb_oip6(f, PROTO_IPIP); }
+static void tun_6in6(struct fb *f) { fb_eth(f, NULL, 0, ETH_IP6); fb_oip6(f, PROTO_IPV6); }
+static void tun_raw_6in4(struct fb *f) { fb_oip4(f, PROTO_IPV6); }
+
+static void tun_6in6_ext(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP6);
+	fb_oip6(f, 0);
+	fb_ext6(f, 0, PROTO_IPV6, 8);
+}
+
+/* QinQ 1.2 outside, VXLAN 5, Ethernet on VLAN 3, GRE bridging VLAN 4, IP in IP. */
+static void tun_nested(struct fb *f)
+{
+	static const uint16_t qinq[] = { 0x88a8, 0x8100 }, v4[] = { 4 };
+
+	fb_init(f);
+	put(f, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02", 12);
+	put16(f, qinq[0]);
+	put16(f, 1);
+	put16(f, qinq[1]);
+	put16(f, 2);
+	put16(f, ETH_IP6);
+	fb_oip6(f, PROTO_UDP);
+	fb_udp(f, 4789);
+	fb_vxlan(f, 5);
+	fb_eth_vid(f, v3, 1, ETH_IP);
+	fb_oip4(f, PROTO_GRE);
+	fb_gre(f, 0, 0x6558);
+	fb_eth_vid(f, v4, 1, ETH_IP);
+	fb_oip4(f, PROTO_IPIP);
+}
+
+static const struct tun_case {
+	const char *what;
+	void (*build)(struct fb *f);
+	int lt, af;
+	unsigned int tunnels;
+	int nvlan;
+	uint16_t vlan[4];
+	int has_vni;
+	uint32_t vni;
+} tun_cases[] = {
+	{ "vxlan", tun_vxlan, DLT_EN10MB, 4, TUN(VXLAN), 2, { 10, 42 }, 1, 100 },
+	{ "vxlan 8472 over v6", tun_vxlan_linux6, DLT_EN10MB, 6, TUN(VXLAN), 0, { 0 }, 1, 0xabcdef },
+	{ "geneve, 3 option words", tun_geneve, DLT_EN10MB, 4, TUN(GENEVE), 0, { 0 }, 1, 7 },
+	{ "geneve, IPv6 inside", tun_geneve_ip6, DLT_EN10MB, 6, TUN(GENEVE), 0, { 0 }, 1, 8 },
+	{ "gre", tun_gre, DLT_EN10MB, 4, TUN(GRE), 0, { 0 }, 0, 0 },
+	{ "gre C K S", tun_gre_cks, DLT_EN10MB, 6, TUN(GRE), 0, { 0 }, 0, 0 },
+	{ "gre bridging over v6", tun_gre_teb, DLT_EN10MB, 4, TUN(GRE), 1, { 3 }, 0, 0 },
+	{ "erspan I", tun_erspan1, DLT_EN10MB, 4, TUN(GRE) | TUN(ERSPAN), 0, { 0 }, 0, 0 },
+	{ "erspan II", tun_erspan2, DLT_EN10MB, 4, TUN(GRE) | TUN(ERSPAN), 0, { 0 }, 0, 0 },
+	{ "erspan III", tun_erspan3, DLT_EN10MB, 6, TUN(GRE) | TUN(ERSPAN), 0, { 0 }, 0, 0 },
+	{ "erspan III + subheader", tun_erspan3_o, DLT_EN10MB, 6, TUN(GRE) | TUN(ERSPAN), 0,
+	  { 0 }, 0, 0 },
+	{ "mpls", tun_mpls, DLT_EN10MB, 4, TUN(MPLS), 0, { 0 }, 0, 0 },
+	{ "mpls multicast on SLL", tun_mpls_sll, DLT_LINUX_SLL, 6, TUN(MPLS), 0, { 0 }, 0, 0 },
+	{ "mpls ethernet pseudowire", tun_mpls_pw, DLT_EN10MB, 6, TUN(MPLS), 1, { 30 }, 0, 0 },
+	{ "mpls in gre", tun_gre_mpls, DLT_EN10MB, 4, TUN(GRE) | TUN(MPLS), 0, { 0 }, 0, 0 },
+	{ "4in4", tun_4in4, DLT_EN10MB, 4, TUN(IP_IN_IP), 0, { 0 }, 0, 0 },
+	{ "6in4", tun_6in4, DLT_EN10MB, 6, TUN(IP_IN_IP), 0, { 0 }, 0, 0 },
+	{ "4in6", tun_4in6, DLT_EN10MB, 4, TUN(IP_IN_IP), 0, { 0 }, 0, 0 },
+	{ "6in6", tun_6in6, DLT_EN10MB, 6, TUN(IP_IN_IP), 0, { 0 }, 0, 0 },
+	{ "6in4 on a raw link", tun_raw_6in4, DLT_RAW, 6, TUN(IP_IN_IP), 0, { 0 }, 0, 0 },
+	{ "6in6 after hop-by-hop", tun_6in6_ext, DLT_EN10MB, 6, TUN(IP_IN_IP), 0, { 0 }, 0, 0 },
+	{ "nested", tun_nested, DLT_EN10MB, 4, TUN(VXLAN) | TUN(GRE) | TUN(IP_IN_IP), 4,
+	  { 1, 2, 3, 4 }, 1, 5 },
+};
+
+static void tun_build(struct fb *f, const struct tun_case *c)
+{
+	fb_init(f);
+	c->build(f);
+	fb_inner(f, c->af);
+}
+
+/* What every tunnel case decodes to: the inner segment, the path there. */
+static void check_tun(const struct tun_case *c, const struct tcp_seg *s, uint32_t payload)
+{
+	check_seg(c->what, s, c->af, TCPF_ACK, payload);
+	check_opts(c->what, s, 1, 0, 0, 0, 0);
+	CHECK(s->tunnels == c->tunnels, "%s: tunnels %#x, want %#x", c->what, s->tunnels,
+	      c->tunnels);
+	CHECK(s->nvlan == c->nvlan, "%s: nvlan %u", c->what, s->nvlan);
+	for (int k = 0; k < s->nvlan && k < c->nvlan; k++)
+		CHECK(s->vlan[k] == c->vlan[k], "%s: vlan[%d] %u", c->what, k, s->vlan[k]);
+	CHECK(s->has_vni == c->has_vni && (!c->has_vni || s->vni == c->vni),
+	      "%s: has_vni %u vni %u", c->what, s->has_vni, s->vni);
+	CHECK(!s->ip_trimmed, "%s: trimmed", c->what);
+}
+
+static void test_tunnels(void)
+{
+	struct tcp_seg s;
+	struct fb f;
+	uint32_t cap;
+
+	for (size_t i = 0; i < sizeof(tun_cases) / sizeof(tun_cases[0]); i++) {
+		const struct tun_case *c = &tun_cases[i];
+		enum pkt_status st;
+
+		tun_build(&f, c);
+		CHECK(dec(c->lt, &f, &s) == PKT_TCP, "%s: status", c->what);
+		check_tun(c, &s, 1000);
+		/* Every snaplen that cuts a header: never TCP, never a lie. */
+		for (cap = 0; cap < f.tcp_at + 20; cap++) {
+			st = dec_n(c->lt, &f, cap, &s);
+			CHECK(st == PKT_TRUNCATED || st == PKT_OTHER, "%s: cut at %u: status %d",
+			      c->what, cap, st);
+		}
+		st = dec_n(c->lt, &f, f.tcp_at + 20, &s);
+		CHECK(st == PKT_TCP, "%s: cut after TCP's 20 bytes: %d", c->what, st);
+		if (st == PKT_TCP)
+			check_seg(c->what, &s, c->af, TCPF_ACK, 1000);
+	}
+	/* A cut inside each kind of tunnel header is a cut, not another protocol. */
+	tun_build(&f, &tun_cases[0]);
+	CHECK(dec_n(DLT_EN10MB, &f, 18 + 20 + 8 + 4, &s) == PKT_TRUNCATED, "cut in VXLAN");
+	tun_build(&f, &tun_cases[2]);
+	CHECK(dec_n(DLT_EN10MB, &f, 14 + 20 + 8 + 12, &s) == PKT_TRUNCATED, "cut in Geneve options");
+	tun_build(&f, &tun_cases[5]);
+	CHECK(dec_n(DLT_EN10MB, &f, 14 + 20 + 10, &s) == PKT_TRUNCATED, "cut in GRE key");
+	tun_build(&f, &tun_cases[10]);
+	CHECK(dec_n(DLT_EN10MB, &f, 14 + 20 + 8 + 16, &s) == PKT_TRUNCATED,
+	      "cut in ERSPAN subheader");
+	tun_build(&f, &tun_cases[13]);
+	CHECK(dec_n(DLT_EN10MB, &f, 14 + 6, &s) == PKT_TRUNCATED, "cut in MPLS stack");
+	/* Cut before UDP's port: nothing says it is a tunnel. */
+	CHECK(dec_n(DLT_EN10MB, &f, 0, &s) == PKT_TRUNCATED, "empty");
+	tun_build(&f, &tun_cases[0]);
+	CHECK(dec_n(DLT_EN10MB, &f, 18 + 20 + 2, &s) == PKT_OTHER, "cut in UDP's ports");
+}
+
+/* @n levels of IP in IP, or of GRE: PKT_MAX_DEPTH decode, one more does not. */
+static void test_tunnel_depth(void)
+{
+	struct tcp_seg s;
+	struct fb f;
+
+	for (int gre = 0; gre < 2; gre++) {
+		for (int n = PKT_MAX_DEPTH; n <= PKT_MAX_DEPTH + 1; n++) {
+			fb_init(&f);
+			fb_eth(&f, NULL, 0, ETH_IP);
+			for (int k = 0; k < n; k++) {
+				fb_oip4(&f, gre ? PROTO_GRE : PROTO_IPIP);
+				if (gre)
+					fb_gre(&f, 0, ETH_IP);
+			}
+			fb_inner(&f, 4);
+			CHECK(dec(DLT_EN10MB, &f, &s) == (n == PKT_MAX_DEPTH ? PKT_TCP : PKT_OTHER),
+			      "%s x%d", gre ? "gre" : "ipip", n);
+		}
+	}
+	/* MPLS: 16 labels to the bottom of the stack, not 17. */
+	for (int n = 16; n <= 17; n++) {
+		fb_init(&f);
+		fb_eth(&f, NULL, 0, 0x8847);
+		fb_mpls(&f, n);
+		fb_inner(&f, 4);
+		CHECK(dec(DLT_EN10MB, &f, &s) == (n == 16 ? PKT_TCP : PKT_OTHER), "%d labels", n);
+	}
+}
+
+/* Lengths that lie, at each layer of a tunnel. */
+static void test_tunnel_lying_lengths(void)
+{
+	const struct tun_case *vx = &tun_cases[0], *gen = &tun_cases[2], *v6 = &tun_cases[18];
+	const uint32_t oip = 18, udp = 18 + 20, iip = 18 + 20 + 8 + 8 + 18;
+	struct tcp_seg s;
+	struct fb f;
+
+	/* Outer IPv4 longer than the frame: cut to it; the inner segment is whole. */
+	tun_build(&f, vx);
+	set16(&f, oip + 2, 9000);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.ip_trimmed, "outer length > frame");
+	check_seg("outer > frame", &s, 4, TCPF_ACK, 1000);
+	/* Outer shorter than what it carries: the inner holds 100 bytes less. */
+	tun_build(&f, vx);
+	set16(&f, oip + 2, f.wire - oip - 100);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.ip_trimmed, "outer length cuts inner");
+	check_seg("outer cuts inner", &s, 4, TCPF_ACK, 900);
+	/* ... or cannot hold the inner headers at all. */
+	set16(&f, oip + 2, iip - oip + 30);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "outer length inside inner headers");
+	set16(&f, oip + 2, 12);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "outer length < its header");
+
+	/* UDP: below its and VXLAN's header, short of the inner, 0, or too long. */
+	tun_build(&f, vx);
+	set16(&f, udp + 4, 12);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "UDP length 12");
+	set16(&f, udp + 4, f.wire - udp - 50);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.ip_trimmed, "UDP length cuts inner");
+	check_seg("udp cuts inner", &s, 4, TCPF_ACK, 950);
+	set16(&f, udp + 4, 0);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && !s.ip_trimmed, "UDP length 0");
+	check_seg("udp 0", &s, 4, TCPF_ACK, 1000);
+	set16(&f, udp + 4, 60000);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && !s.ip_trimmed, "UDP length > packet");
+	check_seg("udp long", &s, 4, TCPF_ACK, 1000);
+
+	/* Geneve options longer than the capture, or than the UDP datagram. */
+	tun_build(&f, gen);
+	f.b[14 + 20 + 8] = 63;
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TRUNCATED, "Geneve options beyond capture");
+	set16(&f, 14 + 20 + 4, 8 + 8 + 40);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "Geneve options beyond UDP length");
+	f.b[14 + 20 + 8] = 0x43;	/* version 1 */
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "Geneve version 1");
+
+	/* The inner IP's own length, beyond what the tunnel holds. */
+	tun_build(&f, vx);
+	set16(&f, iip + 2, 1500);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.ip_trimmed, "inner length > tunnel");
+	check_seg("inner > tunnel", &s, 4, TCPF_ACK, 1000);
+	set16(&f, iip + 2, 30);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "inner length 30");
+
+	/* IPv6 underlay and inner: payload lengths beyond the frame, and short. */
+	tun_build(&f, v6);
+	set16(&f, 14 + 4, 9000);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.ip_trimmed, "outer v6 length > frame");
+	check_seg("outer v6 > frame", &s, 6, TCPF_ACK, 1000);
+	set16(&f, 14 + 4, f.wire - 14 - 40 - 10);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.ip_trimmed, "outer v6 cuts inner");
+	check_seg("outer v6 cuts inner", &s, 6, TCPF_ACK, 990);
+	tun_build(&f, v6);
+	set16(&f, 14 + 40 + 4, 2000);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.ip_trimmed, "inner v6 > tunnel");
+	check_seg("inner v6 > tunnel", &s, 6, TCPF_ACK, 1000);
+	set16(&f, 14 + 40 + 4, 10);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_MALFORMED, "inner v6 length 10");
+}
+
+/* Headers that are not ours to follow, or not what they say. */
+static void test_tunnel_not_ours(void)
+{
+	const uint32_t gre = 14 + 20;
+	struct tcp_seg s;
+	struct fb f;
+
+	tun_build(&f, &tun_cases[4]);
+	set16(&f, gre, 0x0001);		/* version 1: PPTP */
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "GRE version 1");
+	set16(&f, gre, 0x4000);		/* RFC 1701 routing */
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "GRE routing");
+	set16(&f, gre, 0);
+	set16(&f, gre + 2, 0x0806);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "GRE carrying ARP");
+
+	tun_build(&f, &tun_cases[8]);
+	f.b[gre + 8] = 0x20;		/* ERSPAN II header saying version 2 */
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "ERSPAN II, version 2");
+	tun_build(&f, &tun_cases[9]);
+	f.b[gre + 8 + 10] = 2 << 2;	/* frame type 2: IP */
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "ERSPAN III, frame type IP");
+
+	tun_build(&f, &tun_cases[11]);
+	f.b[14 + 8] = 0x10;		/* after the stack: nibble 1, an associated channel */
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "MPLS, nibble 1");
+
+	/* Outer fragments: the inner packet's share is unknown. */
+	tun_build(&f, &tun_cases[15]);
+	set16(&f, 14 + 6, 0x2000);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "outer v4 MF");
+	fb_init(&f);
+	fb_eth(&f, NULL, 0, ETH_IP6);
+	fb_oip6(&f, 44);
+	fb_ext6(&f, 44, PROTO_IPIP, 0x0001);
+	fb_inner(&f, 4);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "outer v6 fragment");
+
+	/* UDP to another port, and a ninth tunnel of mixed kinds. */
+	tun_build(&f, &tun_cases[0]);
+	set16(&f, 18 + 20 + 2, 4790);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_OTHER, "UDP 4790");
 }
 
 static void test_bad_link(void)
@@ -890,6 +1427,10 @@ int main(void)
 	RUN(test_bad_options);
 	RUN(test_not_tcp);
 	RUN(test_bad_link);
+	RUN(test_tunnels);
+	RUN(test_tunnel_depth);
+	RUN(test_tunnel_lying_lengths);
+	RUN(test_tunnel_not_ours);
 	RUN(test_random_frames);
 	return unit_done();
 }
