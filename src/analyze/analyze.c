@@ -247,7 +247,7 @@ void analyzer_segment(struct analyzer *a, struct tcp_seg *s)
 	take_segment(a, s);
 }
 
-void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
+void analyzer_packet(struct analyzer *a, int linktype, uint32_t ifid, uint64_t ts_ns,
 		     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	struct tcp_seg s;
@@ -272,6 +272,7 @@ void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
 		return;
 	}
 	s.ts_ns = ts_ns;
+	s.ifid = ifid;
 	take_segment(a, &s);
 }
 

@@ -26,6 +26,7 @@ struct sack_block {
 struct tcp_seg {
 	uint64_t ts_ns;			/* capture time */
 	uint64_t tag;			/* the caller's (analyze: its frame number) */
+	uint32_t ifid;			/* the caller's: capture interface (capsrc_pkt.ifid) */
 	uint8_t family;			/* 4 or 6 */
 	uint8_t flags;			/* TCPF_* */
 	uint8_t nsack;			/* SACK blocks, in wire order */
@@ -60,7 +61,8 @@ enum pkt_status {
  * they were captured; payload_len comes from the IP header (an IP length of
  * 0, as GSO/BIG TCP frames show, falls back to @wirelen; an IP length larger
  * than @wirelen is PKT_MALFORMED). @seg is defined only for PKT_TCP, and
- * mss, wscale, tsval/tsecr only with their has_* bit; ts_ns is the caller's.
+ * mss, wscale, tsval/tsecr only with their has_* bit; ts_ns and ifid are the
+ * caller's.
  */
 /*
  * Whether @s's first SACK block reports a duplicate (RFC 2883 D-SACK):

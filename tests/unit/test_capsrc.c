@@ -181,9 +181,11 @@ static void write_pcapng(const char *path, const struct frame *f, int n)
 		fclose(fp);
 }
 
-static int collect(void *ctx, uint64_t ts_ns, const uint8_t *data,
-		   uint32_t caplen, uint32_t wirelen)
+static int collect(void *ctx, const struct capsrc_pkt *k)
 {
+	uint64_t ts_ns = k->ts_ns;
+	const uint8_t *data = k->data;
+	uint32_t caplen = k->caplen, wirelen = k->wirelen;
 	struct got *w = ctx;
 	struct frame *f = &w->pk[w->n % MAXPK];
 	double p = capsrc_progress(w->c);
