@@ -221,7 +221,8 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 /* The capture's clock: never back, intervals on the way. */
 static uint64_t clock_in(struct analyzer *a, uint64_t ts_ns)
 {
-	if (!a->first_ns)
+	/* The first packet, not the first non-zero stamp: a capture may start at 0. */
+	if (!a->t.packets)
 		a->first_ns = ts_ns;
 	/* Captures are not always in time order: never let time run back. */
 	if (ts_ns < a->last_ns)
