@@ -525,6 +525,11 @@ const char *capsrc_error(const struct capsrc *c)
 	return c->err;
 }
 
+const char *capsrc_reader(const struct capsrc *c)
+{
+	return c->ng ? "pcapng_read" : "libpcap";
+}
+
 /*
  * libpcap reads files through stdio, so ftell() is exactly what it has
  * consumed; it takes the stream lock, so a progress thread may call this

@@ -77,6 +77,8 @@ int capsrc_drain(struct capsrc *c, capsrc_cb cb, void *ctx);
 /* DLT_* of the source; with pcapng_read.c, the first interface's (-1: none yet). */
 int capsrc_linktype(const struct capsrc *c);
 const char *capsrc_error(const struct capsrc *c);
+/* Which reader took the source: "libpcap" or "pcapng_read" (see capsrc_ng.h). */
+const char *capsrc_reader(const struct capsrc *c);
 /* Files: fraction of the file read so far, 0..1, or -1 when unknown (stdin). */
 double capsrc_progress(const struct capsrc *c);
 int capsrc_stats(struct capsrc *c, struct capsrc_stats *st);
