@@ -427,9 +427,12 @@ int ngsrc_dispatch(struct ngsrc *s, int max, const volatile sig_atomic_t *stop, 
 	return n;
 }
 
+/* The first interface's: a file's from the probe, a stream's once read. */
 int ngsrc_linktype(const struct ngsrc *s)
 {
-	return s->rd.nifs ? lt_to_dlt(s->rd.ifs[0].linktype) : -1;
+	const struct pcapng_rd *r = s->rd.nifs ? &s->rd : &s->scan;
+
+	return r->nifs ? lt_to_dlt(r->ifs[0].linktype) : -1;
 }
 
 double ngsrc_progress(const struct ngsrc *s)
