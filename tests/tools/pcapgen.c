@@ -34,7 +34,7 @@
  *				0, no stamp, cut to the snaplen) or obsolete Packet Blocks
  *	isb IFDROP		an Interface Statistics Block for the current interface
  *	custom			a Custom Block (PEN 32473), which readers skip
- * The first `interface` writes the section header; `raw`, `vlan`, `ip6`,
+ * The first `interface` (or `section`) writes the section header; `raw`, `vlan`, `ip6`,
  * `mss` come before it.  A frame's link header is its interface's.
  */
 #include <arpa/inet.h>
@@ -640,7 +640,7 @@ static int parse_ng_directive(char *cmd, char *arg, char *b, char *save)
 	if (strcmp(cmd, "on") && strcmp(cmd, "section") && strcmp(cmd, "block") &&
 	    strcmp(cmd, "isb") && strcmp(cmd, "custom"))
 		return 0;
-	if (!G.multi)
+	if (!G.multi && strcmp(cmd, "section"))
 		die(2, "%s: only after an 'interface' line", cmd);
 	if (b || (!arg && strcmp(cmd, "section") && strcmp(cmd, "custom")))
 		die(2, "%s: want one argument", cmd);
@@ -652,8 +652,11 @@ static int parse_ng_directive(char *cmd, char *arg, char *b, char *save)
 	} else if (!strcmp(cmd, "section")) {
 		if (arg && strcmp(arg, "big") && strcmp(arg, "little"))
 			die(2, "section: want big or little, got '%s'", arg);
+		if (!G.pcapng)
+			die(2, "section: needs pcapng (-n)");
 		/* big on a little-endian host, little on a big-endian one: swapped */
 		G.swap = arg && (arg[0] == 'b') != (htonl(1) == 1);
+		G.multi = 1;
 		ng_shb();
 	} else if (!strcmp(cmd, "block")) {
 		if (strcmp(arg, "epb") && strcmp(arg, "spb") && strcmp(arg, "pb"))
