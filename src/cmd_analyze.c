@@ -41,7 +41,7 @@ static const struct opt analyze_opts[] = {
 	  "pcap or pcapng file, '-' for standard input" },
 	{ "interface", 'i', OPT_STRING, A(src.iface), "IFACE", "capture live on IFACE" },
 	{ "write", 'w', OPT_STRING, A(src.write), "FILE",
-	  "also save the packets analysed to FILE (pcap, nanoseconds)" },
+	  "also save the packets analysed to FILE (pcap, nanoseconds; pcapng if read by our pcapng reader)" },
 	{ "buffer", 'B', OPT_U32, A(src.buffer_mb), "MB", "live: kernel ring size (default 64)", 1, 2047 },
 	{ "snaplen", 0, OPT_U32, A(src.snaplen), "N",
 	  "live: bytes kept per packet (default 256: headers)", 64, 262144 },
