@@ -5,6 +5,7 @@
  * scales microsecond files itself and ts.tv_usec holds nanoseconds.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <poll.h>
@@ -61,10 +62,12 @@ static char *one_line(char *s)
 	return s;
 }
 
-/* Standard input for libpcap: the magic read to pick a reader, then the rest. */
+/* A pipe for libpcap: the magic read to pick a reader, then the rest. */
 struct replay {
 	uint8_t head[4];
 	size_t n, off;
+	int fd;
+	bool own;		/* not standard input: closed with the stream */
 };
 
 static ssize_t replay_read(void *cookie, char *buf, size_t size)
@@ -73,7 +76,7 @@ static ssize_t replay_read(void *cookie, char *buf, size_t size)
 	size_t k = r->n - r->off < size ? r->n - r->off : size;
 
 	if (!k)
-		return read(STDIN_FILENO, buf, size);
+		return read(r->fd, buf, size);
 	memcpy(buf, r->head + r->off, k);
 	r->off += k;
 	return (ssize_t)k;
@@ -81,40 +84,66 @@ static ssize_t replay_read(void *cookie, char *buf, size_t size)
 
 static int replay_close(void *cookie)
 {
-	free(cookie);
+	struct replay *r = cookie;
+
+	if (r->own)
+		close(r->fd);
+	free(r);
 	return 0;
 }
 
 /*
- * A pipe cannot be looked at twice: its first four bytes say which reader
- * gets it. pcapng goes to ours, whatever its interfaces (they are not known
- * before they are read); anything else to libpcap, behind a stdio stream
- * that hands it those four bytes first.
+ * A pipe (standard input, a FIFO, `<(zcat x.pcapng.gz)`) cannot be looked
+ * at twice: its first four bytes say which reader gets it. pcapng goes to
+ * ours, whatever its interfaces (they are not known before they are read);
+ * anything else to libpcap, behind a stdio stream that hands it those four
+ * bytes first. @own: @fd is closed with the source.
  */
-static FILE *open_stdin(struct capsrc *c, int *rc)
+static int open_pipe(struct capsrc *c, int fd, bool own, char *ebuf)
 {
 	struct replay *r = calloc(1, sizeof(*r));
 	uint32_t magic;
 	ssize_t n;
 	FILE *f;
 
-	*rc = 0;
-	if (!r)
-		return *rc = -ENOMEM, NULL;
-	while (r->n < 4 && ((n = read(STDIN_FILENO, r->head + r->n, 4 - r->n)) > 0 ||
+	if (!r) {
+		if (own)
+			close(fd);
+		return -ENOMEM;
+	}
+	r->fd = fd;
+	r->own = own;
+	while (r->n < 4 && ((n = read(fd, r->head + r->n, 4 - r->n)) > 0 ||
 			    (n < 0 && errno == EINTR)))
 		r->n += n > 0 ? (size_t)n : 0;
 	memcpy(&magic, r->head, 4);
 	if (r->n == 4 && magic == PCAPNG_BT_SHB) {
-		*rc = ngsrc_open_fd(&c->ng, STDIN_FILENO, c->name, r->head, r->n);
+		n = ngsrc_open_fd(&c->ng, fd, own, c->name, r->head, r->n);
 		free(r);
-		return NULL;
+		return (int)n;
 	}
 	f = fopencookie(r, "r", (cookie_io_functions_t){ .read = replay_read,
 							  .close = replay_close });
-	if (!f)
-		free(r);
-	return f;
+	if (!f) {
+		snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		replay_close(r);
+		return -EINVAL;
+	}
+	/* pcap_close() fclose()s it; a failed open leaves it to us. */
+	c->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!c->p)
+		fclose(f);
+	return 0;
+}
+
+/* A path that is no regular file (a FIFO, /dev/stdin): read as a pipe; -1 if not one. */
+static int pipe_fd(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 static int open_file(struct capsrc *c, const char *path, char *ebuf)
@@ -125,18 +154,13 @@ static int open_file(struct capsrc *c, const char *path, char *ebuf)
 	int rc = -EINVAL;
 	FILE *f;
 
-	if (!strcmp(path, "-")) {
-		c->stdin_src = true;
-		f = open_stdin(c, &rc);
+	int fd = strcmp(path, "-") ? pipe_fd(path) : STDIN_FILENO;
+
+	if (fd >= 0) {
+		c->stdin_src = true;	/* no size: progress unknown */
+		rc = open_pipe(c, fd, fd != STDIN_FILENO, ebuf);
 		if (c->ng || rc)
 			return rc;
-		if (f)
-			c->p = pcap_fopen_offline_with_tstamp_precision(f,
-					PCAP_TSTAMP_PRECISION_NANO, ebuf);
-		else
-			snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
-		if (f && !c->p)
-			fclose(f);
 		rc = -EINVAL;
 	} else {
 		/* What libpcap 1.10 would refuse is ours; the rest stays libpcap's. */

@@ -5,7 +5,7 @@
  * Timestamps are delivered in nanoseconds whatever the file's precision.
  * pcapng files libpcap refuses (interfaces of different link types or
  * snaplens, sections of both byte orders) are read by pcapng_read.c
- * instead, and pcapng on standard input always is: see capsrc_ng.c.
+ * instead, and pcapng on standard input or a FIFO always is: see capsrc_ng.c.
  */
 #ifndef DS_CAPSRC_H
 #define DS_CAPSRC_H

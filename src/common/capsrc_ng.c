@@ -35,6 +35,7 @@ struct ngsrc {
 	const uint8_t *map;	/* a regular file, mapped whole */
 	size_t size;
 	int fd;			/* a stream instead; -1 with @map */
+	bool own_fd;		/* not standard input: ours to close */
 	uint8_t *buf;		/* the stream's bytes [start, end) not yet parsed */
 	size_t cap, start, end;
 	bool eof, done;
@@ -309,7 +310,8 @@ static int sync_ifs(struct ngsrc *s)
  * every interface there), so a filter meets them at open; that packet is
  * kept for the first dispatch.
  */
-int ngsrc_open_fd(struct ngsrc **out, int fd, const char *name, const uint8_t *head, size_t n)
+int ngsrc_open_fd(struct ngsrc **out, int fd, bool own, const char *name, const uint8_t *head,
+		  size_t n)
 {
 	struct ngsrc *s = ngsrc_new(name);
 	int rc = 0;
@@ -317,10 +319,13 @@ int ngsrc_open_fd(struct ngsrc **out, int fd, const char *name, const uint8_t *h
 	*out = NULL;
 	if (!s || !(s->buf = malloc(READ_CHUNK))) {
 		ngsrc_close(s);
+		if (own)
+			close(fd);
 		return -ENOMEM;
 	}
 	s->cap = READ_CHUNK;
 	s->fd = fd;
+	s->own_fd = own;
 	memcpy(s->buf, head, n);
 	s->end = n;
 	while (rc == PCAPNG_RD_BLOCK || rc == PCAPNG_RD_IF)
@@ -468,6 +473,8 @@ void ngsrc_close(struct ngsrc *s)
 	pcapng_close(s->w);
 	if (s->map)
 		munmap((void *)s->map, s->size);
+	if (s->own_fd)
+		close(s->fd);
 	pcapng_rd_free(&s->rd);
 	pcapng_rd_free(&s->scan);
 	free(s->buf);

@@ -30,8 +30,8 @@ struct ngsrc;
  */
 int ngsrc_probe(struct ngsrc **out, const char *path, const char *name, bool force);
 
-/* A pcapng stream on @fd whose first @n bytes (the magic) were read already. */
-int ngsrc_open_fd(struct ngsrc **out, int fd, const char *name, const uint8_t *head,
+/* A pcapng stream on @fd whose first @n bytes (the magic) were read already; @own: close it. */
+int ngsrc_open_fd(struct ngsrc **out, int fd, bool own, const char *name, const uint8_t *head,
 		  size_t n);
 
 /* 0, or -EINVAL ("bad filter 'X' for interface 1 (LINUX_SLL): ...") in ngsrc_error(). */
