@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The I/O and policy around pcapng_read.c for capsrc: which files need it,
- * the bytes it parses (a mapped file, or a buffer filled from a pipe in
- * 1 MiB reads), a filter per link type, and the pcapng copy.
+ * the bytes it parses (a buffer filled from the file or pipe in 1 MiB
+ * reads: a mapping would count the whole file in the resident set), a
+ * filter per link type, and the pcapng copy.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,9 +32,8 @@ struct ngsrc {
 	struct pcapng_rd rd;
 	struct pcapng_rd scan;	/* a file's every interface, from the probe */
 	char *name;
-	const uint8_t *map;	/* a regular file, mapped whole */
-	size_t size;
-	int fd;			/* a stream instead; -1 with @map */
+	uint64_t size;		/* a regular file's; 0 for a pipe */
+	int fd;
 	bool own_fd;		/* not standard input: ours to close */
 	uint8_t *buf;		/* the stream's bytes [start, end) not yet parsed */
 	size_t cap, start, end;
@@ -100,47 +99,50 @@ static struct ngsrc *ngsrc_new(const char *name)
 	if (!s)
 		return NULL;
 	s->fd = -1;
+	s->buf = malloc(READ_CHUNK);
+	s->cap = READ_CHUNK;
 	pcapng_rd_init(&s->rd);
 	pcapng_rd_init(&s->scan);
 	s->name = strdup(name);
-	if (!s->name) {
+	if (!s->name || !s->buf) {
+		free(s->name);
+		free(s->buf);
 		free(s);
 		return NULL;
 	}
 	return s;
 }
 
-/* Every block of @s's mapping through @s->scan; true if libpcap is not for it. */
+static int next_block(struct ngsrc *s, struct pcapng_rd *r, struct pcapng_pkt *pkt);
+
+/* Every block of the file through @s->scan, then back to its start; true if it is ours. */
 static bool scan_needs_us(struct ngsrc *s, bool force)
 {
-	struct pcapng_rd *r = &s->scan;
 	struct pcapng_pkt pkt;
-	size_t off = 0, used;
-	bool ours = false;
+	bool ours;
 	int rc;
 
-	for (;;) {
-		rc = pcapng_rd_next(r, s->map + off, s->size - off, &used, &pkt);
-		if (rc < 0)
-			break;
-		off += used;
-		if (rc == PCAPNG_RD_IF || rc == PCAPNG_RD_BLOCK)
-			ours = ours || libpcap_refuses(r);
-	}
+	while ((rc = next_block(s, &s->scan, &pkt)) >= 0 && rc != 3)
+		;
+	/* What was read before an error: the interfaces libpcap would meet first. */
+	ours = libpcap_refuses(&s->scan);
 	/*
 	 * A file broken before any reason to refuse it stays libpcap's, as
 	 * before; one libpcap cannot open is ours if we read it to the end.
 	 */
-	if (force && rc == -EAGAIN && off == s->size)
+	if (force && rc == 3)
 		ours = true;
-	return ours;
+	s->start = s->end = 0;
+	s->eof = false;
+	s->consumed = 0;
+	s->err[0] = 0;
+	return ours && lseek(s->fd, 0, SEEK_SET) == 0;
 }
 
 int ngsrc_probe(struct ngsrc **out, const char *path, const char *name, bool force)
 {
 	struct ngsrc *s;
 	struct stat st;
-	void *map;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint32_t magic;
 
@@ -152,17 +154,14 @@ int ngsrc_probe(struct ngsrc **out, const char *path, const char *name, bool for
 		close(fd);
 		return 0;
 	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return 0;
-	madvise(map, st.st_size, MADV_SEQUENTIAL);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	s = ngsrc_new(name);
 	if (!s) {
-		munmap(map, st.st_size);
+		close(fd);
 		return -ENOMEM;
 	}
-	s->map = map;
+	s->fd = fd;
+	s->own_fd = true;
 	s->size = st.st_size;
 	if (!scan_needs_us(s, force)) {
 		ngsrc_close(s);
@@ -206,30 +205,29 @@ static int fill(struct ngsrc *s, size_t need)
 	return 0;
 }
 
-/* The next block: a pcapng_rd_status, 3 at the end, or -EIO with @s->err. */
-static int next_block(struct ngsrc *s, struct pcapng_pkt *pkt)
+/* The next block through @r: a pcapng_rd_status, 3 at the end, or -EIO with @s->err. */
+static int next_block(struct ngsrc *s, struct pcapng_rd *r, struct pcapng_pkt *pkt)
 {
 	const uint8_t *p;
 	size_t n, used;
 	int rc;
 
 	for (;;) {
-		p = s->map ? s->map + s->consumed : s->buf + s->start;
-		n = s->map ? s->size - s->consumed : s->end - s->start;
-		rc = pcapng_rd_next(&s->rd, p, n, &used, pkt);
+		p = s->buf + s->start;
+		n = s->end - s->start;
+		rc = pcapng_rd_next(r, p, n, &used, pkt);
 		if (rc >= 0) {
-			if (!s->map)
-				s->start += used;
+			s->start += used;
 			__atomic_store_n(&s->consumed, s->consumed + used, __ATOMIC_RELAXED);
 			return rc;
 		}
-		if (rc == -EAGAIN && (s->map || s->eof)) {
-			if (!pcapng_rd_end(&s->rd, p, n))
+		if (rc == -EAGAIN && s->eof) {
+			if (!pcapng_rd_end(r, p, n))
 				return 3;
 			rc = -EINVAL;
 		}
 		if (rc != -EAGAIN) {
-			snprintf(s->err, sizeof(s->err), "%s", s->rd.err);
+			snprintf(s->err, sizeof(s->err), "%s", r->err);
 			return -EIO;
 		}
 		if (fill(s, used))
@@ -317,19 +315,17 @@ int ngsrc_open_fd(struct ngsrc **out, int fd, bool own, const char *name, const 
 	int rc = 0;
 
 	*out = NULL;
-	if (!s || !(s->buf = malloc(READ_CHUNK))) {
-		ngsrc_close(s);
+	if (!s) {
 		if (own)
 			close(fd);
 		return -ENOMEM;
 	}
-	s->cap = READ_CHUNK;
 	s->fd = fd;
 	s->own_fd = own;
 	memcpy(s->buf, head, n);
 	s->end = n;
 	while (rc == PCAPNG_RD_BLOCK || rc == PCAPNG_RD_IF)
-		rc = next_block(s, &s->pending);
+		rc = next_block(s, &s->rd, &s->pending);
 	s->has_pending = rc == PCAPNG_RD_PACKET;
 	s->failed = rc < 0;
 	s->done = rc != PCAPNG_RD_PACKET;
@@ -408,7 +404,7 @@ int ngsrc_dispatch(struct ngsrc *s, int max, const volatile sig_atomic_t *stop, 
 		} else if (s->done) {
 			break;
 		} else {
-			rc = next_block(s, &pkt);
+			rc = next_block(s, &s->rd, &pkt);
 		}
 		if (rc < 0 || rc == 3) {
 			s->done = true;
@@ -444,7 +440,7 @@ double ngsrc_progress(const struct ngsrc *s)
 {
 	uint64_t pos = __atomic_load_n(&s->consumed, __ATOMIC_RELAXED);
 
-	if (!s->map)
+	if (!s->size)
 		return -1;
 	return pos >= s->size ? 1.0 : (double)pos / (double)s->size;
 }
@@ -471,8 +467,6 @@ void ngsrc_close(struct ngsrc *s)
 		pcap_freecode(&s->filts[k].prog);
 	free(s->filts);
 	pcapng_close(s->w);
-	if (s->map)
-		munmap((void *)s->map, s->size);
 	if (s->own_fd)
 		close(s->fd);
 	pcapng_rd_free(&s->rd);

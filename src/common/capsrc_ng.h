@@ -23,8 +23,9 @@ struct ngsrc;
  * @path: a file; @name: how messages call it
  * @force: a pcapng file libpcap could not open: read it ourselves if ours can
  *
- * The file is mapped and every block parsed once (headers only: ~10 ns a
- * block), since an interface may be declared after packets of others.
+ * The file is read once through a scratch reader (block headers and IDBs),
+ * since an interface may be declared after packets of others; then back to
+ * its start for the real read, if ours.
  * Return: 1 (ours), 0 (libpcap's: not pcapng, broken before any reason
  * to refuse it, or not a regular file), or -ENOMEM.
  */
