@@ -45,7 +45,7 @@ static const struct opt analyze_opts[] = {
 	  "pcap or pcapng file, '-' for standard input" },
 	{ "interface", 'i', OPT_STRING, A(src.iface), "IFACE", "capture live on IFACE" },
 	{ "write", 'w', OPT_STRING, A(src.write), "FILE",
-	  "also save the packets analysed to FILE (pcap, nanoseconds)" },
+	  "also save the packets analysed to FILE (pcap, nanoseconds; pcapng if read by our pcapng reader)" },
 	{ "buffer", 'B', OPT_U32, A(src.buffer_mb), "MB", "live: kernel ring size (default 64)", 1, 2047 },
 	{ "snaplen", 0, OPT_U32, A(src.snaplen), "N",
 	  "live: bytes kept per packet (default 256: headers)", 64, 262144 },
@@ -71,7 +71,6 @@ struct run {
 	struct analyzer a;
 	struct capsrc *src;
 	struct loop loop;
-	int linktype;
 	uint64_t limit;
 	bool progress;
 	uint64_t t0_ns;
@@ -95,12 +94,11 @@ static void show_progress(struct run *r)
 		fprintf(stderr, "\r%llu packets ", (unsigned long long)r->a.t.packets);
 }
 
-static int on_packet(void *ctx, uint64_t ts, const uint8_t *d, uint32_t caplen,
-		     uint32_t wirelen)
+static int on_packet(void *ctx, const struct capsrc_pkt *p)
 {
 	struct run *r = ctx;
 
-	analyzer_packet(&r->a, r->linktype, ts, d, caplen, wirelen);
+	analyzer_packet(&r->a, p->linktype, p->ifid, p->ts_ns, p->data, p->caplen, p->wirelen);
 	return r->limit && r->a.t.packets >= r->limit;
 }
 
@@ -347,7 +345,6 @@ static int open_run(struct run *r, struct analyze_args *args, struct analyze_opt
 		ev_close(&r->ev);
 		return EXIT_FAIL;
 	}
-	r->linktype = capsrc_linktype(r->src);
 	r->limit = args->count;
 	r->progress = !args->no_progress && isatty(STDERR_FILENO);
 	r->t0_ns = now_ns();

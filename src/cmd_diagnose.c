@@ -212,26 +212,29 @@ static void on_retrans(void *ctx, const struct analyze_retrans *rt)
 	}
 }
 
-static int on_packet(void *ctx, uint64_t ts, const uint8_t *d, uint32_t caplen, uint32_t wirelen)
+static int on_packet(void *ctx, const struct capsrc_pkt *p)
 {
+	const uint8_t *d = p->data;
+	uint32_t caplen = p->caplen, wirelen = p->wirelen;
+	uint64_t ts = p->ts_ns;
 	struct cap *c = ctx;
 	struct tcp_seg s;
 
 	if (!c->dsack_only) {
 		/* Kept for the diff: decoded once, for it and the analyzer. */
-		if (c->record && pkt_decode(c->linktype, d, caplen, wirelen, &s) == PKT_TCP) {
+		if (c->record && pkt_decode(p->linktype, d, caplen, wirelen, &s) == PKT_TCP) {
 			vt_add(&c->vt, &s, ts);
 			s.ts_ns = ts;
-			s.ifid = 0;	/* the caller's, like ts_ns */
+			s.ifid = p->ifid;
 			analyzer_segment(&c->a, &s);
 		} else {
-			analyzer_packet(&c->a, c->linktype, ts, d, caplen, wirelen);
+			analyzer_packet(&c->a, p->linktype, p->ifid, ts, d, caplen, wirelen);
 		}
 		return 0;
 	}
 	/* A D-SACK names the needless copy itself: its sender, its first byte. */
 	c->a.t.packets++;
-	if (pkt_decode(c->linktype, d, caplen, wirelen, &s) == PKT_TCP && tcp_seg_dsack(&s)) {
+	if (pkt_decode(p->linktype, d, caplen, wirelen, &s) == PKT_TCP && tcp_seg_dsack(&s)) {
 		struct dg_spurious x = { .seq = s.sack[0].start };
 
 		flow_from_seg(&x.flow, &s);

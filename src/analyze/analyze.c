@@ -266,7 +266,7 @@ void analyzer_segment(struct analyzer *a, struct tcp_seg *s)
 	take_segment(a, s);
 }
 
-void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
+void analyzer_packet(struct analyzer *a, int linktype, uint32_t ifid, uint64_t ts_ns,
 		     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	struct tcp_seg s;
@@ -292,7 +292,7 @@ void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
 	}
 	s.ts_ns = ts_ns;
 	s.clock_epoch = a->clock.epoch;
-	s.ifid = 0;		/* one interface until the source says which */
+	s.ifid = ifid;
 	take_segment(a, &s);
 }
 

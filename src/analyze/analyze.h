@@ -97,7 +97,8 @@ struct analyzer {
 };
 
 int analyzer_init(struct analyzer *a, const struct analyze_opts *o);
-void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
+/* @linktype: DLT_*; @ifid: the capture's interface, kept in the segment (tcp_seg.ifid). */
+void analyzer_packet(struct analyzer *a, int linktype, uint32_t ifid, uint64_t ts_ns,
 		     const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 /*
  * A decoded segment instead of a frame (it counts as one packet): for a

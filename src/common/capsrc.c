@@ -5,6 +5,7 @@
  * scales microsecond files itself and ts.tv_usec holds nanoseconds.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <poll.h>
@@ -15,10 +16,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
 #include "capsrc.h"
+#include "capsrc_ng.h"
+#include "pcapng_read.h"
 
 #define CAPSRC_SNAPLEN		262144
 /* Short enough that capsrc_break() is noticed quickly even without traffic. */
@@ -26,6 +30,8 @@
 
 struct capsrc {
 	pcap_t *p;
+	struct ngsrc *ng;	/* pcapng_read.c instead of libpcap (then @p is NULL) */
+	int dlt;		/* libpcap's link type, for every packet it delivers */
 	pcap_dumper_t *dump;	/* capsrc_opts.write */
 	char *name;		/* file path, "standard input" or interface */
 	bool live;
@@ -56,6 +62,90 @@ static char *one_line(char *s)
 	return s;
 }
 
+/* A pipe for libpcap: the magic read to pick a reader, then the rest. */
+struct replay {
+	uint8_t head[4];
+	size_t n, off;
+	int fd;
+	bool own;		/* not standard input: closed with the stream */
+};
+
+static ssize_t replay_read(void *cookie, char *buf, size_t size)
+{
+	struct replay *r = cookie;
+	size_t k = r->n - r->off < size ? r->n - r->off : size;
+
+	if (!k)
+		return read(r->fd, buf, size);
+	memcpy(buf, r->head + r->off, k);
+	r->off += k;
+	return (ssize_t)k;
+}
+
+static int replay_close(void *cookie)
+{
+	struct replay *r = cookie;
+
+	if (r->own)
+		close(r->fd);
+	free(r);
+	return 0;
+}
+
+/*
+ * A pipe (standard input, a FIFO, `<(zcat x.pcapng.gz)`) cannot be looked
+ * at twice: its first four bytes say which reader gets it. pcapng goes to
+ * ours, whatever its interfaces (they are not known before they are read);
+ * anything else to libpcap, behind a stdio stream that hands it those four
+ * bytes first. @own: @fd is closed with the source.
+ */
+static int open_pipe(struct capsrc *c, int fd, bool own, char *ebuf)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	uint32_t magic;
+	ssize_t n;
+	FILE *f;
+
+	if (!r) {
+		if (own)
+			close(fd);
+		return -ENOMEM;
+	}
+	r->fd = fd;
+	r->own = own;
+	while (r->n < 4 && ((n = read(fd, r->head + r->n, 4 - r->n)) > 0 ||
+			    (n < 0 && errno == EINTR)))
+		r->n += n > 0 ? (size_t)n : 0;
+	memcpy(&magic, r->head, 4);
+	if (r->n == 4 && magic == PCAPNG_BT_SHB) {
+		n = ngsrc_open_fd(&c->ng, fd, own, c->name, r->head, r->n);
+		free(r);
+		return (int)n;
+	}
+	f = fopencookie(r, "r", (cookie_io_functions_t){ .read = replay_read,
+							  .close = replay_close });
+	if (!f) {
+		snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		replay_close(r);
+		return -EINVAL;
+	}
+	/* pcap_close() fclose()s it; a failed open leaves it to us. */
+	c->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!c->p)
+		fclose(f);
+	return 0;
+}
+
+/* A path that is no regular file (a FIFO, /dev/stdin): read as a pipe; -1 if not one. */
+static int pipe_fd(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 static int open_file(struct capsrc *c, const char *path, char *ebuf)
 {
 	size_t plen = strlen(path);
@@ -64,14 +154,25 @@ static int open_file(struct capsrc *c, const char *path, char *ebuf)
 	int rc = -EINVAL;
 	FILE *f;
 
-	if (!strcmp(path, "-")) {
-		c->stdin_src = true;
-		/* pcap_close() knows not to fclose(stdin). */
-		c->p = pcap_fopen_offline_with_tstamp_precision(stdin,
-				PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	int fd = strcmp(path, "-") ? pipe_fd(path) : STDIN_FILENO;
+
+	if (fd >= 0) {
+		c->stdin_src = true;	/* no size: progress unknown */
+		rc = open_pipe(c, fd, fd != STDIN_FILENO, ebuf);
+		if (c->ng || rc)
+			return rc;
+		rc = -EINVAL;
 	} else {
+		/* What libpcap 1.10 would refuse is ours; the rest stays libpcap's. */
+		rc = ngsrc_probe(&c->ng, path, c->name, false);
+		if (rc)
+			return rc < 0 ? rc : 0;
 		c->p = pcap_open_offline_with_tstamp_precision(path,
 				PCAP_TSTAMP_PRECISION_NANO, ebuf);
+		/* A pcapng file it cannot even open is ours if we read it whole. */
+		if (!c->p && ngsrc_probe(&c->ng, path, c->name, true) == 1)
+			return 0;
+		rc = -EINVAL;
 	}
 	if (!c->p) {
 		/*
@@ -90,6 +191,7 @@ static int open_file(struct capsrc *c, const char *path, char *ebuf)
 	if (!c->stdin_src && f && !fstat(fileno(f), &st) && S_ISREG(st.st_mode))
 		c->size = st.st_size;
 	c->nano = true;
+	c->dlt = pcap_datalink(c->p);
 	return 0;
 }
 
@@ -143,6 +245,7 @@ static int open_live(struct capsrc *c, const struct capsrc_opts *o, char *ebuf)
 		return -EIO;
 	}
 	/* Positive values are warnings (e.g. promisc unsupported): go on. */
+	c->dlt = pcap_datalink(c->p);
 	c->nano = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
 	if (o->inbound) {
 		int one = 1;
@@ -233,10 +336,14 @@ int capsrc_open(struct capsrc **out, const struct capsrc_opts *o, char *err, siz
 	errno = 0;
 	rc = o->file ? open_file(c, o->file, ebuf) : open_live(c, o, ebuf);
 	if (!rc && o->filter)
-		rc = set_filter(c, o->filter);
+		rc = c->ng ? ngsrc_set_filter(c->ng, o->filter) : set_filter(c, o->filter);
 	if (!rc && o->write)
-		rc = open_write(c, o->write);
+		rc = c->ng ? ngsrc_open_write(c->ng, o->write) : open_write(c, o->write);
 	if (rc) {
+		if (c->ng && ngsrc_error(c->ng)[0])
+			snprintf(c->err, sizeof(c->err), "%s", ngsrc_error(c->ng));
+		else if (rc == -ENOMEM && !c->err[0])
+			snprintf(c->err, sizeof(c->err), "out of memory opening %s", c->name);
 		fail(err, errlen, rc, "%s", c->err);
 		capsrc_close(c);
 		return rc;
@@ -264,7 +371,8 @@ static void deliver(u_char *user, const struct pcap_pkthdr *h, const u_char *dat
 {
 	struct loop_ctx *l = (struct loop_ctx *)user;
 	int64_t sec = h->ts.tv_sec;
-	uint64_t ts;
+	struct capsrc_pkt p = { .data = data, .caplen = h->caplen, .wirelen = h->len,
+				.linktype = l->c->dlt };
 	int rc;
 
 	/* libpcap may hand over the rest of a batch before it sees the break. */
@@ -279,13 +387,34 @@ static void deliver(u_char *user, const struct pcap_pkthdr *h, const u_char *dat
 		sec += 1LL << 32;
 	if (l->c->dump)
 		pcap_dump((u_char *)l->c->dump, h, data);
-	ts = (uint64_t)sec * 1000000000ULL +
-	     (uint64_t)h->ts.tv_usec * (l->c->nano ? 1 : 1000);
-	rc = l->cb(l->ctx, ts, data, h->caplen, h->len);
+	p.ts_ns = (uint64_t)sec * 1000000000ULL +
+		  (uint64_t)h->ts.tv_usec * (l->c->nano ? 1 : 1000);
+	rc = l->cb(l->ctx, &p);
 	if (rc) {
 		l->rc = rc;
 		pcap_breakloop(l->c->p);
 	}
+}
+
+/* e.g. "cannot read x.pcapng: truncated block at offset 1044: its length is 96, ..." */
+static int ng_read_error(struct capsrc *c)
+{
+	snprintf(c->err, sizeof(c->err), "cannot read %s: %s", c->name, ngsrc_error(c->ng));
+	return -EIO;
+}
+
+static int ng_loop(struct capsrc *c, capsrc_cb cb, void *ctx)
+{
+	int n, cbrc;
+
+	do {
+		n = ngsrc_dispatch(c->ng, -1, &c->stop, cb, ctx, &cbrc);
+		if (cbrc)
+			return cbrc;
+		if (n < 0)
+			return ng_read_error(c);
+	} while (n > 0 && !c->stop);
+	return 0;
 }
 
 /**
@@ -311,6 +440,8 @@ int capsrc_loop(struct capsrc *c, capsrc_cb cb, void *ctx)
 
 	if (c->stop)
 		return 0;
+	if (c->ng)
+		return ng_loop(c, cb, ctx);
 	rc = pcap_loop(c->p, -1, deliver, (u_char *)&l);
 	if (l.rc)
 		return l.rc;
@@ -341,7 +472,17 @@ int capsrc_fd(struct capsrc *c)
 int capsrc_dispatch(struct capsrc *c, int max, capsrc_cb cb, void *ctx)
 {
 	struct loop_ctx l = { .c = c, .cb = cb, .ctx = ctx };
-	int n = pcap_dispatch(c->p, max, deliver, (u_char *)&l);
+	int n;
+
+	if (c->ng) {
+		n = ngsrc_dispatch(c->ng, max, &c->stop, cb, ctx, &l.rc);
+		if (l.rc)
+			return -ECANCELED;
+		if (n < 0)
+			return ng_read_error(c);
+		return n ? n : -ENODATA;
+	}
+	n = pcap_dispatch(c->p, max, deliver, (u_char *)&l);
 
 	if (l.rc)
 		return -ECANCELED;
@@ -392,17 +533,25 @@ int capsrc_drain(struct capsrc *c, capsrc_cb cb, void *ctx)
 void capsrc_break(struct capsrc *c)
 {
 	c->stop = 1;
-	pcap_breakloop(c->p);
+	if (c->p)
+		pcap_breakloop(c->p);
 }
 
 int capsrc_linktype(const struct capsrc *c)
 {
+	if (c->ng)
+		return ngsrc_linktype(c->ng);
 	return pcap_datalink(c->p);
 }
 
 const char *capsrc_error(const struct capsrc *c)
 {
 	return c->err;
+}
+
+const char *capsrc_reader(const struct capsrc *c)
+{
+	return c->ng ? "pcapng_read" : "libpcap";
 }
 
 /*
@@ -412,7 +561,11 @@ const char *capsrc_error(const struct capsrc *c)
  */
 double capsrc_progress(const struct capsrc *c)
 {
-	long pos = c->size > 0 ? ftell(pcap_file(c->p)) : -1;
+	long pos;
+
+	if (c->ng)
+		return ngsrc_progress(c->ng);
+	pos = c->size > 0 ? ftell(pcap_file(c->p)) : -1;
 
 	if (pos < 0)
 		return -1;
@@ -446,6 +599,10 @@ int capsrc_stats(struct capsrc *c, struct capsrc_stats *st)
 
 int capsrc_flush(struct capsrc *c)
 {
+	if (c->ng && ngsrc_flush(c->ng)) {
+		snprintf(c->err, sizeof(c->err), "%s", ngsrc_error(c->ng));
+		return -EIO;
+	}
 	if (c->dump && pcap_dump_flush(c->dump)) {
 		snprintf(c->err, sizeof(c->err), "cannot write the copy of %s: %s", c->name,
 			 strerror(errno));
@@ -462,6 +619,7 @@ void capsrc_close(struct capsrc *c)
 		pcap_dump_close(c->dump);
 	if (c->p)
 		pcap_close(c->p);
+	ngsrc_close(c->ng);
 	free(c->name);
 	free(c);
 }

@@ -3,6 +3,9 @@
  * Where packets come from: a pcap/pcapng file, standard input, or a live
  * interface, through libpcap, with an optional tcpdump-style filter.
  * Timestamps are delivered in nanoseconds whatever the file's precision.
+ * pcapng files libpcap refuses (interfaces of different link types or
+ * snaplens, sections of both byte orders) are read by pcapng_read.c
+ * instead, and pcapng on standard input or a FIFO always is: see capsrc_ng.c.
  */
 #ifndef DS_CAPSRC_H
 #define DS_CAPSRC_H
@@ -21,7 +24,8 @@ struct capsrc_opts {
 	int buffer_mb;		/* live: kernel ring size, 0 = libpcap default */
 	bool promisc;		/* live */
 	bool inbound;		/* live: only what the interface receives (the kernel skips the rest) */
-	const char *write;	/* also save what passes the filter here (pcap, ns) */
+	const char *write;	/* also save what passes the filter here (pcap, ns;
+				 * pcapng when pcapng_read.c reads the input) */
 };
 
 struct capsrc_stats {
@@ -30,9 +34,19 @@ struct capsrc_stats {
 	uint64_t if_dropped;	/* live: ps_ifdrop */
 };
 
+/* One packet as the callback sees it; valid only during the call. */
+struct capsrc_pkt {
+	uint64_t ts_ns;		/* nanoseconds since the epoch */
+	const uint8_t *data;
+	uint32_t caplen;	/* bytes at @data */
+	uint32_t wirelen;	/* the packet's original length */
+	int linktype;		/* DLT_* (as capsrc_linktype()), per packet: pcapng mixes them */
+	uint32_t ifid;		/* the file's interface, numbered across its sections;
+				 * 0 for everything libpcap reads (it does not say) */
+};
+
 /* Return 0 to go on, non-zero to stop the loop (returned by capsrc_loop). */
-typedef int (*capsrc_cb)(void *ctx, uint64_t ts_ns, const uint8_t *data,
-			 uint32_t caplen, uint32_t wirelen);
+typedef int (*capsrc_cb)(void *ctx, const struct capsrc_pkt *p);
 
 /**
  * capsrc_open() - open a file, stdin or interface and apply the filter.
@@ -60,8 +74,11 @@ int capsrc_dispatch(struct capsrc *c, int max, capsrc_cb cb, void *ctx);
  * Return: packets delivered, or -EIO.
  */
 int capsrc_drain(struct capsrc *c, capsrc_cb cb, void *ctx);
+/* DLT_* of the source; with pcapng_read.c, the first interface's (-1: none yet). */
 int capsrc_linktype(const struct capsrc *c);
 const char *capsrc_error(const struct capsrc *c);
+/* Which reader took the source: "libpcap" or "pcapng_read" (see capsrc_ng.h). */
+const char *capsrc_reader(const struct capsrc *c);
 /* Files: fraction of the file read so far, 0..1, or -1 when unknown (stdin). */
 double capsrc_progress(const struct capsrc *c);
 int capsrc_stats(struct capsrc *c, struct capsrc_stats *st);

@@ -245,6 +245,13 @@ int pcapng_add_packet(struct pcapng_writer *w, int ifid, uint64_t ts_ns,
 	return blk_end(w, copt != 0);
 }
 
+int pcapng_flush(struct pcapng_writer *w)
+{
+	if (fflush(w->f) == EOF && !w->err)
+		w->err = errno ? -errno : -EIO;
+	return w->err;
+}
+
 int pcapng_close(struct pcapng_writer *w)
 {
 	int ret;

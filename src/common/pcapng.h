@@ -81,6 +81,14 @@ int pcapng_add_packet(struct pcapng_writer *w, int ifid, uint64_t ts_ns,
 		      const char *comment);
 
 /**
+ * pcapng_flush() - hand what @w wrote so far to the kernel
+ *
+ * Return: 0, or -errno of the first write that failed since pcapng_open(),
+ * this flush included.
+ */
+int pcapng_flush(struct pcapng_writer *w);
+
+/**
  * pcapng_close() - flush, close and free @w (NULL: nothing to do)
  *
  * Return: 0, or -errno of the first write that failed since pcapng_open(),

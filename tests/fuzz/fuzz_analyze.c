@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 2;
 		if (len > size - off)
 			len = size - off;
-		analyzer_packet(&a, lt, ts, data + off, (uint32_t)len, (uint32_t)len + 4);
+		analyzer_packet(&a, lt, 0, ts, data + off, (uint32_t)len, (uint32_t)len + 4);
 		off += len;
 	}
 	analyzer_finish(&a);

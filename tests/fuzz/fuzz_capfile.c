@@ -13,16 +13,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct ctx {
-	struct analyzer *a;
-	int lt;
-};
-
-static int on_packet(void *p, uint64_t ts, const uint8_t *d, uint32_t caplen, uint32_t wirelen)
+static int on_packet(void *ctx, const struct capsrc_pkt *p)
 {
-	struct ctx *c = p;
-
-	analyzer_packet(c->a, c->lt, ts, d, caplen, wirelen);
+	analyzer_packet(ctx, p->linktype, p->ifid, p->ts_ns, p->data, p->caplen, p->wirelen);
 	return 0;
 }
 
@@ -33,7 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct capsrc_opts so = { 0 };
 	struct capsrc *src;
 	char path[64], err[256];
-	struct ctx c = { .a = &a };
 	int fd = memfd_create("capfile", 0);
 
 	if (fd < 0)
@@ -45,8 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (capsrc_open(&src, &so, err, sizeof(err)))
 		goto out;
 	if (!analyzer_init(&a, &o)) {
-		c.lt = capsrc_linktype(src);
-		capsrc_loop(src, on_packet, &c);
+		capsrc_loop(src, on_packet, &a);
 		analyzer_finish(&a);
 		analyzer_free(&a);
 	}

@@ -44,6 +44,22 @@
  *				last; :pw: a zero control word and Ethernet
  * Everything else is right, checksums included.  -n writes pcapng; both
  * formats have nanosecond timestamps.  A bad line exits 2, naming it.
+ *
+ * pcapng with several interfaces (-n; what libpcap 1.10 refuses), each
+ * written where it stands, so an interface may follow packets of others:
+ *	interface LINK [snaplen=N] [tsresol=10^-N|2^-N] [tsoffset=SECONDS]
+ *	  LINK: ethernet, raw or linux_sll; ids 0, 1 ... per section; without
+ *	  tsresol= the IDB has no if_tsresol (microseconds), with tsoffset=
+ *	  (may be negative) stamps are written relative to it
+ *	on N			the following packets go out on interface N
+ *	section [big|little]	a new Section Header Block (host order by
+ *				default): its interfaces start again from 0
+ *	block epb|spb|pb	the following packets as Enhanced, Simple (interface
+ *				0, no stamp, cut to the snaplen) or obsolete Packet Blocks
+ *	isb IFDROP		an Interface Statistics Block for the current interface
+ *	custom			a Custom Block (PEN 32473), which readers skip
+ * The first `interface` (or `section`) writes the section header; `raw`, `vlan`, `ip6`,
+ * `mss` come before it.  A frame's link header is its interface's.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -58,6 +74,8 @@
 
 #define LINKTYPE_ETHERNET	1
 #define LINKTYPE_RAW		101
+#define LINKTYPE_LINUX_SLL	113
+#define MAX_IFS			16
 #define MAX_PAYLOAD		9000
 #define HEADROOM		1024	/* for the encapsulation, built inside out */
 #define MAX_FRAME		(MAX_PAYLOAD + 256 + HEADROOM)
@@ -120,6 +138,16 @@ static struct {
 	struct encap encap;		/* of the frames that follow */
 	uint16_t outer_id;		/* underlay IPv4 IDs */
 	uint32_t erspan_seq;
+	/* pcapng with `interface` lines: this section's interfaces, in order */
+	int multi, swap, nifs, cur, blk;
+	struct gif {
+		int linktype;
+		uint32_t snaplen;
+		int have_tsresol;
+		uint8_t tsresol;
+		uint64_t units;		/* per second */
+		int64_t tsoffset;	/* seconds */
+	} ifs[MAX_IFS];
 } G = { .vlan = -1, .linktype = LINKTYPE_ETHERNET, .mss = 1460 };
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -202,9 +230,11 @@ static void write_out(const void *p, size_t n)
 		die(1, "write: %s", strerror(errno));
 }
 
-/* Header fields go in host byte order: the magic tells readers which. */
-static void write_u16(uint16_t v) { write_out(&v, 2); }
-static void write_u32(uint32_t v) { write_out(&v, 4); }
+/* Header fields go in host byte order (or swapped: `section big`); the magic tells readers which. */
+static void write_u16(uint16_t v) { v = G.swap ? __builtin_bswap16(v) : v; write_out(&v, 2); }
+static void write_u32(uint32_t v) { v = G.swap ? __builtin_bswap32(v) : v; write_out(&v, 4); }
+static void write_u64(uint64_t v) { v = G.swap ? __builtin_bswap64(v) : v; write_out(&v, 8); }
+static void write_ng_packet(uint64_t ns, const uint8_t *f, uint32_t len, uint32_t snap);
 
 static void write_header(void)
 {
@@ -234,6 +264,10 @@ static void write_frame(uint64_t ns, const uint8_t *f, uint32_t len, uint32_t sn
 	uint32_t cap = snap && snap < len ? snap : len;
 	uint32_t padded = (cap + 3) & ~3u;
 
+	if (G.multi) {
+		write_ng_packet(ns, f, len, snap);
+		return;
+	}
 	if (!G.header_done)
 		write_header();
 	if (G.pcapng) {
@@ -378,9 +412,11 @@ static uint16_t ethertype_of(enum carried c, const char *what)
  * 02:00:ff:ff:01:0X: behind a zero pseudowire control word, Wireshark's
  * guess (two known vendors' MACs mean no control word) then finds none.
  */
+/* The sides' link addresses: A, B. */
+static const uint8_t mac[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
+
 static void put_eth(struct wrap *w, int link)
 {
-	static const uint8_t mac[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
 	static const uint8_t imac[2][6] = { { 2, 0, 0xff, 0xff, 1, 1 }, { 2, 0, 0xff, 0xff, 1, 2 } };
 	uint8_t *h;
 	int i;
@@ -577,6 +613,16 @@ static void encapsulate(uint8_t **p, size_t *n, const struct seg *s)
 			w.ntags++;
 		}
 		put_eth(&w, 1);
+	} else if (G.linktype == LINKTYPE_LINUX_SLL && !w.ntags) {
+		/* packet type (0: to us, 4: outgoing), ARPHRD_ETHER, 6-byte address */
+		uint8_t *h = prepend(&w, 16);
+
+		memset(h, 0, 16);
+		put16(h, s->dir ? 0 : 4);
+		put16(h + 2, 1);
+		put16(h + 4, 6);
+		memcpy(h + 6, mac[s->dir], 6);
+		put16(h + 14, ethertype_of(w.in, "Linux cooked"));
 	} else if (w.ntags || (w.in != C_IP4 && w.in != C_IP6)) {
 		die(2, "encap: a raw capture starts with an IP header");
 	}
@@ -848,6 +894,189 @@ static void parse_hex(char *save)
 	write_frame(ns, f, n, G.snaplen);
 }
 
+/* ---- pcapng with several interfaces and sections ---- */
+
+static void ng_shb(void)
+{
+	/* byte-order magic, version 1.0, section length -1 (unknown) */
+	write_u32(0x0a0d0d0a), write_u32(28), write_u32(0x1a2b3c4d);
+	write_u16(1), write_u16(0), write_u64(~0ULL), write_u32(28);
+	G.nifs = 0;
+	G.cur = -1;
+	G.header_done = 1;
+}
+
+/* 10^-N or 2^-N seconds per unit, as if_tsresol's byte says it. */
+static void parse_tsresol(struct gif *i, const char *v)
+{
+	int pow2 = !strncmp(v, "2^-", 3);
+	uint64_t e;
+
+	if (!pow2 && strncmp(v, "10^-", 4))
+		die(2, "tsresol '%s': want 10^-N or 2^-N", v);
+	e = parse_num(v + (pow2 ? 3 : 4), pow2 ? 63 : 19, "tsresol");
+	i->have_tsresol = 1;
+	i->tsresol = (pow2 ? 0x80 : 0) | e;
+	for (i->units = 1; e; e--)
+		i->units *= pow2 ? 2 : 10;
+}
+
+static void ng_interface(char *arg, char *b, char *save)
+{
+	static const struct { const char *name; int lt; } links[] = {
+		{ "ethernet", LINKTYPE_ETHERNET }, { "raw", LINKTYPE_RAW },
+		{ "linux_sll", LINKTYPE_LINUX_SLL },
+	};
+	struct gif i = { .linktype = -1, .units = 1000000 };
+	uint32_t optlen;
+	char *v;
+
+	if (!G.pcapng)
+		die(2, "interface: needs pcapng (-n)");
+	for (size_t k = 0; arg && k < sizeof(links) / sizeof(links[0]); k++)
+		if (!strcmp(arg, links[k].name))
+			i.linktype = links[k].lt;
+	if (i.linktype < 0)
+		die(2, "interface: want ethernet, raw or linux_sll, got '%s'", arg ? arg : "");
+	for (; b; b = strtok_r(NULL, DELIM, &save)) {
+		if (!(v = strchr(b, '=')))
+			die(2, "interface: '%s': want KEY=VALUE", b);
+		*v++ = 0;
+		if (!strcmp(b, "snaplen"))
+			i.snaplen = parse_num(v, 262144, "snaplen");
+		else if (!strcmp(b, "tsresol"))
+			parse_tsresol(&i, v);
+		else if (!strcmp(b, "tsoffset"))
+			i.tsoffset = *v == '-' ? -(int64_t)parse_num(v + 1, 4000000000u, "tsoffset")
+					       : (int64_t)parse_num(v, 4000000000u, "tsoffset");
+		else
+			die(2, "interface: unknown key '%s'", b);
+	}
+	if (!G.multi) {
+		G.multi = 1;
+		ng_shb();
+	}
+	if (G.nifs == MAX_IFS)
+		die(2, "interface: at most %d per section", MAX_IFS);
+	optlen = (i.have_tsresol ? 8 : 0) + (i.tsoffset ? 12 : 0);
+	optlen += optlen ? 4 : 0;		/* opt_endofopt */
+	write_u32(1), write_u32(20 + optlen), write_u16(i.linktype), write_u16(0);
+	write_u32(i.snaplen);
+	if (i.have_tsresol) {
+		uint8_t val[4] = { i.tsresol };
+
+		write_u16(9), write_u16(1), write_out(val, 4);
+	}
+	if (i.tsoffset)
+		write_u16(14), write_u16(8), write_u64((uint64_t)i.tsoffset);
+	if (optlen)
+		write_u32(0);
+	write_u32(20 + optlen);
+	G.ifs[G.nifs++] = i;
+	if (G.cur < 0) {
+		G.cur = 0;
+		G.linktype = i.linktype;
+	}
+}
+
+/* @ns (absolute) in interface @i's units: relative to its offset, rounded. */
+static uint64_t ng_stamp(const struct gif *i, uint64_t ns)
+{
+	__int128 rel = (__int128)ns - (__int128)i->tsoffset * 1000000000;
+
+	if (rel < 0)
+		die(2, "a time before the interface's tsoffset");
+	return (uint64_t)(rel / 1000000000 * i->units +
+			  ((rel % 1000000000) * i->units + 500000000) / 1000000000);
+}
+
+static void write_ng_packet(uint64_t ns, const uint8_t *f, uint32_t len, uint32_t snap)
+{
+	static const uint8_t pad[4];
+	const struct gif *i;
+	uint32_t cap = len, padded;
+	uint64_t ts;
+
+	if (G.cur < 0)
+		die(2, "a packet before any interface of this section");
+	i = &G.ifs[G.cur];
+	if (i->snaplen && cap > i->snaplen)
+		cap = i->snaplen;
+	if (G.blk == 3 && snap && snap < cap)
+		die(2, "snap=: a Simple Packet Block holds min(length, snaplen) bytes");
+	if (snap && cap > snap)
+		cap = snap;
+	padded = (cap + 3) & ~3u;
+	ts = ng_stamp(i, ns);
+	if (G.blk == 3) {
+		if (G.cur)
+			die(2, "block spb: Simple Packet Blocks belong to interface 0");
+		write_u32(3), write_u32(16 + padded), write_u32(len);
+	} else if (G.blk == 2) {
+		write_u32(2), write_u32(32 + padded), write_u16(G.cur), write_u16(0);
+		write_u32(ts >> 32), write_u32((uint32_t)ts), write_u32(cap), write_u32(len);
+	} else {
+		write_u32(6), write_u32(32 + padded), write_u32(G.cur);
+		write_u32(ts >> 32), write_u32((uint32_t)ts), write_u32(cap), write_u32(len);
+	}
+	write_out(f, cap);
+	write_out(pad, padded - cap);
+	write_u32((G.blk == 3 ? 16 : 32) + padded);
+}
+
+/* The directives above; 0 if @cmd is none of them. */
+static int parse_ng_directive(char *cmd, char *arg, char *b, char *save)
+{
+	if (!strcmp(cmd, "interface")) {
+		ng_interface(arg, b, save);
+		return 1;
+	}
+	if (strcmp(cmd, "on") && strcmp(cmd, "section") && strcmp(cmd, "block") &&
+	    strcmp(cmd, "isb") && strcmp(cmd, "custom"))
+		return 0;
+	if (!G.multi && strcmp(cmd, "section"))
+		die(2, "%s: only after an 'interface' line", cmd);
+	if (b || (!arg && strcmp(cmd, "section") && strcmp(cmd, "custom")))
+		die(2, "%s: want one argument", cmd);
+	if (!strcmp(cmd, "on")) {
+		G.cur = parse_num(arg, G.nifs ? G.nifs - 1 : 0, "on");
+		if (!G.nifs)
+			die(2, "on: this section has no interface yet");
+		G.linktype = G.ifs[G.cur].linktype;
+	} else if (!strcmp(cmd, "section")) {
+		if (arg && strcmp(arg, "big") && strcmp(arg, "little"))
+			die(2, "section: want big or little, got '%s'", arg);
+		if (!G.pcapng)
+			die(2, "section: needs pcapng (-n)");
+		/* big on a little-endian host, little on a big-endian one: swapped */
+		G.swap = arg && (arg[0] == 'b') != (htonl(1) == 1);
+		G.multi = 1;
+		ng_shb();
+	} else if (!strcmp(cmd, "block")) {
+		if (strcmp(arg, "epb") && strcmp(arg, "spb") && strcmp(arg, "pb"))
+			die(2, "block: want epb, spb or pb, got '%s'", arg);
+		G.blk = arg[0] == 's' ? 3 : arg[0] == 'p' ? 2 : 0;
+	} else if (!strcmp(cmd, "isb")) {
+		uint64_t ts;
+
+		if (G.cur < 0)
+			die(2, "isb: this section has no interface yet");
+		ts = ng_stamp(&G.ifs[G.cur], G.last_ns);
+		/* interface, stamp, isb_ifdrop (code 5), end of options */
+		write_u32(5), write_u32(40), write_u32(G.cur), write_u32(ts >> 32);
+		write_u32((uint32_t)ts), write_u16(5), write_u16(8);
+		write_u64(parse_num(arg, UINT64_MAX, "isb"));
+		write_u32(0), write_u32(40);
+	} else {
+		static const uint8_t data[4] = { 'd', 's', 0, 0 };
+
+		/* Custom Block: PEN 32473 (documentation), 2 bytes, padded */
+		write_u32(0xbad), write_u32(20), write_u32(32473), write_out(data, 4);
+		write_u32(20);
+	}
+	return 1;
+}
+
 static void parse_line(char *line)
 {
 	char *save = NULL, *cmd, *arg, *b, *hash = strchr(line, '#');
@@ -880,6 +1109,8 @@ static void parse_line(char *line)
 		parse_endpoint(arg, 0);
 		parse_endpoint(b, 1);
 		G.have_flow = 1;
+	} else if (parse_ng_directive(cmd, arg, b, save)) {
+		return;
 	} else if (strcmp(cmd, "ip6") && strcmp(cmd, "raw") && strcmp(cmd, "vlan") &&
 		   strcmp(cmd, "snaplen") && strcmp(cmd, "mss")) {
 		die(2, "unknown directive '%s'", cmd);

@@ -24,6 +24,8 @@
 struct frame {
 	uint64_t ts_ns;
 	uint32_t caplen, len;
+	int linktype;		/* as delivered */
+	uint32_t ifid;
 	uint8_t data[128];
 };
 
@@ -181,9 +183,11 @@ static void write_pcapng(const char *path, const struct frame *f, int n)
 		fclose(fp);
 }
 
-static int collect(void *ctx, uint64_t ts_ns, const uint8_t *data,
-		   uint32_t caplen, uint32_t wirelen)
+static int collect(void *ctx, const struct capsrc_pkt *k)
 {
+	uint64_t ts_ns = k->ts_ns;
+	const uint8_t *data = k->data;
+	uint32_t caplen = k->caplen, wirelen = k->wirelen;
 	struct got *w = ctx;
 	struct frame *f = &w->pk[w->n % MAXPK];
 	double p = capsrc_progress(w->c);
@@ -194,6 +198,8 @@ static int collect(void *ctx, uint64_t ts_ns, const uint8_t *data,
 	f->ts_ns = ts_ns;
 	f->caplen = caplen;
 	f->len = wirelen;
+	f->linktype = k->linktype;
+	f->ifid = k->ifid;
 	memcpy(f->data, data, caplen < sizeof(f->data) ? caplen : sizeof(f->data));
 	if (++w->n != w->stop_at)
 		return 0;
@@ -545,6 +551,187 @@ static void test_file_xor_iface(void)
 	CHECK(err[0], "no message");
 }
 
+/* Interfaces for write_pcapng_ifs(): LINKTYPE and snaplen. */
+struct ng_if {
+	uint16_t lt;
+	uint32_t snap;
+};
+
+/* pcapng: SHB, the IDBs of @ifs (ns stamps), frame i on interface @on[i]. */
+static void write_pcapng_ifs(const char *path, const struct ng_if *ifs, int nifs,
+			     const struct frame *f, const int *on, int n)
+{
+	static struct buf b;
+	size_t s;
+	FILE *fp;
+
+	b.n = 0;
+	s = b.n;
+	put(&b, 0x0A0D0D0A, 4), put(&b, 0, 4);
+	put(&b, 0x1A2B3C4D, 4), put(&b, 1, 2), put(&b, 0, 2), put(&b, UINT64_MAX, 8);
+	end_block(&b, s);
+	for (int i = 0; i < nifs; i++) {
+		s = b.n;
+		put(&b, 1, 4), put(&b, 0, 4);
+		put(&b, ifs[i].lt, 2), put(&b, 0, 2), put(&b, ifs[i].snap, 4);
+		put(&b, 9, 2), put(&b, 1, 2), put_bytes(&b, "\x09", 1), put(&b, 0, 4);
+		end_block(&b, s);
+	}
+	for (int i = 0; i < n; i++) {
+		s = b.n;
+		put(&b, 6, 4), put(&b, 0, 4), put(&b, on[i], 4);
+		put(&b, f[i].ts_ns >> 32, 4), put(&b, (uint32_t)f[i].ts_ns, 4);
+		put(&b, f[i].caplen, 4), put(&b, f[i].len, 4);
+		put_bytes(&b, f[i].data, f[i].caplen);
+		end_block(&b, s);
+	}
+	fp = fopen(path, "wb");
+	CHECK(fp && fwrite(b.b, 1, b.n, fp) == b.n, "write %s", path);
+	if (fp)
+		fclose(fp);
+}
+
+/* The frame without its Ethernet header: what a raw-IP interface captures. */
+static void to_raw(struct frame *f)
+{
+	memmove(f->data, f->data + 14, f->caplen - 14);
+	f->caplen -= 14;
+	f->len -= 14;
+}
+
+/* Ethernet (whole frames) and raw IP (snaplen 100): what libpcap 1.10 refuses. */
+static const struct ng_if eth_raw[] = { { DLT_EN10MB, 0 }, { 101, 100 } };
+static const int on4[] = { 0, 1, 1, 0 };
+
+static void four_mixed(struct frame *f)
+{
+	build(&f[0], 1000000001ULL, IPPROTO_TCP, 40000, 80, 10, 0);
+	build(&f[1], 1500000000ULL, IPPROTO_TCP, 40001, 443, 20, 0);
+	build(&f[2], 2000000000ULL, IPPROTO_TCP, 80, 40002, 30, 0);
+	build(&f[3], 2250000000ULL, IPPROTO_UDP, 5353, 53, 30, 0);
+	to_raw(&f[1]);
+	to_raw(&f[2]);
+}
+
+static void test_pcapng_mixed_linktypes(void)
+{
+	static const int dlt[] = { DLT_EN10MB, DLT_RAW, DLT_RAW, DLT_EN10MB };
+	struct frame f[4];
+	char err[256];
+	int rc;
+
+	four_mixed(f);
+	write_pcapng_ifs(tmp("mixed.pcapng"), eth_raw, 2, f, on4, 4);
+	rc = open_into_g(tmp("mixed.pcapng"), NULL, err, sizeof(err));
+	CHECK(rc == 0, "open: %d %s", rc, err);
+	if (rc)
+		return;
+	CHECK(!strcmp(capsrc_reader(g.c), "pcapng_read"), "reader %s", capsrc_reader(g.c));
+	CHECK(capsrc_linktype(g.c) == DLT_EN10MB, "linktype %d", capsrc_linktype(g.c));
+	rc = capsrc_loop(g.c, collect, &g);
+	CHECK(rc == 0, "loop %d: %s", rc, capsrc_error(g.c));
+	check_frames(f, NULL, 4);
+	for (int i = 0; i < g.n; i++)
+		CHECK(g.pk[i].linktype == dlt[i] && g.pk[i].ifid == (uint32_t)on4[i],
+		      "pkt %d: linktype %d ifid %u", i, g.pk[i].linktype, g.pk[i].ifid);
+	CHECK(!g.prog_backwards && capsrc_progress(g.c) == 1.0, "progress %f",
+	      capsrc_progress(g.c));
+	capsrc_close(g.c);
+}
+
+/* Two Ethernet interfaces alike: libpcap reads that, so libpcap it stays. */
+static void test_pcapng_alike_stays_libpcap(void)
+{
+	static const struct ng_if two_eth[] = { { DLT_EN10MB, 0 }, { DLT_EN10MB, 262144 } };
+	struct frame f[3];
+	char err[256];
+	int rc;
+
+	three(f);
+	write_pcapng_ifs(tmp("alike.pcapng"), two_eth, 2, f, (const int[]){ 0, 1, 0 }, 3);
+	rc = open_into_g(tmp("alike.pcapng"), NULL, err, sizeof(err));
+	CHECK(rc == 0, "open: %d %s", rc, err);
+	if (rc)
+		return;
+	CHECK(!strcmp(capsrc_reader(g.c), "libpcap"), "reader %s", capsrc_reader(g.c));
+	rc = capsrc_loop(g.c, collect, &g);
+	CHECK(rc == 0, "loop %d: %s", rc, capsrc_error(g.c));
+	check_frames(f, NULL, 3);
+	CHECK(g.pk[1].ifid == 0 && g.pk[1].linktype == DLT_EN10MB, "libpcap: ifid %u",
+	      g.pk[1].ifid);
+	capsrc_close(g.c);
+}
+
+/* One expression compiled per link type; the copy is pcapng and reads back the same. */
+static void test_pcapng_mixed_filter_and_copy(void)
+{
+	static const int keep[] = { 0, 2 };
+	struct capsrc_opts o = { .file = tmp("mixedf.pcapng"), .filter = "tcp port 80",
+				 .write = tmp("copy.pcapng") };
+	struct frame f[4];
+	char err[256] = "";
+	int rc;
+
+	four_mixed(f);
+	write_pcapng_ifs(o.file, eth_raw, 2, f, on4, 4);
+	memset(&g, 0, sizeof(g));
+	g.prog = -2;
+	rc = capsrc_open(&g.c, &o, err, sizeof(err));
+	CHECK(rc == 0, "open: %d %s", rc, err);
+	if (rc)
+		return;
+	rc = capsrc_loop(g.c, collect, &g);
+	CHECK(rc == 0 && capsrc_flush(g.c) == 0, "loop %d: %s", rc, capsrc_error(g.c));
+	check_frames(f, keep, 2);
+	capsrc_close(g.c);
+
+	rc = open_into_g(tmp("copy.pcapng"), NULL, err, sizeof(err));
+	CHECK(rc == 0, "open copy: %d %s", rc, err);
+	if (rc)
+		return;
+	rc = capsrc_loop(g.c, collect, &g);
+	CHECK(rc == 0, "loop copy %d: %s", rc, capsrc_error(g.c));
+	check_frames(f, keep, 2);
+	CHECK(g.n == 2 && g.pk[0].linktype == DLT_EN10MB && g.pk[1].linktype == DLT_RAW &&
+	      g.pk[1].ifid == 1, "copy: linktypes %d %d", g.pk[0].linktype, g.pk[1].linktype);
+	capsrc_close(g.c);
+
+	/* An expression Raw IP cannot take names the interface. */
+	o.filter = "ether host 02:00:00:00:00:01";
+	o.write = NULL;
+	rc = capsrc_open(&g.c, &o, err, sizeof(err));
+	CHECK(rc == -EINVAL && !g.c, "rc %d", rc);
+	CHECK(strstr(err, "bad filter 'ether host 02:00:00:00:00:01' for interface 1 (RAW): "),
+	      "err '%s'", err);
+}
+
+static void test_pcapng_mixed_truncated_and_stdin(void)
+{
+	const char *path = tmp("mixedt.pcapng");
+	struct frame f[4];
+	char err[256];
+	int rc;
+
+	four_mixed(f);
+	write_pcapng_ifs(path, eth_raw, 2, f, on4, 4);
+	rc = run_stdin(path, f, 4, NULL);
+	CHECK(rc == 0, "mixed pcapng on stdin: child exit %d", rc);
+	CHECK(truncate(path, 28 + 2 * 32 + (32 + 68) + (32 + 56) + (32 + 60) + 40) == 0,
+	      "truncate: %s", strerror(errno));
+	rc = open_into_g(path, NULL, err, sizeof(err));
+	CHECK(rc == 0, "open: %d %s", rc, err);
+	if (rc)
+		return;
+	rc = capsrc_loop(g.c, collect, &g);
+	CHECK(rc == -EIO, "loop %d", rc);
+	check_frames(f, NULL, 3);
+	CHECK(strstr(capsrc_error(g.c), path) && strstr(capsrc_error(g.c), "truncated block"),
+	      "error '%s'", capsrc_error(g.c));
+	capsrc_close(g.c);
+	rc = run_stdin(path, f, 3, NULL);
+	CHECK(rc == 20, "cut pcapng on stdin: child exit %d (3 packets, then an error)", rc);
+}
+
 static void cleanup(void)
 {
 	DIR *d = opendir(tmpdir);
@@ -578,6 +765,10 @@ int main(void)
 	RUN(test_stdin_pipe);
 	RUN(test_live_no_such_device);
 	RUN(test_file_xor_iface);
+	RUN(test_pcapng_mixed_linktypes);
+	RUN(test_pcapng_alike_stays_libpcap);
+	RUN(test_pcapng_mixed_filter_and_copy);
+	RUN(test_pcapng_mixed_truncated_and_stdin);
 	cleanup();
 	return unit_done();
 }
