@@ -22,6 +22,7 @@ extern const char *const skip_name[SKIP_N];
 /* All u64: intervals subtract them field by field. */
 struct analyze_totals {
 	uint64_t packets, tcp_packets;
+	uint64_t capture_dups;		/* the same frame captured again: not tracked */
 	uint64_t skipped[SKIP_N];
 	struct tcp_counts c;
 };
@@ -62,6 +63,14 @@ struct analyze_retrans {
 
 typedef void (*retrans_cb)(void *ctx, const struct analyze_retrans *r);
 
+/* One stall (tcptrack.h), with the flow as the waiting side sends. */
+struct analyze_stall {
+	struct flow_id flow;
+	struct tcp_stall st;
+};
+
+#define ANALYZE_STALLS_MAX 1000	/* the longest kept; all are counted */
+
 struct analyze_opts {
 	size_t max_flows;		/* 0: 262144 */
 	bool keep_flows;		/* keep every flow's summary (flows_list) */
@@ -86,6 +95,11 @@ struct analyzer {
 	size_t nkept, kept_cap;
 	struct path_stats *paths;
 	size_t npaths, paths_cap;
+	struct analyze_stall *stalls;	/* a min-heap on length: the longest */
+	size_t nstalls;
+	uint64_t stalls_total;
+	struct dup_slot *dups;		/* recent segments, to tell capture copies */
+	uint64_t dup_seed;
 };
 
 int analyzer_init(struct analyzer *a, const struct analyze_opts *o);
@@ -96,7 +110,7 @@ void analyzer_packet(struct analyzer *a, int linktype, uint64_t ts_ns,
  * source that parses for itself, and for unit tests.
  */
 void analyzer_segment(struct analyzer *a, struct tcp_seg *s);
-/* Ends every open flow (summaries complete) and the last interval. */
+/* Ends every open flow (summaries complete) and the last interval; sorts the stalls, longest first. */
 void analyzer_finish(struct analyzer *a);
 void analyzer_free(struct analyzer *a);
 
