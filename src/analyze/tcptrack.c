@@ -22,6 +22,7 @@
 #define ID_WINDOW	16384	/* two IDs are compared only this close */
 #define GAP_MAX		8	/* capture gaps held back for a late original */
 #define LATE_NS		1000000ULL	/* at least this long (or half the RTT) */
+#define KEEPALIVE_MIN_NS 1000000000ULL	/* Linux's shortest tcp_keepalive_time */
 
 const char *const rtx_class_name[RTX_NCLASSES] = {
 	[RTX_FAST] = "fast",
@@ -565,10 +566,12 @@ static void on_ack(struct tcp_half *h, int hdir, const struct tcp_seg *s, struct
 			h->timing = 0;
 			rtt_sample(h, s->ts_ns - h->timed_ns, ev);
 		}
-	} else if (s->ack == h->una && !s->payload_len &&
+	} else if (s->ack == h->una && !s->payload_len && s->win == h->peer_win &&
 		   !(s->flags & (TCPF_SYN | TCPF_FIN)) && seq_before(h->una, h->nxt)) {
+		/* RFC 5681: a window update is no duplicate ACK. */
 		h->dupacks++;
 	}
+	h->peer_win = s->win;
 	for (int i = 0; i < s->nsack; i++) {
 		const struct sack_block *b = &s->sack[i];
 
@@ -846,16 +849,21 @@ static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
 }
 
 /*
- * A keep-alive or a zero-window probe: at most one byte at una - 1 (Linux
- * sends none, others one of garbage), or, while the peer's window is shut,
- * the one-byte probe sent again. Neither data nor a retransmission.
+ * A keep-alive or a zero-window probe: nothing or one byte at una - 1
+ * (Linux sends none, others one of garbage), or, while the peer's window is
+ * shut, the one-byte probe sent again. Neither data nor a retransmission.
+ * A one-byte re-send of the last byte acknowledged looks the same (a
+ * request whose response was lost after the capture point): a keep-alive
+ * comes only after a second of silence, the shortest keep-alive time Linux
+ * allows; a re-send a timeout after the original, unless backed off.
  */
-static bool is_probe(const struct tcp_half *h, const struct tcp_seg *s)
+static bool is_probe(const struct tcp_conn *c, const struct tcp_half *h,
+		     const struct tcp_seg *s)
 {
 	if (!h->una_valid || s->payload_len > 1 || (s->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
 		return false;
 	if (s->seq == h->una - 1)
-		return true;
+		return !s->payload_len || h->zero_wnd || s->ts_ns - c->last_ns >= KEEPALIVE_MIN_NS;
 	return h->zero_wnd && h->init && s->payload_len == 1 && s->seq == h->una &&
 	       seq_before(s->seq, h->nxt);
 }
@@ -921,7 +929,7 @@ void tcp_track(struct tcp_conn *c, int dir, const struct tcp_seg *s, struct trac
 		h->syn_sack = s->sack_ok;
 	if (s->flags & TCPF_ACK)
 		on_ack(&c->half[!dir], !dir, s, ev);
-	probe = is_probe(h, s);
+	probe = is_probe(c, h, s);
 	if (probe) {
 		bool wp = h->zero_wnd;
 

@@ -82,6 +82,7 @@ struct tcp_half {
 	uint32_t ts_probe_val;		/* TSval awaiting its TSecr echo */
 	uint32_t tlp_high;		/* tlp_out: nxt when the probe went out */
 	uint16_t dupacks;
+	uint16_t peer_win;		/* the raw window of the peer's last ACK */
 	uint8_t init : 1, una_valid : 1, syn_seen : 1, fin_seen : 1, timing : 1,
 		sack_signal : 1, in_episode : 1, tlp_out : 1;
 	uint8_t has_ts : 1, ts_probe : 1, rto_done : 1, recovery : 1, id_seen : 1,
