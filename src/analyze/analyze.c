@@ -276,7 +276,8 @@ static void retrans_event(struct analyzer *a, const struct tcp_seg *s,
 			  const struct track_ev *ev)
 {
 	struct analyze_retrans r = { .ts_ns = s->ts_ns, .frame = s->tag, .seq = s->seq,
-				     .len = s->payload_len, .cls = ev->cls, .where = ev->where,
+				     .len = s->payload_len, .cls = ev->cls, .trigger = ev->trigger,
+				     .where = ev->where,
 				     .rto_gap_ns = ev->rto_gap_ns };
 
 	flow_from_seg(&r.flow, s);

@@ -57,6 +57,7 @@ struct analyze_retrans {
 	bool reclass;
 	uint32_t seq, len;		/* raw TCP sequence number, payload bytes */
 	enum rtx_class cls;
+	enum rtx_class trigger;		/* retrans: how it was sent (fast, rto, tlp) */
 	enum loss_where where;
 	uint64_t rto_gap_ns;		/* the first RTO of an episode: the silence before it */
 };

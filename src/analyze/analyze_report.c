@@ -17,11 +17,16 @@ static void side_flow(struct flow_id *out, const struct flow_summary *s, int sid
 		*out = s->key;
 }
 
-static void json_classes(struct json *j, const uint64_t *by_class)
+static void json_classes(struct json *j, const struct tcp_counts *t)
 {
 	json_obj_open(j, "by_class");
 	for (int c = 0; c < RTX_NCLASSES; c++)
-		json_u64(j, rtx_class_name[c], by_class[c]);
+		json_u64(j, rtx_class_name[c], t->by_class[c]);
+	json_obj_close(j);
+	/* Every retransmission by how it was sent, needless ones and SYN/FINs too. */
+	json_obj_open(j, "by_trigger");
+	for (int c = 0; c <= RTX_TLP; c++)
+		json_u64(j, rtx_class_name[c], t->by_trigger[c]);
 	json_obj_close(j);
 }
 
@@ -32,7 +37,7 @@ static void json_counts(struct json *j, const struct tcp_counts *t)
 	json_u64(j, "data_bytes", t->data_bytes);
 	json_u64(j, "retrans_segs", t->retrans_segs);
 	json_u64(j, "retrans_bytes", t->retrans_bytes);
-	json_classes(j, t->by_class);
+	json_classes(j, t);
 	json_u64(j, "lost_downstream", t->lost_downstream);
 	json_u64(j, "lost_upstream", t->lost_upstream);
 	json_u64(j, "reordering", t->reordering);
@@ -198,6 +203,8 @@ void analyze_retrans_json(struct ev_out *o, int64_t t_ns, const struct analyze_r
 	json_u64(j, "seq", r->seq);
 	json_u64(j, "len", r->len);
 	json_str(j, "class", rtx_class_name[r->cls]);
+	if (!r->reclass)
+		json_str(j, "trigger", rtx_class_name[r->trigger]);
 	json_str(j, "location", where_name[r->where]);
 	json_u64(j, "frame", r->frame);
 	if (r->reclass)
@@ -270,6 +277,11 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 				 human_ns(n1, sizeof(n1), hist_percentile(&a->rto_gap, 50)));
 		line(f, label, t->c.by_class[c], note);
 	}
+	if (t->c.retrans_segs)
+		fprintf(f, "%-34s  fast %llu  rto %llu  tlp %llu\n", "  as sent (needless ones too)",
+			(unsigned long long)t->c.by_trigger[RTX_FAST],
+			(unsigned long long)t->c.by_trigger[RTX_RTO],
+			(unsigned long long)t->c.by_trigger[RTX_TLP]);
 	line(f, "lost downstream of capture point", t->c.lost_downstream, NULL);
 	line(f, "lost upstream of capture point", t->c.lost_upstream, NULL);
 	note[0] = 0;

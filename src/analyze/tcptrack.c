@@ -122,6 +122,8 @@ void tcp_counts_event(struct tcp_counts *n, const struct track_ev *ev)
 	f.kind = ev->retrans ? FATE_RETRANS : ev->reorder ? FATE_REORDER :
 		 ev->ambiguous ? FATE_AMBIGUOUS : FATE_NONE;
 	tcp_counts_fate(n, &f, 1, ev->bytes);
+	if (ev->retrans)
+		n->by_trigger[ev->trigger]++;
 	n->keepalives += ev->keepalive;
 	n->window_probes += ev->window_probe;
 	n->capture_late += ev->capture_late;
@@ -139,6 +141,7 @@ static void rtt_sample(struct tcp_half *h, uint64_t ns, struct track_ev *ev)
 	/* Zero: capture timestamps out of order (clamped), not a measurement. */
 	if (!ns)
 		return;
+	h->srtt_us = h->st.rtt_samples ? (uint32_t)(((uint64_t)h->srtt_us * 7 + us) / 8) : us;
 	if (!h->st.rtt_samples || us < h->st.rtt_min_us)
 		h->st.rtt_min_us = us;
 	if (us > h->st.rtt_max_us)
@@ -610,33 +613,66 @@ static uint64_t timeout_ns(const struct tcp_half *h, const struct tcp_half *back
 }
 
 /*
+ * When Linux's probe timer fires after the last segment either way
+ * (tcp_schedule_loss_probe): twice the smoothed RTT, plus the minimum RTO
+ * when one segment is in flight (a delayed ACK may be due) or 2 ms
+ * otherwise; 1 s without an RTT sample.
+ */
+static uint64_t pto_ns(const struct tcp_half *h, const struct tcp_half *back, bool one)
+{
+	uint64_t srtt;
+
+	if (!h->st.rtt_samples)
+		return 1000000000ULL;
+	srtt = (uint64_t)h->srtt_us * 1000;
+	if (back->st.rtt_samples)
+		srtt += (uint64_t)back->st.rtt_min_us * 1000;
+	return 2 * srtt + (one ? TCP_RTO_FLOOR_NS : 2000000ULL);
+}
+
+/*
  * Would Linux send a tail-loss probe (tcp_schedule_loss_probe)? Only with
  * SACK, in the Open state (no loss episode, no duplicate ACK or SACK since
  * una moved), with no earlier probe unresolved, and it re-sends the last
- * segment sent.
+ * segment sent; and it goes when its timer fires. A re-send well after
+ * that is the RTO's: the probe was not sent (Linux skips it while the
+ * original is still queued in the host, as in a macvtap's ring whose
+ * reader stalls: TCPSpuriousRtxHostQueues).
  */
-static bool tlp_allowed(const struct tcp_half *h, const struct tcp_half *back, uint32_t end)
+static bool tlp_allowed(const struct tcp_half *h, const struct tcp_half *back,
+			uint32_t seq, uint32_t end, uint64_t silence)
 {
 	bool sack = (!h->syn_seen || h->syn_sack) && (!back->syn_seen || back->syn_sack);
+	uint64_t pto;
 
-	return sack && !h->in_episode && !h->tlp_out && !h->dupacks && !h->sack_signal &&
-	       end == h->nxt;
+	if (!sack || h->in_episode || h->tlp_out || h->dupacks || h->sack_signal || end != h->nxt)
+		return false;
+	/* A FIN alone is re-sent by the RTO (seen on Linux 6.18: a closed socket's FIN). */
+	if (end - seq == 1 && h->fin_seen)
+		return false;
+	pto = pto_ns(h, back, h->nxt - h->una <= end - seq);
+	return silence <= pto + pto / 4 + 10000000ULL;
 }
 
+/*
+ * How the sender re-sent it (fast, rto, tlp; a SYN only by its timer), and
+ * the class: that, unless it re-sends a SYN or FIN (syn_fin) or data
+ * already acknowledged (spurious). The sender's state moves either way.
+ */
 static enum rtx_class classify(struct tcp_half *h, const struct tcp_half *back,
 			       const struct tcp_seg *s, uint32_t seq, uint32_t end,
-			       uint64_t *gap)
+			       uint64_t *gap, enum rtx_class *trigger)
 {
 	uint64_t last = h->last_seen_ns > back->last_seen_ns ? h->last_seen_ns : back->last_seen_ns;
-	bool timeout = s->ts_ns - last >= timeout_ns(h, back);
+	uint64_t silence = s->ts_ns - last;
+	bool timeout = silence >= timeout_ns(h, back);
 	enum rtx_class cls;
 
-	if (((s->flags & TCPF_SYN) && h->syn_seen && seq == h->isn) ||
-	    ((s->flags & TCPF_FIN) && h->fin_seen))
+	if ((s->flags & TCPF_SYN) && h->syn_seen && seq == h->isn) {
+		*trigger = RTX_RTO;
 		return RTX_SYN_FIN;
-	if (h->una_valid && seq_before_eq(end, h->una))
-		return RTX_SPURIOUS;
-	if (tlp_allowed(h, back, end)) {
+	}
+	if (tlp_allowed(h, back, seq, end, silence)) {
 		cls = RTX_TLP;
 		h->tlp_out = 1;
 		h->tlp_high = h->nxt;
@@ -664,6 +700,11 @@ static enum rtx_class classify(struct tcp_half *h, const struct tcp_half *back,
 		h->in_episode = 1;
 		h->episode_end = h->nxt;
 	}
+	*trigger = cls;
+	if ((s->flags & TCPF_FIN) && h->fin_seen)
+		return RTX_SYN_FIN;
+	if (h->una_valid && seq_before_eq(end, h->una))
+		return RTX_SPURIOUS;
 	return cls;
 }
 
@@ -697,10 +738,11 @@ static void retransmitted(struct tcp_conn *c, int dir, const struct tcp_seg *s, 
 			  uint32_t end, enum loss_where where, struct track_ev *ev)
 {
 	enum rtx_class cls = classify(&c->half[dir], &c->half[!dir], s, seq, end,
-				      &ev->rto_gap_ns);
+				      &ev->rto_gap_ns, &ev->trigger);
 
 	if (cls == RTX_SPURIOUS)
 		where = LOSS_NONE;
+	c->half[dir].st.c.by_trigger[ev->trigger]++;
 	ev->retrans = true;
 	ev->cls = cls;
 	ev->where = where;

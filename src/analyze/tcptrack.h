@@ -45,6 +45,7 @@ struct tcp_counts {
 	uint64_t data_segs, data_bytes;		/* every segment with payload */
 	uint64_t retrans_segs, retrans_bytes;
 	uint64_t by_class[RTX_NCLASSES];
+	uint64_t by_trigger[RTX_TLP + 1];	/* how it was sent: fast, rto, tlp */
 	uint64_t lost_downstream, lost_upstream;
 	uint64_t reordering, ambiguous, capture_gaps;
 	uint64_t keepalives, window_probes;	/* not data, not retransmissions */
@@ -81,6 +82,7 @@ struct tcp_half {
 	uint32_t episode_end;		/* loss episode lasts until una passes it */
 	uint32_t ts_probe_val;		/* TSval awaiting its TSecr echo */
 	uint32_t tlp_high;		/* tlp_out: nxt when the probe went out */
+	uint32_t srtt_us;		/* smoothed RTT samples (7/8 old), as the sender's */
 	uint16_t dupacks;
 	uint16_t peer_win;		/* the raw window of the peer's last ACK */
 	uint8_t init : 1, una_valid : 1, syn_seen : 1, fin_seen : 1, timing : 1,
@@ -150,6 +152,8 @@ struct track_ev {
 	bool reorder;
 	bool ambiguous;
 	enum rtx_class cls;
+	enum rtx_class trigger;		/* retrans: how it was sent (fast, rto, tlp), even when
+					   needless (spurious) or a SYN/FIN */
 	enum loss_where where;
 	uint32_t bytes;			/* payload bytes */
 	uint32_t capture_gaps;
