@@ -503,6 +503,59 @@ sub_run() {
 	wait "$pid"
 }
 
+# tcp_how NS: "NAME VALUE" lines of the kernel's own count of how NS's TCP
+# re-sent: tail-loss probes, timer firings (SYN, SYN-ACK and data), fast
+# (SACK/dupACK/RACK recovery) and slow-start (go-back-N after a timeout)
+# retransmissions.
+tcp_how() {
+	local c v
+
+	for c in TCPLossProbes TCPTimeouts TCPFastRetrans TCPSlowStartRetrans TCPSpuriousRtxHostQueues; do
+		v=$(snmp_get "$1" "$c") || return 1
+		echo "$c $v"
+	done
+}
+
+# retrans_how_check LABEL EVENTS SADDR HOW0 HOW1: how `analyze --events`
+# says SADDR sent each retransmission (its "trigger", whatever its class:
+# also needless ones, which the capture may know were, and SYN/FINs)
+# against the growth of SADDR's kernel counters from tcp_how file HOW0 to
+# HOW1: fast == TCPFastRetrans; rto == TCPTimeouts + TCPSlowStartRetrans;
+# tlp <= TCPLossProbes (a probe may carry new data instead of a re-send).
+# Exact but for what no capture can see: Linux skips a probe, or a
+# timeout's re-send, while the original is still queued in the host (a
+# macvtap ring whose reader stalls), and counts each skip in
+# TCPSpuriousRtxHostQueues; a skipped probe is followed by the RTO's
+# re-send.  The tolerance is that count (0 where nothing queues).
+# Needs every retransmission of SADDR in the capture (it is upstream of
+# every drop of SADDR's segments).
+retrans_how_check() {
+	local label=$1 ev=$2 ip=$3 h0=$4 h1=$5 k_tlp k_to k_fast k_ss k_hq e_tlp e_rto e_fast d
+
+	# how_delta NAME: the counter's growth.
+	how_delta() {
+		awk -v n="$1" 'FNR == 1 { f++ } $1 == n { v[f] = $2 } END { print v[2] - v[1] }' "$h0" "$h1"
+	}
+	# ev_trigger HOW: retrans events of segments ip sent HOW.
+	ev_trigger() {
+		jq -r --arg s "$ip" --arg c "$1" \
+			'select(.type == "retrans" and .saddr == $s and .trigger == $c) | .frame' "$ev" | wc -l
+	}
+	k_tlp=$(how_delta TCPLossProbes) k_to=$(how_delta TCPTimeouts)
+	k_fast=$(how_delta TCPFastRetrans) k_ss=$(how_delta TCPSlowStartRetrans)
+	k_hq=$(how_delta TCPSpuriousRtxHostQueues)
+	e_tlp=$(ev_trigger tlp) e_rto=$(ev_trigger rto) e_fast=$(ev_trigger fast)
+	log_info "$label kernel probes=$k_tlp timeouts=$k_to fast=$k_fast slowstart=$k_ss" \
+		"host-queue skips=$k_hq | analyze sent as tlp=$e_tlp rto=$e_rto fast=$e_fast"
+	((e_fast == k_fast))
+	log_test "$label fast retransmissions $e_fast == TCPFastRetrans $k_fast" $?
+	d=$((e_rto - k_to - k_ss))
+	((d <= k_hq && -d <= k_hq))
+	log_test "$label timeout-driven $e_rto == TCPTimeouts+TCPSlowStartRetrans $k_to+$k_ss (+-$k_hq host-queue skips)" $?
+	((e_tlp <= k_tlp + k_hq))
+	log_test "$label probes $e_tlp <= TCPLossProbes $k_tlp (+$k_hq host-queue skips)" $?
+}
+
 # cap_start NS IF FILE BUFKB VAR [FILTER...]: tcpdump IF (snaplen CAP_SNAPLEN, 128) into FILE, stderr to FILE.err, PID in VAR; returns once it captures.
 #
 # An nflog:GROUP capture needs CAP_SNAPLEN=65535: libpcap reads NFLOG with a

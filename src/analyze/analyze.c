@@ -6,11 +6,19 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "analyze.h"
 #include "pkt.h"
 
 #define DEFAULT_MAX_FLOWS 262144
+#define DUP_SLOTS	4096		/* recent segments remembered, direct-mapped */
+#define DUP_ID_NS	50000000ULL	/* a copy with the same IPv4 ID: this close */
+#define DUP_NS		1000000ULL	/* without one: this close */
+
+struct dup_slot {
+	uint64_t sig, ts_ns;
+};
 
 const char *const skip_name[SKIP_N] = {
 	[SKIP_TRUNCATED] = "truncated",
@@ -73,6 +81,15 @@ static void keep_summary(struct analyzer *a, const struct flow *f)
 		a->kept[min] = s;
 }
 
+static int by_len_desc(const void *x, const void *y)
+{
+	const struct analyze_stall *a = x, *b = y;
+
+	if (a->st.len_ns != b->st.len_ns)
+		return a->st.len_ns < b->st.len_ns ? 1 : -1;
+	return a->st.start_ns < b->st.start_ns ? -1 : a->st.start_ns > b->st.start_ns;
+}
+
 static int by_retrans_desc(const void *x, const void *y)
 {
 	uint64_t a = flow_retrans(x), b = flow_retrans(y);
@@ -80,13 +97,108 @@ static int by_retrans_desc(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
+/* Keep the ANALYZE_STALLS_MAX longest in a min-heap on length. */
+static void heap_down(struct analyze_stall *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct analyze_stall t;
+
+		if (l < n && h[l].st.len_ns < h[m].st.len_ns)
+			m = l;
+		if (l + 1 < n && h[l + 1].st.len_ns < h[m].st.len_ns)
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void stall_keep(struct analyzer *a, const struct flow *f, const struct tcp_stall *st)
+{
+	struct analyze_stall s = { .st = *st };
+
+	if (st->dir)
+		flow_reverse(&s.flow, &f->key);
+	else
+		s.flow = f->key;
+	a->stalls_total++;
+	if (!a->stalls && !(a->stalls = malloc(ANALYZE_STALLS_MAX * sizeof(*a->stalls))))
+		return;
+	if (a->nstalls < ANALYZE_STALLS_MAX) {
+		size_t i = a->nstalls++;
+
+		a->stalls[i] = s;
+		while (i && a->stalls[(i - 1) / 2].st.len_ns > a->stalls[i].st.len_ns) {
+			struct analyze_stall t = a->stalls[(i - 1) / 2];
+
+			a->stalls[(i - 1) / 2] = a->stalls[i];
+			a->stalls[i] = t;
+			i = (i - 1) / 2;
+		}
+	} else if (st->len_ns > a->stalls[0].st.len_ns) {
+		a->stalls[0] = s;
+		heap_down(a->stalls, a->nstalls, 0);
+	}
+}
+
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end why)
 {
 	struct analyzer *a = ctx;
+	struct tcp_counts gaps = { 0 };
+	struct tcp_stall st;
 
 	(void)why;
+	if (tcp_conn_end(&f->conn, a->last_ns, &gaps, &st))
+		stall_keep(a, f, &st);
+	a->t.c.capture_gaps += gaps.capture_gaps;
+	if (f->ext && a->o.by_path_len)
+		a->paths[(uintptr_t)f->ext - 1].t.c.capture_gaps += gaps.capture_gaps;
 	if (a->o.keep_flows || a->o.top_flows)
 		keep_summary(a, f);
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 31);
+}
+
+/*
+ * The same frame captured again (a SPAN port copying both directions, a
+ * capture on a bridge and its port): every header field the same, the
+ * same IPv4 ID, and no segment of the flow the other way in between; a
+ * retransmission gets a new ID and comes a timeout or an ACK later.
+ * Without an ID (IPv6, ID 0) only a copy within 1 ms that carries
+ * sequence space counts: duplicate ACKs look alike.
+ */
+static bool capture_dup(struct analyzer *a, const struct flow *f, int dir,
+			const struct tcp_seg *s)
+{
+	bool id = s->has_ip_id && s->ip_id;
+	uint64_t sig = a->dup_seed;
+	struct dup_slot *d;
+
+	if (!id && !s->payload_len && !(s->flags & (TCPF_SYN | TCPF_FIN)))
+		return false;
+	sig = mix(sig, (uintptr_t)f ^ ((uint64_t)dir << 63));
+	sig = mix(sig, (uint64_t)s->seq << 32 | s->ack);
+	sig = mix(sig, (uint64_t)s->payload_len << 32 | (uint32_t)s->win << 16 | s->flags);
+	sig = mix(sig, (uint64_t)s->tsval << 32 | s->tsecr);
+	sig = mix(sig, (uint64_t)s->ip_id << 32 | (uint32_t)s->has_ip_id << 8 | s->nsack);
+	if (s->nsack)
+		sig = mix(sig, (uint64_t)s->sack[0].start << 32 | s->sack[0].end);
+	d = &a->dups[sig % DUP_SLOTS];
+	if (d->sig == sig && s->ts_ns - d->ts_ns <= (id ? DUP_ID_NS : DUP_NS) &&
+	    f->conn.half[!dir].last_seen_ns <= d->ts_ns)
+		return true;
+	d->sig = sig;
+	d->ts_ns = s->ts_ns;
+	return false;
 }
 
 static void prefix(uint8_t *dst, const uint8_t *src, int len, int bytes)
@@ -133,8 +245,11 @@ int analyzer_init(struct analyzer *a, const struct analyze_opts *o)
 	hist_init(&a->rto_gap);
 	hist_init(&a->reorder_ns);
 	hist_init(&a->reorder_segs);
+	a->dups = calloc(DUP_SLOTS, sizeof(*a->dups));
+	if (getrandom(&a->dup_seed, sizeof(a->dup_seed), 0) != sizeof(a->dup_seed))
+		a->dup_seed = (uintptr_t)a ^ 0x9e3779b97f4a7c15ULL;
 	a->flows = flowtab_new(a->o.max_flows, on_flow_end, a);
-	return a->flows ? 0 : -1;
+	return a->flows && a->dups ? 0 : -1;
 }
 
 static void emit_interval(struct analyzer *a, uint64_t len_ns)
@@ -172,7 +287,8 @@ static void retrans_event(struct analyzer *a, const struct tcp_seg *s,
 			  const struct track_ev *ev)
 {
 	struct analyze_retrans r = { .ts_ns = s->ts_ns, .frame = s->tag, .seq = s->seq,
-				     .len = s->payload_len, .cls = ev->cls, .where = ev->where,
+				     .len = s->payload_len, .cls = ev->cls, .trigger = ev->trigger,
+				     .where = ev->where,
 				     .rto_gap_ns = ev->rto_gap_ns };
 
 	flow_from_seg(&r.flow, s);
@@ -202,6 +318,12 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 	f = flowtab_get(a->flows, s, &dir);
 	if (!f)
 		return;
+	if (capture_dup(a, f, dir, s)) {
+		a->t.capture_dups++;
+		if (f->ext && a->o.by_path_len)
+			a->paths[(uintptr_t)f->ext - 1].t.capture_dups++;
+		return;
+	}
 	/* A fresh SYN with another ISN on a finished flow: a new connection. */
 	if ((s->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && f->conn.half[dir].syn_seen &&
 	    s->seq != f->conn.half[dir].isn)
@@ -224,6 +346,8 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 		hist_record(&a->rto_gap, ev.rto_gap_ns);
 	if (ev.reorder)
 		reorder_record(a, ev.reorder_segs, ev.reorder_ns);
+	if (ev.stalled)
+		stall_keep(a, f, &ev.stall);
 	for (int i = 0; i < ev.nchanges; i++)
 		if (ev.change[i].to.kind == FATE_REORDER)
 			reorder_record(a, ev.change[i].segs, ev.change[i].ns);
@@ -302,6 +426,8 @@ void analyzer_finish(struct analyzer *a)
 	/* The top N are listed most retransmits first; a full list stays in order. */
 	if (!a->o.keep_flows && a->nkept)
 		qsort(a->kept, a->nkept, sizeof(*a->kept), by_retrans_desc);
+	if (a->nstalls)
+		qsort(a->stalls, a->nstalls, sizeof(*a->stalls), by_len_desc);
 	/* The last, partial interval: as long as the capture lasted in it. */
 	if (a->o.interval_ns && a->interval_start && a->last_ns >= a->interval_start)
 		emit_interval(a, a->last_ns - a->interval_start);
@@ -312,6 +438,10 @@ void analyzer_free(struct analyzer *a)
 	flowtab_free(a->flows);
 	free(a->kept);
 	free(a->paths);
+	free(a->stalls);
+	free(a->dups);
+	a->stalls = NULL;
+	a->dups = NULL;
 	a->flows = NULL;
 	a->kept = NULL;
 	a->paths = NULL;

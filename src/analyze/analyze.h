@@ -25,6 +25,7 @@ extern const char *const tunnel_name[PKT_TUN_N];
 /* All u64: intervals subtract them field by field. */
 struct analyze_totals {
 	uint64_t packets, tcp_packets;
+	uint64_t capture_dups;		/* the same frame captured again: not tracked */
 	uint64_t skipped[SKIP_N];
 	uint64_t ip_len_trimmed;	/* TCP packets whose IP length exceeded the frame */
 	uint64_t tunnels[PKT_TUN_N];	/* TCP packets that came through each kind */
@@ -62,11 +63,20 @@ struct analyze_retrans {
 	bool reclass;
 	uint32_t seq, len;		/* raw TCP sequence number, payload bytes */
 	enum rtx_class cls;
+	enum rtx_class trigger;		/* retrans: how it was sent (fast, rto, tlp) */
 	enum loss_where where;
 	uint64_t rto_gap_ns;		/* the first RTO of an episode: the silence before it */
 };
 
 typedef void (*retrans_cb)(void *ctx, const struct analyze_retrans *r);
+
+/* One stall (tcptrack.h), with the flow as the waiting side sends. */
+struct analyze_stall {
+	struct flow_id flow;
+	struct tcp_stall st;
+};
+
+#define ANALYZE_STALLS_MAX 1000	/* the longest kept; all are counted */
 
 struct analyze_opts {
 	size_t max_flows;		/* 0: 262144 */
@@ -94,6 +104,11 @@ struct analyzer {
 	size_t nkept, kept_cap;
 	struct path_stats *paths;
 	size_t npaths, paths_cap;
+	struct analyze_stall *stalls;	/* a min-heap on length: the longest */
+	size_t nstalls;
+	uint64_t stalls_total;
+	struct dup_slot *dups;		/* recent segments, to tell capture copies */
+	uint64_t dup_seed;
 };
 
 int analyzer_init(struct analyzer *a, const struct analyze_opts *o);
@@ -105,7 +120,7 @@ void analyzer_packet(struct analyzer *a, int linktype, uint32_t ifid, uint64_t t
  * source that parses for itself, and for unit tests.
  */
 void analyzer_segment(struct analyzer *a, struct tcp_seg *s);
-/* Ends every open flow (summaries complete) and the last interval. */
+/* Ends every open flow (summaries complete) and the last interval; sorts the stalls, longest first. */
 void analyzer_finish(struct analyzer *a);
 void analyzer_free(struct analyzer *a);
 

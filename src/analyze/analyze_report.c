@@ -18,11 +18,16 @@ static void side_flow(struct flow_id *out, const struct flow_summary *s, int sid
 		*out = s->key;
 }
 
-static void json_classes(struct json *j, const uint64_t *by_class)
+static void json_classes(struct json *j, const struct tcp_counts *t)
 {
 	json_obj_open(j, "by_class");
 	for (int c = 0; c < RTX_NCLASSES; c++)
-		json_u64(j, rtx_class_name[c], by_class[c]);
+		json_u64(j, rtx_class_name[c], t->by_class[c]);
+	json_obj_close(j);
+	/* Every retransmission by how it was sent, needless ones and SYN/FINs too. */
+	json_obj_open(j, "by_trigger");
+	for (int c = 0; c <= RTX_TLP; c++)
+		json_u64(j, rtx_class_name[c], t->by_trigger[c]);
 	json_obj_close(j);
 }
 
@@ -33,12 +38,15 @@ static void json_counts(struct json *j, const struct tcp_counts *t)
 	json_u64(j, "data_bytes", t->data_bytes);
 	json_u64(j, "retrans_segs", t->retrans_segs);
 	json_u64(j, "retrans_bytes", t->retrans_bytes);
-	json_classes(j, t->by_class);
+	json_classes(j, t);
 	json_u64(j, "lost_downstream", t->lost_downstream);
 	json_u64(j, "lost_upstream", t->lost_upstream);
 	json_u64(j, "reordering", t->reordering);
 	json_u64(j, "ambiguous", t->ambiguous);
 	json_u64(j, "capture_gaps", t->capture_gaps);
+	json_u64(j, "capture_late", t->capture_late);
+	json_u64(j, "keepalives", t->keepalives);
+	json_u64(j, "window_probes", t->window_probes);
 }
 
 static void json_rtt(struct json *j, const char *key, const struct hist *h, double div,
@@ -124,6 +132,24 @@ static void json_flow(struct json *j, const struct flow_summary *s)
 	json_obj_close(j);
 }
 
+static void json_stalls(struct json *j, const struct analyzer *a)
+{
+	json_u64(j, "stalls_total", a->stalls_total);
+	json_arr_open(j, "stalls");
+	for (size_t i = 0; i < a->nstalls; i++) {
+		const struct analyze_stall *s = &a->stalls[i];
+
+		json_obj_open(j, NULL);
+		flow_json(j, &s->flow, NULL);
+		json_double(j, "start_s", (double)s->st.start_ns / 1e9, 6);
+		json_u64(j, "duration_us", s->st.len_ns / 1000);
+		json_u64(j, "retrans", s->st.retrans);
+		json_str(j, "ended", stall_end_name[s->st.end]);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+}
+
 static void json_paths(struct json *j, const struct analyzer *a)
 {
 	char s[INET6_ADDRSTRLEN + 4], d[INET6_ADDRSTRLEN + 4];
@@ -155,6 +181,7 @@ void analyze_report_json(struct json *j, const struct analyzer *a,
 
 	json_u64(j, "packets", t->packets);
 	json_u64(j, "tcp_packets", t->tcp_packets);
+	json_u64(j, "capture_dups", t->capture_dups);
 	json_obj_open(j, "skipped");
 	for (int i = 0; i < SKIP_N; i++)
 		json_u64(j, skip_name[i], t->skipped[i]);
@@ -179,6 +206,7 @@ void analyze_report_json(struct json *j, const struct analyzer *a,
 		json_null(j, "pcap_drops");
 	json_rtt(j, "rtt_us", &a->rtt, 1e3, 1);
 	json_rtt(j, "rto_gap_ms", &a->rto_gap, 1e6, 1);
+	json_stalls(j, a);
 	if (detail > 0) {
 		json_arr_open(j, "flows_list");
 		for (size_t i = 0; i < a->nkept; i++)
@@ -214,6 +242,8 @@ void analyze_retrans_json(struct ev_out *o, int64_t t_ns, const struct analyze_r
 	json_u64(j, "seq", r->seq);
 	json_u64(j, "len", r->len);
 	json_str(j, "class", rtx_class_name[r->cls]);
+	if (!r->reclass)
+		json_str(j, "trigger", rtx_class_name[r->trigger]);
 	json_str(j, "location", where_name[r->where]);
 	json_u64(j, "frame", r->frame);
 	if (r->reclass)
@@ -330,6 +360,11 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 				 human_ns(n1, sizeof(n1), hist_percentile(&a->rto_gap, 50)));
 		line(f, label, t->c.by_class[c], note);
 	}
+	if (t->c.retrans_segs)
+		fprintf(f, "%-34s  fast %llu  rto %llu  tlp %llu\n", "  as sent (needless ones too)",
+			(unsigned long long)t->c.by_trigger[RTX_FAST],
+			(unsigned long long)t->c.by_trigger[RTX_RTO],
+			(unsigned long long)t->c.by_trigger[RTX_TLP]);
 	line(f, "lost downstream of capture point", t->c.lost_downstream, NULL);
 	line(f, "lost upstream of capture point", t->c.lost_upstream, NULL);
 	note[0] = 0;
@@ -345,11 +380,36 @@ void analyze_report_text(FILE *f, const struct analyzer *a,
 		snprintf(note, sizeof(note), "  (pcap dropped %llu: capture loss)",
 			 (unsigned long long)(cap->stats.dropped + cap->stats.if_dropped));
 	line(f, "capture gaps (not network loss)", t->c.capture_gaps, note);
+	if (t->c.capture_late)
+		line(f, "captured after their ACK", t->c.capture_late, NULL);
+	if (t->capture_dups)
+		line(f, "capture duplicates (not counted)", t->capture_dups, NULL);
+	if (t->c.keepalives)
+		line(f, "keep-alives (not data)", t->c.keepalives, NULL);
+	if (t->c.window_probes)
+		line(f, "zero-window probes (not data)", t->c.window_probes, NULL);
 	if (a->rtt.count)
 		fprintf(f, "%-34s  min %s  p50 %s  p99 %s\n", "RTT (capture point and back)",
 			human_ns(n1, sizeof(n1), a->rtt.min),
 			human_ns(n2, sizeof(n2), hist_percentile(&a->rtt, 50)),
 			human_ns(n3, sizeof(n3), hist_percentile(&a->rtt, 99)));
+	if (a->stalls_total) {
+		size_t n = detail > 0 ? a->nstalls : a->nstalls < 5 ? a->nstalls : 5;
+
+		fprintf(f, "\nstalls (silent >= %s with data outstanding): %llu%s\n",
+			human_ns(n1, sizeof(n1), TCP_RTO_FLOOR_NS),
+			(unsigned long long)a->stalls_total, n < a->stalls_total ? ", the longest:" : "");
+		for (size_t i = 0; i < n; i++) {
+			const struct analyze_stall *s = &a->stalls[i];
+			char fs[FLOW_STR_LEN];
+
+			fprintf(f, "  %s  at %.6f  for %s  %u retransmitted, ended by %s\n",
+				flow_str(&s->flow, fs, sizeof(fs)), (double)s->st.start_ns / 1e9,
+				human_ns(n1, sizeof(n1), s->st.len_ns), s->st.retrans,
+				s->st.end == STALL_ACK ? "an ACK" :
+				s->st.end == STALL_RST ? "a reset" : "the end of the capture or flow");
+		}
+	}
 	for (size_t i = 0; i < a->nkept; i++) {
 		const struct flow_summary *s = &a->kept[i];
 

@@ -9,7 +9,7 @@
 
 /* Idle timeouts by state, capture time. */
 static const uint64_t idle_ns[FLOW_NCLASSES] = {
-	[FLOW_HALF_OPEN] = 30 * NSEC_PER_SEC,
+	[FLOW_HALF_OPEN] = 125 * NSEC_PER_SEC,	/* > TCP_RTO_MAX: a SYN backoff never waits longer */
 	[FLOW_OPEN] = 300 * NSEC_PER_SEC,
 	[FLOW_CLOSED] = 10 * NSEC_PER_SEC,
 };

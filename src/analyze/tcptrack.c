@@ -20,6 +20,9 @@
 #define ID_NEAR		4096	/* a next ID this close: numbered in sending order */
 #define ID_MEMORY	4096	/* the order test weighs about this many recent packets */
 #define ID_WINDOW	16384	/* two IDs are compared only this close */
+#define GAP_MAX		8	/* capture gaps held back for a late original */
+#define LATE_NS		1000000ULL	/* at least this long (or half the RTT) */
+#define KEEPALIVE_MIN_NS 1000000000ULL	/* Linux's shortest tcp_keepalive_time */
 
 const char *const rtx_class_name[RTX_NCLASSES] = {
 	[RTX_FAST] = "fast",
@@ -29,11 +32,28 @@ const char *const rtx_class_name[RTX_NCLASSES] = {
 	[RTX_SYN_FIN] = "syn_fin",
 };
 
+const char *const stall_end_name[STALL_NENDS] = {
+	[STALL_ACK] = "ack",
+	[STALL_RST] = "rst",
+	[STALL_END] = "end",
+};
+
 struct tcp_hole {
 	uint32_t start, end;
 	uint64_t ts_ns;		/* when the capture point first saw it */
 	uint32_t segs_at;	/* data segments seen before it opened */
 	struct send_mark open;	/* the segment that opened it */
+};
+
+/*
+ * Sequence space the receiver acknowledged but the capture never saw: a
+ * capture gap, counted once no late original (a large GSO frame captured
+ * after the ACK that covers it) can still come.
+ */
+struct tcp_gap {
+	uint32_t start, end;
+	uint64_t ts_ns;		/* when the ACK showed it */
+	uint8_t late;		/* a late original came: not a gap */
 };
 
 /* A re-send or a hole fill, kept for later evidence (D-SACK, a late original). */
@@ -59,8 +79,11 @@ void tcp_conn_free(struct tcp_conn *c)
 	for (int i = 0; i < 2; i++) {
 		free(c->half[i].holes);
 		free(c->half[i].rtx);
+		free(c->half[i].gaps);
 		c->half[i].holes = NULL;
 		c->half[i].rtx = NULL;
+		c->half[i].gaps = NULL;
+		c->half[i].ngaps = 0;
 	}
 }
 
@@ -99,6 +122,11 @@ void tcp_counts_event(struct tcp_counts *n, const struct track_ev *ev)
 	f.kind = ev->retrans ? FATE_RETRANS : ev->reorder ? FATE_REORDER :
 		 ev->ambiguous ? FATE_AMBIGUOUS : FATE_NONE;
 	tcp_counts_fate(n, &f, 1, ev->bytes);
+	if (ev->retrans)
+		n->by_trigger[ev->trigger]++;
+	n->keepalives += ev->keepalive;
+	n->window_probes += ev->window_probe;
+	n->capture_late += ev->capture_late;
 	for (int i = 0; i < ev->nchanges; i++) {
 		tcp_counts_fate(n, &ev->change[i].from, -1, ev->change[i].bytes);
 		tcp_counts_fate(n, &ev->change[i].to, 1, ev->change[i].bytes);
@@ -113,6 +141,7 @@ static void rtt_sample(struct tcp_half *h, uint64_t ns, struct track_ev *ev)
 	/* Zero: capture timestamps out of order (clamped), not a measurement. */
 	if (!ns)
 		return;
+	h->srtt_us = h->st.rtt_samples ? (uint32_t)(((uint64_t)h->srtt_us * 7 + us) / 8) : us;
 	if (!h->st.rtt_samples || us < h->st.rtt_min_us)
 		h->st.rtt_min_us = us;
 	if (us > h->st.rtt_max_us)
@@ -209,19 +238,85 @@ static int hole_find(const struct tcp_half *h, uint32_t start, uint32_t end)
 	return -1;
 }
 
+/* --- capture gaps, held back for a late original --- */
+
+static uint64_t late_ns(const struct tcp_half *h)
+{
+	uint64_t half_rtt = h->st.rtt_samples ? (uint64_t)h->st.rtt_min_us * 500 : 0;
+
+	return half_rtt > LATE_NS ? half_rtt : LATE_NS;
+}
+
+static void gap_count(struct tcp_half *h, const struct tcp_gap *g, struct track_ev *ev)
+{
+	if (g->late)
+		return;
+	h->st.c.capture_gaps++;
+	ev->capture_gaps++;
+}
+
+/* Count (and forget) the gaps no late original can fill any more; @all: every one. */
+static void gaps_release(struct tcp_half *h, uint64_t now, bool all, struct track_ev *ev)
+{
+	uint64_t win = late_ns(h);
+	int keep = 0;
+
+	for (int i = 0; i < h->ngaps; i++) {
+		if (all || now - h->gaps[i].ts_ns > win)
+			gap_count(h, &h->gaps[i], ev);
+		else
+			h->gaps[keep++] = h->gaps[i];
+	}
+	h->ngaps = (uint8_t)keep;
+}
+
+static void gap_hold(struct tcp_half *h, uint32_t start, uint32_t end, uint64_t now,
+		     struct track_ev *ev)
+{
+	struct tcp_gap g = { start, end, now, 0 };
+
+	if (!h->gaps && !(h->gaps = malloc(GAP_MAX * sizeof(*h->gaps)))) {
+		gap_count(h, &g, ev);
+		return;
+	}
+	if (h->ngaps == GAP_MAX) {		/* full: the oldest is a gap */
+		gap_count(h, &h->gaps[0], ev);
+		memmove(h->gaps, h->gaps + 1, (GAP_MAX - 1) * sizeof(*h->gaps));
+		h->ngaps--;
+	}
+	h->gaps[h->ngaps++] = g;
+}
+
+/* [seq, end) is the late original of a gap held back: no gap, no retransmission. */
+static bool gap_late(struct tcp_half *h, uint32_t seq, uint32_t end, uint64_t now)
+{
+	uint64_t win = late_ns(h);
+
+	for (int i = 0; i < h->ngaps; i++) {
+		struct tcp_gap *g = &h->gaps[i];
+
+		if (seq_before_eq(g->start, seq) && seq_before_eq(end, g->end) &&
+		    now - g->ts_ns <= win) {
+			g->late = 1;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* una moved to @ack: holes below it were filled out of our sight. */
-static uint32_t holes_acked(struct tcp_half *h, uint32_t ack)
+static void holes_acked(struct tcp_half *h, uint32_t ack, uint64_t now, struct track_ev *ev)
 {
 	int n = hole_lower(h, ack);	/* holes [0, n) end at or below it */
-	uint32_t gaps = (uint32_t)n;
 
+	for (int i = 0; i < n; i++)
+		gap_hold(h, h->holes[i].start, h->holes[i].end, now, ev);
 	if (n < h->nholes && seq_before(h->holes[n].start, ack)) {
+		gap_hold(h, h->holes[n].start, ack, now, ev);
 		h->holes[n].start = ack;
-		gaps++;
 	}
 	memmove(h->holes, h->holes + n, (h->nholes - n) * sizeof(*h->holes));
 	h->nholes -= n;
-	return gaps;
 }
 
 /* --- the sender's own order: IPv4 ID and TSval --- */
@@ -407,6 +502,9 @@ static void on_dsack(struct tcp_half *h, int dir, const struct sack_block *b,
 {
 	struct tcp_rtx_rec *resend = NULL;
 
+	/* The probe and the original both arrived (Linux's tcp_process_tlp_ack). */
+	if (h->tlp_out && b->end == h->tlp_high)
+		h->tlp_out = 0;
 	for (int i = rtx_first(h, b->start); i < h->nrtx; i++) {
 		struct tcp_rtx_rec *r = &h->rtx[i];
 
@@ -442,29 +540,43 @@ static void on_ack(struct tcp_half *h, int hdir, const struct tcp_seg *s, struct
 		h->una_valid = 1;
 		return;
 	}
+	if (!(s->flags & (TCPF_SYN | TCPF_RST)))
+		h->zero_wnd = !s->win;
 	if (seq_after(s->ack, h->nxt)) {
-		/* The receiver has data the capture never saw. */
-		ev->capture_gaps++;
+		/* The receiver has data the capture never saw (or not yet). */
+		gap_hold(h, h->nxt, s->ack, s->ts_ns, ev);
 		h->nxt = s->ack;
 	}
+	/*
+	 * One probe at a time: the next waits until an ACK covers data sent
+	 * after it, or a pure duplicate ACK says the probe and the original
+	 * both arrived (Linux's tcp_process_tlp_ack).
+	 */
+	if (h->tlp_out && (seq_after(s->ack, h->tlp_high) ||
+			   (s->ack == h->tlp_high && s->ack == h->una && !s->payload_len &&
+			    !s->nsack)))
+		h->tlp_out = 0;
 	if (seq_after(s->ack, h->una) || !h->una_valid) {
 		h->una = s->ack;
 		h->una_valid = 1;
 		h->dupacks = 0;
 		h->sack_signal = 0;
-		ev->capture_gaps += h->nholes ? holes_acked(h, s->ack) : 0;
+		if (h->nholes)
+			holes_acked(h, s->ack, s->ts_ns, ev);
 		if (h->in_episode && seq_before_eq(h->episode_end, s->ack))
-			h->in_episode = h->tlp_done = h->rto_done = h->recovery = 0;
+			h->in_episode = h->rto_done = h->recovery = h->loss = 0;
 		if (h->timing && seq_before_eq(h->timed_end, s->ack)) {
 			h->timing = 0;
 			/* Not across a jump of the capture's clock: that time is unknown. */
 			if (s->clock_epoch == h->timed_epoch)
 				rtt_sample(h, s->ts_ns - h->timed_ns, ev);
 		}
-	} else if (s->ack == h->una && !s->payload_len &&
+	} else if (s->ack == h->una && !s->payload_len && s->win == h->peer_win &&
 		   !(s->flags & (TCPF_SYN | TCPF_FIN)) && seq_before(h->una, h->nxt)) {
+		/* RFC 5681: a window update is no duplicate ACK. */
 		h->dupacks++;
 	}
+	h->peer_win = s->win;
 	for (int i = 0; i < s->nsack; i++) {
 		const struct sack_block *b = &s->sack[i];
 
@@ -485,36 +597,116 @@ static void on_ack(struct tcp_half *h, int hdir, const struct tcp_seg *s, struct
 
 /* --- data --- */
 
-static enum rtx_class classify(struct tcp_half *h, const struct tcp_seg *s,
-			       uint32_t seq, uint32_t end, uint64_t *gap)
+/*
+ * The shortest silence a retransmission timer leaves: the path's RTT (both
+ * halves, capture point to each end and back) with a quarter on top (a
+ * RACK reordering timer waits that much after an ACK), plus half the RTO
+ * floor: Linux's RTO is at least the smoothed RTT + 200 ms.
+ */
+static uint64_t timeout_ns(const struct tcp_half *h, const struct tcp_half *back)
 {
+	uint64_t r = 0;
+
+	if (h->st.rtt_samples)
+		r += (uint64_t)h->st.rtt_min_us * 1000;
+	if (back->st.rtt_samples)
+		r += (uint64_t)back->st.rtt_min_us * 1000;
+	return r + r / 4 + TCP_RTO_FLOOR_NS / 2;
+}
+
+/*
+ * When Linux's probe timer fires after the last segment either way
+ * (tcp_schedule_loss_probe): twice the smoothed RTT, plus the minimum RTO
+ * when one segment is in flight (a delayed ACK may be due) or 2 ms
+ * otherwise; 1 s without an RTT sample.
+ */
+static uint64_t pto_ns(const struct tcp_half *h, const struct tcp_half *back, bool one)
+{
+	uint64_t srtt;
+
+	if (!h->st.rtt_samples)
+		return 1000000000ULL;
+	srtt = (uint64_t)h->srtt_us * 1000;
+	if (back->st.rtt_samples)
+		srtt += (uint64_t)back->st.rtt_min_us * 1000;
+	return 2 * srtt + (one ? TCP_RTO_FLOOR_NS : 2000000ULL);
+}
+
+/*
+ * Would Linux send a tail-loss probe (tcp_schedule_loss_probe)? Only with
+ * SACK, in the Open state (no loss episode, no duplicate ACK or SACK since
+ * una moved), with no earlier probe unresolved, and it re-sends the last
+ * segment sent; and it goes when its timer fires. A re-send well after
+ * that is the RTO's: the probe was not sent (Linux skips it while the
+ * original is still queued in the host, as in a macvtap's ring whose
+ * reader stalls: TCPSpuriousRtxHostQueues).
+ */
+static bool tlp_allowed(const struct tcp_half *h, const struct tcp_half *back,
+			uint32_t seq, uint32_t end, uint64_t silence)
+{
+	bool sack = (!h->syn_seen || h->syn_sack) && (!back->syn_seen || back->syn_sack);
+	uint64_t pto;
+
+	if (!sack || h->in_episode || h->tlp_out || h->dupacks || h->sack_signal || end != h->nxt)
+		return false;
+	/* A FIN alone is re-sent by the RTO (seen on Linux 6.18: a closed socket's FIN). */
+	if (end - seq == 1 && h->fin_seen)
+		return false;
+	pto = pto_ns(h, back, h->nxt - h->una <= end - seq);
+	return silence <= pto + pto / 4 + 10000000ULL;
+}
+
+/*
+ * How the sender re-sent it (fast, rto, tlp; a SYN only by its timer), and
+ * the class: that, unless it re-sends a SYN or FIN (syn_fin) or data
+ * already acknowledged (spurious). The sender's state moves either way.
+ */
+static enum rtx_class classify(struct tcp_half *h, const struct tcp_half *back,
+			       const struct tcp_seg *s, uint32_t seq, uint32_t end,
+			       uint64_t *gap, enum rtx_class *trigger)
+{
+	uint64_t last = h->last_seen_ns > back->last_seen_ns ? h->last_seen_ns : back->last_seen_ns;
+	uint64_t silence = s->ts_ns - last;
+	bool timeout = silence >= timeout_ns(h, back);
 	enum rtx_class cls;
 
-	if (((s->flags & TCPF_SYN) && h->syn_seen && seq == h->isn) ||
-	    ((s->flags & TCPF_FIN) && h->fin_seen))
+	if ((s->flags & TCPF_SYN) && h->syn_seen && seq == h->isn) {
+		*trigger = RTX_RTO;
 		return RTX_SYN_FIN;
-	if (h->una_valid && seq_before_eq(end, h->una))
-		return RTX_SPURIOUS;
-	/* In fast recovery a partial ACK resets the dupacks, not the recovery. */
-	if (h->dupacks >= 3 || h->sack_signal || h->recovery)
-		cls = RTX_FAST;
-	else if (!h->tlp_done && end == h->nxt)
+	}
+	if (tlp_allowed(h, back, seq, end, silence)) {
 		cls = RTX_TLP;
-	else
+		h->tlp_out = 1;
+		h->tlp_high = h->nxt;
+	} else if (!timeout && !h->loss &&
+		   (h->dupacks >= 3 || h->sack_signal || h->recovery)) {
+		/* In fast recovery a partial ACK resets the dupacks, not the recovery. */
+		cls = RTX_FAST;
+		h->recovery = 1;
+	} else {
+		/*
+		 * A timer: after a silence, or with no loss signal at all; and
+		 * the re-sends that follow one until una passes the episode.
+		 */
 		cls = RTX_RTO;
-	/* Later re-sends after a timeout follow ACKs: only the first is silence. */
-	if (cls == RTX_RTO && !h->rto_done) {
-		*gap = s->ts_ns - h->last_tx_ns;
-		h->rto_done = 1;
+		if (timeout || !h->loss) {
+			if (timeout || !h->rto_done)
+				*gap = s->ts_ns - h->last_tx_ns;
+			h->rto_done = 1;
+		}
+		h->loss = 1;
+		h->recovery = 0;
+		h->tlp_out = 0;
 	}
 	if (!h->in_episode) {
 		h->in_episode = 1;
 		h->episode_end = h->nxt;
 	}
-	if (cls == RTX_TLP)
-		h->tlp_done = 1;
-	if (cls == RTX_FAST)
-		h->recovery = 1;
+	*trigger = cls;
+	if ((s->flags & TCPF_FIN) && h->fin_seen)
+		return RTX_SYN_FIN;
+	if (h->una_valid && seq_before_eq(end, h->una))
+		return RTX_SPURIOUS;
 	return cls;
 }
 
@@ -544,13 +736,15 @@ static enum fate_kind fill_fate(const struct tcp_half *h, const struct tcp_half 
 	return FATE_AMBIGUOUS;
 }
 
-static void retransmitted(struct tcp_half *h, const struct tcp_seg *s, uint32_t seq,
+static void retransmitted(struct tcp_conn *c, int dir, const struct tcp_seg *s, uint32_t seq,
 			  uint32_t end, enum loss_where where, struct track_ev *ev)
 {
-	enum rtx_class cls = classify(h, s, seq, end, &ev->rto_gap_ns);
+	enum rtx_class cls = classify(&c->half[dir], &c->half[!dir], s, seq, end,
+				      &ev->rto_gap_ns, &ev->trigger);
 
 	if (cls == RTX_SPURIOUS)
 		where = LOSS_NONE;
+	c->half[dir].st.c.by_trigger[ev->trigger]++;
 	ev->retrans = true;
 	ev->cls = cls;
 	ev->where = where;
@@ -586,7 +780,7 @@ static void on_fill(struct tcp_conn *c, int dir, const struct tcp_seg *s, uint32
 		ev->reorder_ns = s->ts_ns - hole->ts_ns;
 		break;
 	case FATE_RETRANS:
-		retransmitted(h, s, seq, end, LOSS_UPSTREAM, ev);
+		retransmitted(c, dir, s, seq, end, LOSS_UPSTREAM, ev);
 		break;
 	default:
 		ev->ambiguous = true;
@@ -608,9 +802,10 @@ static void on_fill(struct tcp_conn *c, int dir, const struct tcp_seg *s, uint32
  * original of a hole that an earlier copy filled (that copy was then a
  * needless retransmission, not a repair of upstream loss).
  */
-static void on_resend(struct tcp_half *h, int dir, const struct tcp_seg *s, uint32_t seq,
+static void on_resend(struct tcp_conn *c, int dir, const struct tcp_seg *s, uint32_t seq,
 		      uint32_t end, struct track_ev *ev)
 {
+	struct tcp_half *h = &c->half[dir];
 	int n = (s->has_ip_id || s->has_ts) ? h->nrtx : 0;
 
 	for (int i = n ? rtx_first(h, seq) : 0; i < n; i++) {
@@ -629,7 +824,7 @@ static void on_resend(struct tcp_half *h, int dir, const struct tcp_seg *s, uint
 		settle(h, s, seq, end, ev);
 		return;
 	}
-	retransmitted(h, s, seq, end, LOSS_DOWNSTREAM, ev);
+	retransmitted(c, dir, s, seq, end, LOSS_DOWNSTREAM, ev);
 	settle(h, s, seq, end, ev);
 }
 
@@ -643,6 +838,15 @@ static void first_segment(struct tcp_half *h, const struct tcp_seg *s, uint32_t 
 	h->una_valid = 1;
 }
 
+/* The segment @s starts beyond nxt: what lies between was not seen here. */
+static void open_hole(struct tcp_half *h, const struct tcp_seg *s)
+{
+	struct tcp_hole hole = { h->nxt, s->seq, s->ts_ns, (uint32_t)h->st.c.data_segs,
+				 mark_of(s) };
+
+	hole_insert(h, h->nholes, &hole);
+}
+
 static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
 		    uint32_t len, struct track_ev *ev)
 {
@@ -654,22 +858,20 @@ static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
 	if (!h->init) {
 		first_segment(h, s, end);
 	} else if (seq_before_eq(h->nxt, seq)) {
-		if (seq_after(seq, h->nxt)) {
-			struct tcp_hole hole = { h->nxt, seq, s->ts_ns,
-						 (uint32_t)h->st.c.data_segs, mark_of(s) };
-
-			hole_insert(h, h->nholes, &hole);
-		}
+		if (seq_after(seq, h->nxt))
+			open_hole(h, s);
 		h->nxt = end;
 	} else {
 		/* Some of it lies below nxt: seen before, or a hole being filled. */
 		fresh = false;
 		old_end = seq_before(end, h->nxt) ? end : h->nxt;
 		hi = h->nholes ? hole_find(h, seq, old_end) : -1;
-		if (hi >= 0)
+		if (h->ngaps && gap_late(h, seq, old_end, s->ts_ns))
+			ev->capture_late = true;
+		else if (hi >= 0)
 			on_fill(c, dir, s, seq, end, &h->holes[hi], ev);
 		else
-			on_resend(h, dir, s, seq, end, ev);
+			on_resend(c, dir, s, seq, end, ev);
 		if (h->nholes)
 			holes_cut(h, seq, old_end);
 		if (h->timing && seq_before(seq, h->timed_end))
@@ -691,28 +893,108 @@ static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
 	h->last_tx_ns = s->ts_ns;
 }
 
+/*
+ * A keep-alive or a zero-window probe: nothing or one byte at una - 1
+ * (Linux sends none, others one of garbage), or, while the peer's window is
+ * shut, the one-byte probe sent again. Neither data nor a retransmission.
+ * A one-byte re-send of the last byte acknowledged looks the same (a
+ * request whose response was lost after the capture point): a keep-alive
+ * comes only after a second of silence, the shortest keep-alive time Linux
+ * allows; a re-send a timeout after the original, unless backed off.
+ */
+static bool is_probe(const struct tcp_conn *c, const struct tcp_half *h,
+		     const struct tcp_seg *s)
+{
+	if (!h->una_valid || s->payload_len > 1 || (s->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
+		return false;
+	if (s->seq == h->una - 1)
+		return !s->payload_len || h->zero_wnd || s->ts_ns - c->last_ns >= KEEPALIVE_MIN_NS;
+	return h->zero_wnd && h->init && s->payload_len == 1 && s->seq == h->una &&
+	       seq_before(s->seq, h->nxt);
+}
+
+/* The side whose data waits for an ACK, or -1. */
+static int waiting_side(const struct tcp_conn *c)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct tcp_half *h = &c->half[i];
+
+		/* A FIN alone waiting for its ACK holds up no data. */
+		if (h->init && h->una_valid && seq_before(h->una, h->nxt - h->fin_seen))
+			return i;
+	}
+	return -1;
+}
+
+static void stall_begin(struct tcp_conn *c, uint64_t now)
+{
+	int w;
+
+	if (c->stall_on || c->rst || !c->seen || now - c->last_ns < TCP_RTO_FLOOR_NS)
+		return;
+	w = waiting_side(c);
+	if (w < 0)
+		return;
+	c->stall_on = 1;
+	c->stall_ns = c->last_ns;
+	c->stall_dir = (uint8_t)w;
+	c->stall_rtx = 0;
+}
+
+static void stall_end(struct tcp_conn *c, uint64_t now, enum stall_end why,
+		      struct tcp_stall *st)
+{
+	*st = (struct tcp_stall){ .start_ns = c->stall_ns, .len_ns = now - c->stall_ns,
+				  .retrans = c->stall_rtx, .dir = c->stall_dir,
+				  .end = (uint8_t)why };
+	c->stall_on = 0;
+}
+
 void tcp_track(struct tcp_conn *c, int dir, const struct tcp_seg *s, struct track_ev *ev)
 {
 	struct tcp_half *h = &c->half[dir];
 	uint32_t len = s->payload_len + !!(s->flags & TCPF_SYN) + !!(s->flags & TCPF_FIN);
+	uint32_t wait_una = c->half[c->stall_dir].una;
+	bool probe;
 
 	memset(ev, 0, offsetof(struct track_ev, change));
+	for (int i = 0; i < 2; i++)
+		if (c->half[i].ngaps)
+			gaps_release(&c->half[i], s->ts_ns, false, ev);
+	stall_begin(c, s->ts_ns);
+	if (c->stall_on)
+		wait_una = c->half[c->stall_dir].una;
 	if (s->flags & TCPF_RST)
 		c->rst = 1;
 	if ((s->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && !c->client_known) {
 		c->client_known = 1;
 		c->client = (uint8_t)dir;
 	}
+	if (s->flags & TCPF_SYN)
+		h->syn_sack = s->sack_ok;
 	if (s->flags & TCPF_ACK)
 		on_ack(&c->half[!dir], !dir, s, ev);
-	c->half[!dir].st.c.capture_gaps += ev->capture_gaps;
-	if (len)
+	probe = is_probe(c, h, s);
+	if (probe) {
+		bool wp = h->zero_wnd;
+
+		ev->keepalive = !wp;
+		ev->window_probe = wp;
+		h->st.c.keepalives += !wp;
+		h->st.c.window_probes += wp;
+	} else if (len) {
 		on_data(c, dir, s, len, ev);
-	if (s->payload_len) {
+	} else if (h->init && !(s->flags & TCPF_RST) && seq_after(s->seq, h->nxt)) {
+		/* A pure ACK's sequence number shows data the capture missed. */
+		open_hole(h, s);
+		h->nxt = s->seq;
+	}
+	if (s->payload_len && !probe) {
 		ev->data = true;
 		ev->bytes = s->payload_len;
 		h->st.c.data_segs++;
 		h->st.c.data_bytes += s->payload_len;
+		h->st.c.capture_late += ev->capture_late;
 	}
 	id_learn(h, s);
 	if (s->has_ts) {
@@ -724,11 +1006,43 @@ void tcp_track(struct tcp_conn *c, int dir, const struct tcp_seg *s, struct trac
 		 * (pping's method); later segments with the same TSval would
 		 * give samples that are too short.
 		 */
-		if (!h->ts_probe && len && s->tsval != h->ts_probe_val) {
+		if (!h->ts_probe && len && !probe && s->tsval != h->ts_probe_val) {
 			h->ts_probe = 1;
 			h->ts_probe_val = s->tsval;
 			h->ts_probe_ns = s->ts_ns;
 			h->ts_probe_epoch = s->clock_epoch;
 		}
 	}
+	if (c->stall_on) {
+		if (ev->retrans && dir == c->stall_dir)
+			c->stall_rtx++;
+		if (s->flags & TCPF_RST) {
+			ev->stalled = true;
+			stall_end(c, s->ts_ns, STALL_RST, &ev->stall);
+		} else if (seq_after(c->half[c->stall_dir].una, wait_una)) {
+			ev->stalled = true;
+			stall_end(c, s->ts_ns, STALL_ACK, &ev->stall);
+		}
+	}
+	h->last_seen_ns = s->ts_ns;
+	c->last_ns = s->ts_ns;
+	c->seen = 1;
+}
+
+bool tcp_conn_end(struct tcp_conn *c, uint64_t now_ns, struct tcp_counts *n,
+		  struct tcp_stall *st)
+{
+	struct track_ev ev;
+
+	memset(&ev, 0, offsetof(struct track_ev, change));
+	for (int i = 0; i < 2; i++)
+		if (c->half[i].ngaps)
+			gaps_release(&c->half[i], now_ns, true, &ev);
+	n->capture_gaps += ev.capture_gaps;
+	if (!c->stall_on)
+		stall_begin(c, now_ns);
+	if (!c->stall_on)
+		return false;
+	stall_end(c, now_ns, STALL_END, st);
+	return true;
 }

@@ -45,8 +45,11 @@ struct tcp_counts {
 	uint64_t data_segs, data_bytes;		/* every segment with payload */
 	uint64_t retrans_segs, retrans_bytes;
 	uint64_t by_class[RTX_NCLASSES];
+	uint64_t by_trigger[RTX_TLP + 1];	/* how it was sent: fast, rto, tlp */
 	uint64_t lost_downstream, lost_upstream;
 	uint64_t reordering, ambiguous, capture_gaps;
+	uint64_t keepalives, window_probes;	/* not data, not retransmissions */
+	uint64_t capture_late;			/* originals captured after their ACK */
 };
 
 /* Count (@sign 1) or uncount (-1) one segment of @bytes payload with fate @f. */
@@ -70,6 +73,7 @@ struct send_mark {
 
 struct tcp_hole;
 struct tcp_rtx_rec;
+struct tcp_gap;
 
 struct tcp_half {
 	uint32_t isn, nxt, una;
@@ -77,10 +81,15 @@ struct tcp_half {
 	uint32_t timed_end;		/* data->ACK RTT: one segment at a time */
 	uint32_t episode_end;		/* loss episode lasts until una passes it */
 	uint32_t ts_probe_val;		/* TSval awaiting its TSecr echo */
+	uint32_t tlp_high;		/* tlp_out: nxt when the probe went out */
+	uint32_t srtt_us;		/* smoothed RTT samples (7/8 old), as the sender's */
 	uint16_t dupacks;
+	uint16_t peer_win;		/* the raw window of the peer's last ACK */
 	uint8_t init : 1, una_valid : 1, syn_seen : 1, fin_seen : 1, timing : 1,
-		sack_signal : 1, in_episode : 1, tlp_done : 1;
-	uint8_t has_ts : 1, ts_probe : 1, rto_done : 1, recovery : 1, id_seen : 1;
+		sack_signal : 1, in_episode : 1, tlp_out : 1;
+	uint8_t has_ts : 1, ts_probe : 1, rto_done : 1, recovery : 1, id_seen : 1,
+		loss : 1, zero_wnd : 1, syn_sack : 1;
+	uint8_t ngaps;			/* capture gaps waiting for a late original */
 	uint16_t nholes, hole_cap;
 	uint16_t nrtx, rtx_cap;		/* re-sends and fills remembered */
 	uint32_t rtx_maxlen;		/* the longest of them */
@@ -88,14 +97,38 @@ struct tcp_half {
 	uint16_t id_steps, id_jumps;	/* IDs that moved by a little, or not / by a lot */
 	uint16_t timed_epoch, ts_probe_epoch;	/* tcp_seg.clock_epoch of timed_ns, ts_probe_ns */
 	uint64_t last_tx_ns, timed_ns, ts_probe_ns;
+	uint64_t last_seen_ns;		/* any segment in this direction */
 	struct tcp_hole *holes;		/* allocated on first hole */
+	struct tcp_gap *gaps;		/* allocated on first capture gap */
 	struct tcp_rtx_rec *rtx;	/* allocated on first retransmission */
 	struct tcp_dir_stats st;
 };
 
 struct tcp_conn {
 	struct tcp_half half[2];
+	uint64_t last_ns;		/* the connection's last segment, either way */
+	uint64_t stall_ns;		/* stalled: when the silence began, else 0 */
+	uint32_t stall_rtx;		/* retransmissions since */
 	uint8_t rst : 1, client_known : 1, client : 1;	/* client: dir of the first SYN */
+	uint8_t seen : 1, stall_on : 1, stall_dir : 1;	/* stall_dir: whose data waits */
+};
+
+/*
+ * A silence of at least the RTO floor while data was outstanding, from its
+ * start until the data moved on (ACK), the connection was reset, or the
+ * capture or flow ended.
+ */
+enum stall_end { STALL_ACK, STALL_RST, STALL_END, STALL_NENDS };
+
+extern const char *const stall_end_name[STALL_NENDS];
+
+#define TCP_RTO_FLOOR_NS 200000000ULL	/* Linux's TCP_RTO_MIN: no timeout is shorter */
+
+struct tcp_stall {
+	uint64_t start_ns, len_ns;
+	uint32_t retrans;		/* retransmissions during it */
+	uint8_t dir;			/* the side whose data waited */
+	uint8_t end;			/* enum stall_end */
 };
 
 #define TRACK_MAX_CHANGES 4
@@ -120,13 +153,19 @@ struct track_ev {
 	bool reorder;
 	bool ambiguous;
 	enum rtx_class cls;
+	enum rtx_class trigger;		/* retrans: how it was sent (fast, rto, tlp), even when
+					   needless (spurious) or a SYN/FIN */
 	enum loss_where where;
 	uint32_t bytes;			/* payload bytes */
 	uint32_t capture_gaps;
 	uint32_t reorder_segs;		/* reorder: segments that overtook it (0: unknown) */
 	uint64_t reorder_ns;		/* reorder: how long after its hole it came */
-	uint64_t rto_gap_ns;		/* first RTO of an episode: silence before it */
+	uint64_t rto_gap_ns;		/* a timeout's retransmission: the silence before it */
 	uint64_t rtt_ns;		/* a new RTT sample, 0 if none */
+	bool keepalive, window_probe;	/* neither data nor a retransmission */
+	bool capture_late;		/* an original captured after the ACK that covers it */
+	bool stalled;			/* @stall ended with this segment */
+	struct tcp_stall stall;
 	uint8_t nchanges;
 	struct fate_change change[TRACK_MAX_CHANGES];
 };
@@ -136,6 +175,15 @@ void tcp_counts_event(struct tcp_counts *n, const struct track_ev *ev);
 
 void tcp_conn_init(struct tcp_conn *c);
 void tcp_conn_free(struct tcp_conn *c);
+
+/**
+ * tcp_conn_end() - the connection is over at capture time @now_ns (flow
+ * expired, evicted, capture ended): capture gaps still held back for a
+ * late original are counted into @n (the capture's totals) and the halves.
+ * Return: true and @st filled when the connection ends stalled.
+ */
+bool tcp_conn_end(struct tcp_conn *c, uint64_t now_ns, struct tcp_counts *n,
+		  struct tcp_stall *st);
 
 /**
  * tcp_track() - account one segment travelling in direction @dir (0 or 1).

@@ -66,7 +66,7 @@ values() {
 
 	shift
 	jq -r '$ARGS.positional[] as $k
-		| (try getpath($k | split(".")) catch null) as $v
+		| (try getpath($k | split(".") | map(tonumber? // .)) catch null) as $v
 		| "\($k)=\(if $v == null then "missing" else $v end)"' "$json" --args "$@"
 }
 
@@ -75,7 +75,9 @@ values() {
 check_events() {
 	local want got frame seq len tseq tlen rc=0
 
-	want=$(sed -n 's/^#[[:space:]]*events:[[:space:]]*//p' "$1")
+	# Several `# events:` lines are one list, in order.
+	want=$(sed -n 's/^#[[:space:]]*events:[[:space:]]*//p' "$1" | tr '\n' ' ')
+	want=${want% }
 	got=$(jq -r 'select(.type == "retrans") | "\(.frame):\(.class):\(.location)"' "$2" |
 		tr '\n' ' ')
 	got=${got% }
@@ -116,7 +118,7 @@ check_scenario() {
 	name=$(basename -- "$scn" .scn)
 	pcap=$TMP/$name.pcap json=$TMP/$name.json err=$TMP/$name.err
 	while IFS= read -r kv; do
-		if [[ ! $kv =~ ^([a-z0-9_]+(\.[a-z0-9_]+)*)=([0-9]+(\.[0-9]+)?)$ ]]; then
+		if [[ ! $kv =~ ^([a-z0-9_]+(\.[a-z0-9_]+)*)=([0-9]+(\.[0-9]+)?|[a-z_]+)$ ]]; then
 			log_test "analyze $name" 1 "bad expect '$kv' in $scn"
 			return
 		fi

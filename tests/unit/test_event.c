@@ -61,7 +61,7 @@ static void test_event_analyze_retrans(void)
 	char path[] = "/tmp/ds-test-event.XXXXXX";
 	int fd = mkstemp(path);
 	struct analyze_retrans r = { .ts_ns = 10, .frame = 42, .seq = 4294967295u, .len = 1448,
-				     .cls = RTX_RTO, .where = LOSS_UPSTREAM };
+				     .cls = RTX_SPURIOUS, .trigger = RTX_TLP, .where = LOSS_UPSTREAM };
 	uint8_t a[4], b[4];
 	struct ev_out o;
 	char *s;
@@ -76,8 +76,8 @@ static void test_event_analyze_retrans(void)
 	s = slurp(path);
 	CHECK(!strcmp(s, "{\"type\":\"retrans\",\"t_ns\":7,\"source\":\"capture\","
 			 "\"saddr\":\"198.18.0.1\",\"sport\":40000,\"daddr\":\"198.18.0.2\","
-			 "\"dport\":5201,\"seq\":4294967295,\"len\":1448,\"class\":\"rto\","
-			 "\"location\":\"upstream\",\"frame\":42}\n"), "%s", s);
+			 "\"dport\":5201,\"seq\":4294967295,\"len\":1448,\"class\":\"spurious\","
+			 "\"trigger\":\"tlp\",\"location\":\"upstream\",\"frame\":42}\n"), "%s", s);
 	free(s);
 	unlink(path);
 }

@@ -163,10 +163,10 @@ static void test_flowtab_idle_timeouts(void)
 	CHECK(e.n == 0, "nothing idle long enough at 9 s");
 	flowtab_expire(t, 11 * NSEC_PER_SEC);
 	CHECK(e.n == 1 && e.port[0] == 3 && e.why[0] == FLOW_EXPIRED, "closed after 10 s");
-	flowtab_expire(t, 29 * NSEC_PER_SEC);
-	CHECK(e.n == 1, "half-open still there at 29 s");
-	flowtab_expire(t, 31 * NSEC_PER_SEC);
-	CHECK(e.n == 2 && e.port[1] == 1, "half-open after 30 s");
+	flowtab_expire(t, 124 * NSEC_PER_SEC);
+	CHECK(e.n == 1, "half-open still there at 124 s: a SYN backoff waits up to 120 s");
+	flowtab_expire(t, 126 * NSEC_PER_SEC);
+	CHECK(e.n == 2 && e.port[1] == 1, "half-open after 125 s");
 	flowtab_expire(t, 299 * NSEC_PER_SEC);
 	CHECK(e.n == 2, "open still there at 299 s");
 	flowtab_expire(t, 301 * NSEC_PER_SEC);
