@@ -32,6 +32,17 @@
 #define LT_RAW_14	14
 #define LT_RAW		101	/* LINKTYPE_RAW */
 #define LT_LOOP		108	/* DLT_LOOP on Linux, LINKTYPE_LOOP */
+#define LT_PPP		9	/* DLT_PPP: RFC 1661 framing, address/control optional */
+#define LT_PPP_HDLC	50	/* LINKTYPE_PPP_HDLC (DLT_PPP_SERIAL): 0xff 0x03, protocol */
+#define LT_C_HDLC	104	/* Cisco HDLC: address, control, an EtherType */
+#define LT_PPP_DIR	204	/* LINKTYPE_PPP_WITH_DIR: a direction byte, then PPP */
+
+#define PPP_IP		0x0021
+#define PPP_IPV6	0x0057
+#define PPP_MPLS_UC	0x0281
+#define PPP_MPLS_MC	0x0283
+#define ETH_P_PPPOE_SES	0x8864
+#define GRE_P_WCCP	0x883e	/* Cisco WCCP redirection */
 
 #define MAX_IP6_EXT	8
 
@@ -94,6 +105,45 @@ static inline void vlan_push(struct tcp_seg *seg, uint16_t tci)
 }
 
 /*
+ * A PPP protocol field at *@off + @skip (RFC 1661: two bytes, or one when
+ * compressed: then it is odd), after an address/control 0xff 0x03 if there
+ * is one; what follows it is IPv4, IPv6 or MPLS. @skip: a PPPoE session
+ * header (RFC 2516) before it.
+ */
+static int ppp_proto(const uint8_t *d, uint32_t caplen, uint32_t *off, uint32_t skip)
+{
+	uint32_t o = *off + skip;
+	uint16_t proto;
+
+	if (o + 2 > caplen)
+		return PKT_TRUNCATED;
+	if (d[o] == 0xff && d[o + 1] == 0x03)
+		o += 2;
+	if (o + 1 > caplen)
+		return PKT_TRUNCATED;
+	if (d[o] & 1) {
+		proto = d[o];
+		o += 1;
+	} else {
+		if (o + 2 > caplen)
+			return PKT_TRUNCATED;
+		proto = ld16(d + o);
+		o += 2;
+	}
+	*off = o;
+	switch (proto) {
+	case PPP_IP:
+		return NX_IP4;
+	case PPP_IPV6:
+		return NX_IP6;
+	case PPP_MPLS_UC:
+	case PPP_MPLS_MC:
+		return NX_MPLS;
+	}
+	return PKT_OTHER;
+}
+
+/*
  * An EtherType at @type_at, then any stacked VLAN tags from *@off on: each
  * tag is a TCI and the next EtherType, as in Ethernet. libpcap re-inserts
  * tags the NIC stripped the same way, for cooked (SLL) captures too. Every
@@ -123,6 +173,8 @@ static inline int l2_proto(const uint8_t *d, uint32_t caplen, uint32_t type_at,
 		return NX_IP6;
 	if (type == ETH_P_MPLS_UC || type == ETH_P_MPLS_MC)
 		return NX_MPLS;
+	if (type == ETH_P_PPPOE_SES)
+		return ppp_proto(d, caplen, off, 6);
 	return PKT_OTHER;
 }
 
@@ -184,6 +236,16 @@ static inline int link_decode(int linktype, const uint8_t *d, uint32_t caplen,
 	case LT_LOOP:
 		*off = 4;
 		return null_af(d, caplen);
+	case LT_PPP:
+	case LT_PPP_HDLC:
+		*off = 0;
+		return ppp_proto(d, caplen, off, 0);
+	case LT_PPP_DIR:
+		*off = 0;
+		return ppp_proto(d, caplen, off, 1);
+	case LT_C_HDLC:
+		*off = 4;
+		return l2_proto(d, caplen, 2, off, seg);
 	}
 	return PKT_BAD_LINK;
 }
@@ -510,6 +572,14 @@ static int gre_decode(struct dec *x, struct tcp_seg *seg)
 	case ETH_P_MPLS_UC:
 	case ETH_P_MPLS_MC:
 		next = NX_MPLS;
+		break;
+	case GRE_P_WCCP:
+		/* WCCPv2 puts a 4-byte redirect header first, v1 none: IPv4 starts with 4. */
+		if (x->off + 1 > x->cap)
+			return PKT_TRUNCATED;
+		if (x->d[x->off] >> 4 != 4)
+			x->off += 4;
+		next = NX_IP4;
 		break;
 	case ETH_P_ERSPAN:
 	case ETH_P_ERSPAN2:

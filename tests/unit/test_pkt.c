@@ -1067,6 +1067,37 @@ static void tun_6in6_ext(struct fb *f)
 	fb_ext6(f, 0, PROTO_IPV6, 8);
 }
 
+/* WCCPv2: GRE 0x883e, a 4-byte redirect header, IPv4. */
+static void tun_gre_wccp(struct fb *f)
+{
+	fb_eth(f, NULL, 0, ETH_IP);
+	fb_oip4(f, PROTO_GRE);
+	fb_gre(f, 0, 0x883e);
+	put32(f, 0x00000000);
+}
+
+/* Links that are not tunnels: PPP (address/control, protocol), PPPoE, Cisco HDLC. */
+static void lnk_ppp(struct fb *f) { put16(f, 0xff03); put16(f, 0x0021); }
+static void lnk_ppp_pfc(struct fb *f) { put8(f, 0x57); }	/* compressed protocol: IPv6 */
+static void lnk_ppp_dir(struct fb *f) { put8(f, 1); put16(f, 0xff03); put16(f, 0x0021); }
+static void lnk_chdlc(struct fb *f) { put8(f, 0x0f); put8(f, 0); put16(f, ETH_IP); }
+
+static void lnk_ppp_mpls(struct fb *f)
+{
+	put16(f, 0x0281);
+	put32(f, 100656u << 12 | 1 << 8 | 64);
+}
+
+static void lnk_pppoe(struct fb *f)
+{
+	fb_eth(f, NULL, 0, 0x8864);
+	put8(f, 0x11);			/* version 1, type 1 */
+	put8(f, 0);			/* session data */
+	put16(f, 0x1234);		/* session */
+	put16(f, 0);			/* length: not read */
+	put16(f, 0x0021);
+}
+
 /* QinQ 1.2 outside, VXLAN 5, Ethernet on VLAN 3, GRE bridging VLAN 4, IP in IP. */
 static void tun_nested(struct fb *f)
 {
@@ -1121,6 +1152,14 @@ static const struct tun_case {
 	{ "6in6", tun_6in6, DLT_EN10MB, 6, TUN(IP_IN_IP), 0, { 0 }, 0, 0 },
 	{ "6in4 on a raw link", tun_raw_6in4, DLT_RAW, 6, TUN(IP_IN_IP), 0, { 0 }, 0, 0 },
 	{ "6in6 after hop-by-hop", tun_6in6_ext, DLT_EN10MB, 6, TUN(IP_IN_IP), 0, { 0 }, 0, 0 },
+	{ "wccp v2 in gre", tun_gre_wccp, DLT_EN10MB, 4, TUN(GRE), 0, { 0 }, 0, 0 },
+	{ "ppp", lnk_ppp, 9, 4, 0, 0, { 0 }, 0, 0 },
+	{ "ppp, compressed protocol", lnk_ppp_pfc, 9, 6, 0, 0, { 0 }, 0, 0 },
+	{ "ppp hdlc", lnk_ppp, 50, 4, 0, 0, { 0 }, 0, 0 },
+	{ "ppp with direction", lnk_ppp_dir, 204, 4, 0, 0, { 0 }, 0, 0 },
+	{ "ppp mpls", lnk_ppp_mpls, 9, 4, TUN(MPLS), 0, { 0 }, 0, 0 },
+	{ "pppoe", lnk_pppoe, DLT_EN10MB, 4, 0, 0, { 0 }, 0, 0 },
+	{ "cisco hdlc", lnk_chdlc, 104, 4, 0, 0, { 0 }, 0, 0 },
 	{ "nested", tun_nested, DLT_EN10MB, 4, TUN(VXLAN) | TUN(GRE) | TUN(IP_IN_IP), 4,
 	  { 1, 2, 3, 4 }, 1, 5 },
 };
@@ -1336,7 +1375,7 @@ static void test_tunnel_not_ours(void)
 
 static void test_bad_link(void)
 {
-	static const int lts[] = { 9 /* PPP */, 105 /* 802.11 */, 127, -1, 1000 };
+	static const int lts[] = { 105 /* 802.11 */, 127, -1, 1000 };
 	struct tcp_seg s;
 	struct fb f;
 	size_t i;
@@ -1355,7 +1394,7 @@ static void test_bad_link(void)
 static void test_random_frames(void)
 {
 	static const int lts[] = { DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, 12, 14,
-				   101, DLT_IPV4, DLT_IPV6, DLT_NULL, 108, 9 };
+				   101, DLT_IPV4, DLT_IPV6, DLT_NULL, 108, 9, 50, 104, 204, 105 };
 	const size_t nlt = sizeof(lts) / sizeof(lts[0]);
 	uint8_t *blk = malloc(256), *p;
 	unsigned long counts[PKT_BAD_LINK + 1] = { 0 };
