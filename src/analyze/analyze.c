@@ -6,19 +6,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "analyze.h"
 #include "pkt.h"
 
 #define DEFAULT_MAX_FLOWS 262144
-#define DUP_SLOTS	4096		/* recent segments remembered, direct-mapped */
-#define DUP_ID_NS	50000000ULL	/* a copy with the same IPv4 ID: this close */
-#define DUP_NS		1000000ULL	/* without one: this close */
-
-struct dup_slot {
-	uint64_t sig, ts_ns;
-};
 
 const char *const skip_name[SKIP_N] = {
 	[SKIP_TRUNCATED] = "truncated",
@@ -161,45 +153,6 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end why)
 		keep_summary(a, f);
 }
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 31);
-}
-
-/*
- * The same frame captured again (a SPAN port copying both directions, a
- * capture on a bridge and its port): every header field the same, the
- * same IPv4 ID, and no segment of the flow the other way in between; a
- * retransmission gets a new ID and comes a timeout or an ACK later.
- * Without an ID (IPv6, ID 0) only a copy within 1 ms that carries
- * sequence space counts: duplicate ACKs look alike.
- */
-static bool capture_dup(struct analyzer *a, const struct flow *f, int dir,
-			const struct tcp_seg *s)
-{
-	bool id = s->has_ip_id && s->ip_id;
-	uint64_t sig = a->dup_seed;
-	struct dup_slot *d;
-
-	if (!id && !s->payload_len && !(s->flags & (TCPF_SYN | TCPF_FIN)))
-		return false;
-	sig = mix(sig, (uintptr_t)f ^ ((uint64_t)dir << 63));
-	sig = mix(sig, (uint64_t)s->seq << 32 | s->ack);
-	sig = mix(sig, (uint64_t)s->payload_len << 32 | (uint32_t)s->win << 16 | s->flags);
-	sig = mix(sig, (uint64_t)s->tsval << 32 | s->tsecr);
-	sig = mix(sig, (uint64_t)s->ip_id << 32 | (uint32_t)s->has_ip_id << 8 | s->nsack);
-	if (s->nsack)
-		sig = mix(sig, (uint64_t)s->sack[0].start << 32 | s->sack[0].end);
-	d = &a->dups[sig % DUP_SLOTS];
-	if (d->sig == sig && s->ts_ns - d->ts_ns <= (id ? DUP_ID_NS : DUP_NS) &&
-	    f->conn.half[!dir].last_seen_ns <= d->ts_ns)
-		return true;
-	d->sig = sig;
-	d->ts_ns = s->ts_ns;
-	return false;
-}
 
 static void prefix(uint8_t *dst, const uint8_t *src, int len, int bytes)
 {
@@ -245,11 +198,8 @@ int analyzer_init(struct analyzer *a, const struct analyze_opts *o)
 	hist_init(&a->rto_gap);
 	hist_init(&a->reorder_ns);
 	hist_init(&a->reorder_segs);
-	a->dups = calloc(DUP_SLOTS, sizeof(*a->dups));
-	if (getrandom(&a->dup_seed, sizeof(a->dup_seed), 0) != sizeof(a->dup_seed))
-		a->dup_seed = (uintptr_t)a ^ 0x9e3779b97f4a7c15ULL;
 	a->flows = flowtab_new(a->o.max_flows, on_flow_end, a);
-	return a->flows && a->dups ? 0 : -1;
+	return a->flows ? 0 : -1;
 }
 
 static void emit_interval(struct analyzer *a, uint64_t len_ns)
@@ -318,12 +268,6 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 	f = flowtab_get(a->flows, s, &dir);
 	if (!f)
 		return;
-	if (capture_dup(a, f, dir, s)) {
-		a->t.capture_dups++;
-		if (f->ext && a->o.by_path_len)
-			a->paths[(uintptr_t)f->ext - 1].t.capture_dups++;
-		return;
-	}
 	/* A fresh SYN with another ISN on a finished flow: a new connection. */
 	if ((s->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && f->conn.half[dir].syn_seen &&
 	    s->seq != f->conn.half[dir].isn)
@@ -332,6 +276,12 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 		f->ext = (void *)path_of(a, s);
 	tcp_track(&f->conn, dir, s, &ev);
 	flowtab_touch(a->flows, f, s->ts_ns);
+	if (unlikely(ev.capture_dup)) {
+		a->t.capture_dups++;
+		if (f->ext && a->o.by_path_len)
+			a->paths[(uintptr_t)f->ext - 1].t.capture_dups++;
+		return;
+	}
 	tcp_counts_event(&a->t.c, &ev);
 	if (ev.retrans && a->o.on_retrans)
 		retrans_event(a, s, &ev);
@@ -439,9 +389,7 @@ void analyzer_free(struct analyzer *a)
 	free(a->kept);
 	free(a->paths);
 	free(a->stalls);
-	free(a->dups);
 	a->stalls = NULL;
-	a->dups = NULL;
 	a->flows = NULL;
 	a->kept = NULL;
 	a->paths = NULL;

@@ -107,8 +107,6 @@ struct analyzer {
 	struct analyze_stall *stalls;	/* a min-heap on length: the longest */
 	size_t nstalls;
 	uint64_t stalls_total;
-	struct dup_slot *dups;		/* recent segments, to tell capture copies */
-	uint64_t dup_seed;
 };
 
 int analyzer_init(struct analyzer *a, const struct analyze_opts *o);

@@ -124,9 +124,11 @@ void tcp_counts_event(struct tcp_counts *n, const struct track_ev *ev)
 	tcp_counts_fate(n, &f, 1, ev->bytes);
 	if (ev->retrans)
 		n->by_trigger[ev->trigger]++;
-	n->keepalives += ev->keepalive;
-	n->window_probes += ev->window_probe;
-	n->capture_late += ev->capture_late;
+	if (unlikely(ev->keepalive | ev->window_probe | ev->capture_late)) {
+		n->keepalives += ev->keepalive;
+		n->window_probes += ev->window_probe;
+		n->capture_late += ev->capture_late;
+	}
 	for (int i = 0; i < ev->nchanges; i++) {
 		tcp_counts_fate(n, &ev->change[i].from, -1, ev->change[i].bytes);
 		tcp_counts_fate(n, &ev->change[i].to, 1, ev->change[i].bytes);
@@ -540,7 +542,7 @@ static void on_ack(struct tcp_half *h, int hdir, const struct tcp_seg *s, struct
 		h->una_valid = 1;
 		return;
 	}
-	if (!(s->flags & (TCPF_SYN | TCPF_RST)))
+	if (unlikely(h->zero_wnd != !s->win) && !(s->flags & (TCPF_SYN | TCPF_RST)))
 		h->zero_wnd = !s->win;
 	if (seq_after(s->ack, h->nxt)) {
 		/* The receiver has data the capture never saw (or not yet). */
@@ -552,7 +554,7 @@ static void on_ack(struct tcp_half *h, int hdir, const struct tcp_seg *s, struct
 	 * after it, or a pure duplicate ACK says the probe and the original
 	 * both arrived (Linux's tcp_process_tlp_ack).
 	 */
-	if (h->tlp_out && (seq_after(s->ack, h->tlp_high) ||
+	if (unlikely(h->tlp_out) && (seq_after(s->ack, h->tlp_high) ||
 			   (s->ack == h->tlp_high && s->ack == h->una && !s->payload_len &&
 			    !s->nsack)))
 		h->tlp_out = 0;
@@ -902,10 +904,11 @@ static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
  * comes only after a second of silence, the shortest keep-alive time Linux
  * allows; a re-send a timeout after the original, unless backed off.
  */
-static bool is_probe(const struct tcp_conn *c, const struct tcp_half *h,
+static inline bool is_probe(const struct tcp_conn *c, const struct tcp_half *h,
 		     const struct tcp_seg *s)
 {
-	if (!h->una_valid || s->payload_len > 1 || (s->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
+	if (likely(s->payload_len > 1) || !h->una_valid ||
+	    (s->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
 		return false;
 	if (s->seq == h->una - 1)
 		return !s->payload_len || h->zero_wnd || s->ts_ns - c->last_ns >= KEEPALIVE_MIN_NS;
@@ -950,18 +953,63 @@ static void stall_end(struct tcp_conn *c, uint64_t now, enum stall_end why,
 	c->stall_on = 0;
 }
 
+#define DUP_ID_NS	50000000ULL	/* a copy with the same IPv4 ID: this close */
+#define DUP_NS		1000000ULL	/* without one: this close */
+
+/* Every header field a copy repeats, folded into 64 bits (never 0). */
+static inline uint64_t seg_sig(const struct tcp_seg *s)
+{
+	uint64_t a = (uint64_t)s->seq << 32 | s->ack;
+	uint64_t b = (uint64_t)(s->payload_len ^ (uint32_t)s->flags << 24) << 32 |
+		     (uint32_t)s->win << 16 | s->ip_id;
+	uint64_t t = (uint64_t)s->tsval << 32 | s->tsecr;
+
+	if (s->nsack)
+		t ^= ((uint64_t)s->sack[0].start << 32 | s->sack[0].end) * 0x9e3779b97f4a7c15ULL;
+	return (a ^ b * 0xbf58476d1ce4e5b9ULL ^ t * 0x94d049bb133111ebULL) | 1;
+}
+
+/*
+ * The same frame captured again (a SPAN port copying both directions, a
+ * capture on a bridge and its port): every header field as this
+ * direction's last segment's, no segment the other way since, and the
+ * same non-zero IPv4 ID within 50 ms; a retransmission gets a new ID and
+ * comes a timeout or an ACK later. Without an ID (IPv6, ID 0) only a copy
+ * within 1 ms that carries sequence space: duplicate ACKs look alike.
+ */
+static inline bool capture_dup(const struct tcp_half *h, const struct tcp_half *back,
+			const struct tcp_seg *s, uint64_t sig)
+{
+	uint64_t since = s->ts_ns - h->last_seen_ns;
+
+	if (sig != h->last_sig || back->last_seen_ns > h->last_seen_ns)
+		return false;
+	if (s->has_ip_id && s->ip_id)
+		return since <= DUP_ID_NS;
+	return (s->payload_len || (s->flags & (TCPF_SYN | TCPF_FIN))) && since <= DUP_NS;
+}
+
 void tcp_track(struct tcp_conn *c, int dir, const struct tcp_seg *s, struct track_ev *ev)
 {
 	struct tcp_half *h = &c->half[dir];
 	uint32_t len = s->payload_len + !!(s->flags & TCPF_SYN) + !!(s->flags & TCPF_FIN);
-	uint32_t wait_una = c->half[c->stall_dir].una;
+	uint32_t wait_una = 0;
+	uint64_t sig;
 	bool probe;
 
 	memset(ev, 0, offsetof(struct track_ev, change));
-	for (int i = 0; i < 2; i++)
-		if (c->half[i].ngaps)
-			gaps_release(&c->half[i], s->ts_ns, false, ev);
-	stall_begin(c, s->ts_ns);
+	sig = seg_sig(s);
+	if (unlikely(capture_dup(h, &c->half[!dir], s, sig))) {
+		ev->capture_dup = true;
+		return;
+	}
+	h->last_sig = sig;
+	if (unlikely(c->half[0].ngaps | c->half[1].ngaps))
+		for (int i = 0; i < 2; i++)
+			if (c->half[i].ngaps)
+				gaps_release(&c->half[i], s->ts_ns, false, ev);
+	if (unlikely(s->ts_ns - c->last_ns >= TCP_RTO_FLOOR_NS))
+		stall_begin(c, s->ts_ns);
 	if (c->stall_on)
 		wait_una = c->half[c->stall_dir].una;
 	if (s->flags & TCPF_RST)
@@ -994,7 +1042,8 @@ void tcp_track(struct tcp_conn *c, int dir, const struct tcp_seg *s, struct trac
 		ev->bytes = s->payload_len;
 		h->st.c.data_segs++;
 		h->st.c.data_bytes += s->payload_len;
-		h->st.c.capture_late += ev->capture_late;
+		if (unlikely(ev->capture_late))
+			h->st.c.capture_late++;
 	}
 	id_learn(h, s);
 	if (s->has_ts) {

@@ -98,6 +98,7 @@ struct tcp_half {
 	uint16_t timed_epoch, ts_probe_epoch;	/* tcp_seg.clock_epoch of timed_ns, ts_probe_ns */
 	uint64_t last_tx_ns, timed_ns, ts_probe_ns;
 	uint64_t last_seen_ns;		/* any segment in this direction */
+	uint64_t last_sig;		/* its header fields, folded: a copy has the same */
 	struct tcp_hole *holes;		/* allocated on first hole */
 	struct tcp_gap *gaps;		/* allocated on first capture gap */
 	struct tcp_rtx_rec *rtx;	/* allocated on first retransmission */
@@ -164,10 +165,11 @@ struct track_ev {
 	uint64_t rtt_ns;		/* a new RTT sample, 0 if none */
 	bool keepalive, window_probe;	/* neither data nor a retransmission */
 	bool capture_late;		/* an original captured after the ACK that covers it */
+	bool capture_dup;		/* the same frame captured again: nothing else set */
 	bool stalled;			/* @stall ended with this segment */
-	struct tcp_stall stall;
 	uint8_t nchanges;
 	struct fate_change change[TRACK_MAX_CHANGES];
+	struct tcp_stall stall;		/* when stalled (not cleared otherwise) */
 };
 
 /* Add what @ev says happened to @n (the totals of a capture, interval, path). */

@@ -20,8 +20,6 @@
 
 #include "pkt.h"
 
-#define likely(x)	__builtin_expect(!!(x), 1)
-#define unlikely(x)	__builtin_expect(!!(x), 0)
 
 /*
  * Link types whose DLT_ value is not the same on every platform, by number:

@@ -8,6 +8,12 @@
 
 #include <stdint.h>
 
+/* Branch hints for the per-packet paths (decoder, tracker). */
+#ifndef likely
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#endif
+
 #define TCPF_FIN 0x01
 #define TCPF_SYN 0x02
 #define TCPF_RST 0x04
