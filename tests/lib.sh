@@ -503,6 +503,23 @@ sub_run() {
 	wait "$pid"
 }
 
+# expects FILE: the `# expect: key=value ...` pairs of a scenario (tests/pcap/*.scn)
+# or of a real capture's .expect file, one a line.
+expects() {
+	sed -n 's/^#[[:space:]]*expect:[[:space:]]*//p' "$1" | tr -s ' \t' '\n' | sed '/^$/d'
+}
+
+# values JSON KEY...: print KEY=VALUE for each jq path (dots; numbers index
+# arrays: stalls.0.ended), "missing" when absent.
+values() {
+	local json=$1
+
+	shift
+	jq -r '$ARGS.positional[] as $k
+		| (try getpath($k | split(".") | map(tonumber? // .)) catch null) as $v
+		| "\($k)=\(if $v == null then "missing" else $v end)"' "$json" --args "$@"
+}
+
 # tcp_how NS: "NAME VALUE" lines of the kernel's own count of how NS's TCP
 # re-sent: tail-loss probes, timer firings (SYN, SYN-ACK and data), fast
 # (SACK/dupACK/RACK recovery) and slow-start (go-back-N after a timeout)

@@ -55,21 +55,6 @@ tshark_dump() {
 		-e tcp.checksum.status -e ip.checksum.status -e _ws.expert.severity 2>/dev/null
 }
 
-# expects SCN: the scenario's expected key=value pairs, one a line.
-expects() {
-	sed -n 's/^#[[:space:]]*expect:[[:space:]]*//p' "$1" | tr -s ' \t' '\n' | sed '/^$/d'
-}
-
-# values JSON KEY...: print KEY=VALUE for each jq path, "missing" when absent.
-values() {
-	local json=$1
-
-	shift
-	jq -r '$ARGS.positional[] as $k
-		| (try getpath($k | split(".") | map(tonumber? // .)) catch null) as $v
-		| "\($k)=\(if $v == null then "missing" else $v end)"' "$json" --args "$@"
-}
-
 # check_events SCN EVENTS PCAP: the events the scenario names, and each
 # one's seq/len as tshark reads its frame.  Prints what differs; 1 if any.
 check_events() {

@@ -20,21 +20,6 @@ fi
 require_cmd jq
 tmpdir_create TMP
 
-# expects FILE: the expected key=value pairs, one a line.
-expects() {
-	sed -n 's/^#[[:space:]]*expect:[[:space:]]*//p' "$1" | tr -s ' \t' '\n' | sed '/^$/d'
-}
-
-# values JSON KEY...: print KEY=VALUE for each jq path, "missing" when absent.
-values() {
-	local json=$1
-
-	shift
-	jq -r '$ARGS.positional[] as $k
-		| (try getpath($k | split(".") | map(tonumber? // .)) catch null) as $v
-		| "\($k)=\(if $v == null then "missing" else $v end)"' "$json" --args "$@"
-}
-
 # invariants JSON: one line per invariant that does not hold.
 invariants() {
 	jq -r '([.by_class[]? | numbers] | add // 0) as $sum
