@@ -565,6 +565,18 @@ static void on_ack(struct tcp_half *h, int hdir, const struct tcp_seg *s, struct
 		h->sack_signal = 0;
 		if (h->nholes)
 			holes_acked(h, s->ack, s->ts_ns, ev);
+		/*
+		 * The last re-send arrived: what went out before it and is
+		 * still not acknowledged is lost by the time it took (RACK,
+		 * RFC 8985), on an ACK that need carry no SACK.
+		 */
+		if (h->rack_pending && seq_before_eq(h->rack_end, s->ack)) {
+			h->rack_pending = 0;
+			h->rack_valid = 1;
+			h->rack_lost = h->rack_fence;
+		}
+		if (h->rack_valid && seq_before_eq(h->rack_lost, s->ack))
+			h->rack_valid = 0;
 		if (h->in_episode && seq_before_eq(h->episode_end, s->ack))
 			h->in_episode = h->rto_done = h->recovery = h->loss = 0;
 		if (h->timing && seq_before_eq(h->timed_end, s->ack)) {
@@ -649,13 +661,19 @@ static bool tlp_allowed(const struct tcp_half *h, const struct tcp_half *back,
 	bool sack = (!h->syn_seen || h->syn_sack) && (!back->syn_seen || back->syn_sack);
 	uint64_t pto;
 
-	if (!sack || h->in_episode || h->tlp_out || h->dupacks || h->sack_signal || end != h->nxt)
+	/* With SACK a duplicate ACK that SACKs nothing new leaves the Open state. */
+	if (!sack || h->in_episode || h->tlp_out || h->sack_signal || end != h->nxt ||
+	    (h->rack_valid && seq_before(seq, h->rack_lost)))
 		return false;
 	/* A FIN alone is re-sent by the RTO (seen on Linux 6.18: a closed socket's FIN). */
 	if (end - seq == 1 && h->fin_seen)
 		return false;
+	/*
+	 * Its timer counts in jiffies (4 ms at HZ=250) and may run late on a
+	 * busy host; no RTO fires as early as timeout_ns.
+	 */
 	pto = pto_ns(h, back, h->nxt - h->una <= end - seq);
-	return silence <= pto + pto / 4 + 10000000ULL;
+	return silence <= pto + pto / 4 + 10000000ULL || silence < timeout_ns(h, back);
 }
 
 /*
@@ -681,7 +699,8 @@ static enum rtx_class classify(struct tcp_half *h, const struct tcp_half *back,
 		h->tlp_out = 1;
 		h->tlp_high = h->nxt;
 	} else if (!timeout && !h->loss &&
-		   (h->dupacks >= 3 || h->sack_signal || h->recovery)) {
+		   (h->dupacks >= 3 || h->sack_signal || h->recovery ||
+		    (h->rack_valid && seq_before(seq, h->rack_lost)))) {
 		/* In fast recovery a partial ACK resets the dupacks, not the recovery. */
 		cls = RTX_FAST;
 		h->recovery = 1;
@@ -704,6 +723,9 @@ static enum rtx_class classify(struct tcp_half *h, const struct tcp_half *back,
 		h->in_episode = 1;
 		h->episode_end = h->nxt;
 	}
+	h->rack_pending = 1;
+	h->rack_end = end;
+	h->rack_fence = h->nxt;
 	*trigger = cls;
 	if ((s->flags & TCPF_FIN) && h->fin_seen)
 		return RTX_SYN_FIN;

@@ -83,6 +83,8 @@ struct tcp_half {
 	uint32_t ts_probe_val;		/* TSval awaiting its TSecr echo */
 	uint32_t tlp_high;		/* tlp_out: nxt when the probe went out */
 	uint32_t srtt_us;		/* smoothed RTT samples (7/8 old), as the sender's */
+	uint32_t rack_end, rack_fence;	/* rack_pending: the last re-send's end, nxt then */
+	uint32_t rack_lost;		/* rack_valid: sent before a re-send that arrived */
 	uint16_t dupacks;
 	uint16_t peer_win;		/* the raw window of the peer's last ACK */
 	uint8_t init : 1, una_valid : 1, syn_seen : 1, fin_seen : 1, timing : 1,
@@ -90,6 +92,7 @@ struct tcp_half {
 	uint8_t has_ts : 1, ts_probe : 1, rto_done : 1, recovery : 1, id_seen : 1,
 		loss : 1, zero_wnd : 1, syn_sack : 1;
 	uint8_t ngaps;			/* capture gaps waiting for a late original */
+	uint8_t rack_pending : 1, rack_valid : 1;
 	uint16_t nholes, hole_cap;
 	uint16_t nrtx, rtx_cap;		/* re-sends and fills remembered */
 	uint32_t rtx_maxlen;		/* the longest of them */
