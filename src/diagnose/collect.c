@@ -58,13 +58,19 @@ int dg_add_slow(struct dg_data *d, const struct dg_slow *s)
 	return err;
 }
 
-/* The index of @at (netns, device, reason): drops come in bursts at one point. */
+/*
+ * The index of @at (netns, device, reason, site): drops come in bursts at
+ * one point. The site is part of it: one device's NOT_SPECIFIED drops in
+ * ip6_mc_input and in tcp_v4_rcv are two causes, not one named after
+ * whichever came first.
+ */
 static int point_of(struct dg_data *d, const struct dg_point *at, uint32_t *where)
 {
 	for (size_t i = d->npoints; i-- > 0;) {
 		const struct dg_point *p = &d->points[i];
 
-		if (p->netns == at->netns && p->ifindex == at->ifindex && p->reason == at->reason) {
+		if (p->netns == at->netns && p->ifindex == at->ifindex && p->reason == at->reason &&
+		    p->location == at->location) {
 			*where = (uint32_t)i;
 			return 0;
 		}

@@ -22,7 +22,7 @@ struct dg_point {
 	uint32_t netns;
 	int ifindex;			/* 0: no device (a socket, local output) */
 	uint32_t reason;		/* enum skb_drop_reason, this kernel's */
-	uint64_t location;		/* the first drop's site */
+	uint64_t location;		/* the kernel's drop site (kfree_skb's caller) */
 };
 
 /* A dropped packet's header bytes, from the network header on. */
