@@ -714,6 +714,9 @@ static enum rtx_class classify(struct tcp_half *h, const struct tcp_half *back,
 			if (timeout || !h->rto_done)
 				*gap = s->ts_ns - h->last_tx_ns;
 			h->rto_done = 1;
+			/* The Loss state lasts until una passes what is out now (tcp_enter_loss). */
+			h->in_episode = 1;
+			h->episode_end = h->nxt;
 		}
 		h->loss = 1;
 		h->recovery = 0;
