@@ -240,6 +240,14 @@ static int hole_find(const struct tcp_half *h, uint32_t start, uint32_t end)
 	return -1;
 }
 
+/* The first hole [start, end) overlaps, or -1. */
+static int hole_overlap(const struct tcp_half *h, uint32_t start, uint32_t end)
+{
+	int i = hole_lower(h, start);
+
+	return i < h->nholes && seq_before(h->holes[i].start, end) ? i : -1;
+}
+
 /* --- capture gaps, held back for a late original --- */
 
 static uint64_t late_ns(const struct tcp_half *h)
@@ -520,6 +528,14 @@ static void on_dsack(struct tcp_half *h, int dir, const struct sack_block *b,
 			break;
 	}
 	if (!resend)
+		return;
+	/*
+	 * Needless only if all of it was a copy: a re-send that also filled
+	 * a hole (Linux collapses the next segment into it) is D-SACKed for
+	 * the part the receiver had (tcp_data_queue: [seq, rcv_nxt)).
+	 */
+	if (resend->from_hole && resend->fate.where == LOSS_UPSTREAM &&
+	    (seq_after(b->start, resend->start) || seq_before(b->end, resend->end)))
 		return;
 	if (resend->fate.cls != RTX_SPURIOUS)
 		rtx_refate(h, dir, resend, &fate_spurious, ev);
@@ -893,6 +909,17 @@ static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
 		fresh = false;
 		old_end = seq_before(end, h->nxt) ? end : h->nxt;
 		hi = h->nholes ? hole_find(h, seq, old_end) : -1;
+		/*
+		 * A re-send that fills a hole and goes on over data seen (Linux
+		 * collapses the next segment into a retransmission) repairs
+		 * loss upstream; sent before the hole opened, it is an
+		 * original, late, and on_resend tells that story.
+		 */
+		if (hi < 0 && h->nholes) {
+			hi = hole_overlap(h, seq, old_end);
+			if (hi >= 0 && fill_fate(h, &c->half[!dir], s, &h->holes[hi]) != FATE_RETRANS)
+				hi = -1;
+		}
 		if (h->ngaps && gap_late(h, seq, old_end, s->ts_ns))
 			ev->capture_late = true;
 		else if (hi >= 0)
