@@ -73,13 +73,15 @@ echo "  --flows: first cause $fl_if $fl_reason $fl_drops, rx_dropped +$((r1 - r0
 # What the tracer could not deliver it says (drops.tracer_lost): the shortfall may be that, no more.
 lost=$(jq '.drops.tracer_lost' "$TMP/fl.json")
 echo "  --flows: tracer_lost $lost, filtered_out $(jq .drops.filtered_out "$TMP/fl.json")"
-# Known, not understood yet: on a loaded machine about one run in four traces 10-20 fewer
-# of ~30,000 than rx_dropped (and the capture diff) count, with nothing reported lost,
-# filtered or missed by recursion. Allowed up to 0.1%, and printed; see the README.
+# On a loaded machine about one run in two traces 8-50 fewer of ~30,000 than rx_dropped
+# (and the capture diff) count, with nothing reported lost, filtered or missed by
+# recursion: the kernel fires no skb:kfree_skb for them (an independent bpftrace count
+# of the tracepoint is short by as many). Allowed up to 0.5% (seen up to 0.15%), and
+# printed; see the README.
 short=$((r1 - r0 - fl_drops))
 ((short > 0)) && log_info "--flows: the tracer saw $short fewer drops than rx_dropped, $lost reported lost"
 [[ $irc -eq 0 && $rc -eq 0 && $fl_if == "$rr_if" && $fl_reason == "$rr_reason" && $fl_drops -gt 0 &&
-	$fl_drops -le $((r1 - r0)) && short -le $((lost + (r1 - r0) / 1000)) ]]
+	$fl_drops -le $((r1 - r0)) && short -le $((lost + (r1 - r0) / 200)) ]]
 log_test "$NAME: --flows on iperf3: the same point and reason, drops == rx_dropped (+$((r1 - r0)), short $short)" $? \
 	"rc=$rc iperf3=$irc causes $(jq -c '[.causes[] | [.ifname, .reason, .site, .drops]]' "$TMP/fl.json")" \
 	"diff at $(jq -c '.vantage[0].a_to_b.at' "$TMP/fl.json") $(tail -n 2 "$TMP/fl.err")"
