@@ -61,27 +61,35 @@ static int parse_prefix(const char *s, size_t n, uint8_t *family, uint8_t *addr,
 	return 0;
 }
 
+static int parse_pair(struct mon_path *p, const char *body)
+{
+	const char *eq = strchr(body, '=');
+	uint8_t f2;
+
+	if (!eq || parse_prefix(body, eq - body, &p->family, p->src, &p->slen) ||
+	    parse_prefix(eq + 1, strlen(eq + 1), &f2, p->dst, &p->dlen) || f2 != p->family)
+		return -EINVAL;
+	return 0;
+}
+
 int monitor_add_path(struct monitor *m, const char *spec)
 {
-	const char *colon = strchr(spec, ':'), *eq, *body = spec;
+	const char *colon = strchr(spec, ':');
 	struct mon_path *p;
-	uint8_t f2;
 
 	if (m->npaths == MON_MAX_PATHS)
 		return -ENOSPC;
 	p = &m->path[m->npaths];
 	memset(p, 0, sizeof(*p));
-	/* "NAME:" only when the colon comes before any '/' or '=' (IPv6 has colons). */
-	if (colon && colon < spec + strcspn(spec, "/=.") && colon - spec < (long)sizeof(p->name)) {
+	/* Without a name first: an IPv6 prefix has colons too. */
+	if (parse_pair(p, spec)) {
+		if (!colon || colon == spec || colon - spec >= (long)sizeof(p->name) ||
+		    parse_pair(p, colon + 1))
+			return -EINVAL;
 		snprintf(p->name, sizeof(p->name), "%.*s", (int)(colon - spec), spec);
-		body = colon + 1;
-	}
-	eq = strchr(body, '=');
-	if (!eq || parse_prefix(body, eq - body, &p->family, p->src, &p->slen) ||
-	    parse_prefix(eq + 1, strlen(eq + 1), &f2, p->dst, &p->dlen) || f2 != p->family)
-		return -EINVAL;
-	if (!p->name[0])
+	} else {
 		snprintf(p->name, sizeof(p->name), "path%u", m->npaths);
+	}
 	return (int)m->npaths++;
 }
 
