@@ -303,7 +303,8 @@ static void close_window(struct monitor *m, uint64_t len)
 
 void monitor_tick(struct monitor *m, uint64_t ts_ns)
 {
-	if (!m->start_ns) {
+	if (!m->started) {
+		m->started = true;
 		m->start_ns = m->first_ns = ts_ns;
 		if (m->o.our_drops)
 			m->drops_then = m->o.our_drops(m->o.ctx);
@@ -318,6 +319,6 @@ void monitor_tick(struct monitor *m, uint64_t ts_ns)
 void monitor_finish(struct monitor *m, uint64_t end_ns)
 {
 	/* A partial window shorter than a tenth says little: fold it away. */
-	if (m->start_ns && end_ns > m->start_ns && end_ns - m->start_ns >= m->o.window_ns / 10)
+	if (m->started && end_ns > m->start_ns && end_ns - m->start_ns >= m->o.window_ns / 10)
 		close_window(m, end_ns - m->start_ns);
 }

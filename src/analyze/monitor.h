@@ -97,7 +97,8 @@ struct monitor {
 	struct monitor_opts o;
 	struct mon_path path[MON_MAX_PATHS];
 	uint32_t npaths;
-	uint64_t start_ns;		/* of the current window; 0 before the first segment */
+	uint64_t start_ns;		/* of the current window */
+	bool started;			/* a capture may start at time 0 */
 	uint64_t drops_then;
 	uint64_t first_ns;		/* the first segment's time */
 };
