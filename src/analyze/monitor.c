@@ -28,6 +28,9 @@ void monitor_init(struct monitor *m, const struct monitor_opts *o)
 	m->o = *o;
 	if (!m->o.window_ns)
 		m->o.window_ns = 1000000000ULL;
+	/* From the start, not the first segment: our qdisc may drop before one is seen. */
+	if (m->o.our_drops)
+		m->drops_then = m->o.our_drops(m->o.ctx);
 }
 
 static int parse_prefix(const char *s, size_t n, uint8_t *family, uint8_t *addr, uint8_t *len)
@@ -306,8 +309,6 @@ void monitor_tick(struct monitor *m, uint64_t ts_ns)
 	if (!m->started) {
 		m->started = true;
 		m->start_ns = m->first_ns = ts_ns;
-		if (m->o.our_drops)
-			m->drops_then = m->o.our_drops(m->o.ctx);
 		return;
 	}
 	while (ts_ns >= m->start_ns + m->o.window_ns) {
@@ -318,7 +319,13 @@ void monitor_tick(struct monitor *m, uint64_t ts_ns)
 
 void monitor_finish(struct monitor *m, uint64_t end_ns)
 {
-	/* A partial window shorter than a tenth says little: fold it away. */
-	if (m->started && end_ns > m->start_ns && end_ns - m->start_ns >= m->o.window_ns / 10)
+	/* A partial window shorter than a tenth says little: fold it away, but not our drops. */
+	if (m->started && end_ns > m->start_ns && end_ns - m->start_ns >= m->o.window_ns / 10) {
 		close_window(m, end_ns - m->start_ns);
+	} else if (m->started && m->o.our_drops && m->npaths) {
+		uint64_t now = m->o.our_drops(m->o.ctx);
+
+		m->path[0].our_drops += now >= m->drops_then ? now - m->drops_then : 0;
+		m->drops_then = now;
+	}
 }

@@ -37,7 +37,6 @@ static void setup(struct monitor *m, bool drops)
 				  .our_drops = drops ? our_drops : NULL };
 
 	ngot = 0;
-	drops_now = 0;
 	monitor_init(m, &o);
 	CHECK(monitor_add_path(m, "wan:198.18.10.0/23=198.18.20.0/24") == 0, "add");
 }
@@ -70,6 +69,8 @@ static void second(struct monitor *m, uint64_t t0, int segs, int lose_every, uin
 static void test_monitor_parse(void)
 {
 	struct monitor m;
+
+	drops_now = 0;
 	bool out;
 	uint8_t a[16] = { 198, 18, 11, 7 }, b[16] = { 198, 18, 20, 1 }, c[16] = { 198, 18, 12, 1 };
 
@@ -210,8 +211,8 @@ static void test_monitor_acks_drops(void)
 	struct monitor m;
 	struct mon_seg ack = { .outbound = false, .acked = 1500 };
 
+	drops_now = 100;		/* before the monitor started: not counted */
 	setup(&m, true);
-	drops_now = 100;		/* before the first window: not counted */
 	for (int i = 0; i < 1000; i++) {
 		ack.ts_ns = (uint64_t)i * SEC / 1000 + 1;
 		monitor_tick(&m, ack.ts_ns);
