@@ -130,6 +130,7 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 {
 	struct mon_path *p = &m->path[path];
 	struct mon_acc *a = &p->acc;
+	uint64_t slot;
 
 	/* A D-SACK says an earlier retransmission was needless: its original was not lost. */
 	a->spurious_segs += s->now_spurious;
@@ -148,8 +149,11 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	}
 	if (!s->bytes)
 		return;
+	slot = s->ts_ns > m->start_ns ? (s->ts_ns - m->start_ns) * MON_SLOTS / m->o.window_ns : 0;
+	slot = slot < MON_SLOTS ? slot : MON_SLOTS - 1;
 	a->offered += s->bytes;
 	p->deliv += s->bytes;
+	a->slot_deliv[slot] += s->bytes;
 	if (!s->retrans) {
 		a->first_tx += s->bytes;
 		return;
@@ -166,6 +170,8 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	a->down_rtx += s->bytes;
 	a->down_segs++;
 	p->deliv -= s->bytes < p->deliv ? s->bytes : p->deliv;
+	a->slot_deliv[slot] -= s->bytes < a->slot_deliv[slot] ? s->bytes : a->slot_deliv[slot];
+	a->slot_loss[slot] = 1;
 	if (!a->first_loss_ns) {
 		a->first_loss_ns = s->ts_ns;
 		a->deliv_at_first = p->deliv;
@@ -200,16 +206,27 @@ static void estimate(struct mon_path *p, struct mon_window *w)
 }
 
 /*
- * Flach et al.: the goodput between the first and the last loss, when they
- * span at least a quarter of the window; else the window's delivered rate.
+ * After Flach et al.: while a policer drops, its bucket is empty and what
+ * gets through is its rate (a full queue's link is busy likewise); outside
+ * the loss the sender may be backing off, below it. So the episode's rate
+ * is the delivered rate over the tenths of the window that saw loss, when
+ * at least two did; else the window's delivered rate.
  */
-static uint64_t episode_rate(const struct mon_acc *a, const struct mon_window *w)
+static uint64_t episode_rate(const struct monitor *m, const struct mon_acc *a,
+			     const struct mon_window *w)
 {
-	uint64_t span = a->last_loss_ns - a->first_loss_ns;
+	uint64_t bytes = 0, ns = 0, slot_ns = m->o.window_ns / MON_SLOTS;
 
-	if (a->down_segs >= 2 && span >= w->len_ns / 4 && a->deliv_at_last > a->deliv_at_first)
-		return (uint64_t)((a->deliv_at_last - a->deliv_at_first) * 8e9 / span);
-	return w->delivered_bps;
+	/* Whole tenths only: a capture's last one ends at its last packet, which says too little. */
+	for (uint64_t i = 0; i < MON_SLOTS && (i + 1) * slot_ns <= w->len_ns; i++) {
+		if (!a->slot_loss[i])
+			continue;
+		bytes += a->slot_deliv[i];
+		ns += slot_ns;
+	}
+	if (ns < 2 * slot_ns)
+		return w->delivered_bps;
+	return (uint64_t)((double)bytes * 8e9 / (double)ns);
 }
 
 static uint8_t window_type(const struct mon_window *w)
@@ -261,7 +278,7 @@ static void close_path(struct monitor *m, struct mon_path *p, uint32_t idx, uint
 	fill_rates(p, &w);
 	if (w.loss_share >= MON_OVER_SHARE) {
 		w.verdict = MON_OVER;
-		p->ep_bps[p->ep_next] = episode_rate(&p->acc, &w);
+		p->ep_bps[p->ep_next] = episode_rate(m, &p->acc, &w);
 		p->ep_start[p->ep_next] = w.start_ns;
 		p->ep_next = (p->ep_next + 1) % MON_EPISODES;
 		p->nep += p->nep < MON_EPISODES;
