@@ -243,12 +243,13 @@ static int open_monitor(struct run *r, const struct analyze_args *args, struct a
 
 static void close_monitor(struct run *r)
 {
-	if (!r->mon)
-		return;
-	if (r->qdisc_ifindex)
+	if (r->qdisc_ifindex && r->nl.sock)
 		nl_close(&r->nl);
+	ev_close(&r->win);
 	free(r->mon);
 	free(r->wins);
+	r->mon = NULL;
+	r->wins = NULL;
 }
 
 /* tcpdump style: every word after the source is one filter expression. */
@@ -463,6 +464,7 @@ static int open_run(struct run *r, struct analyze_args *args, struct analyze_opt
 	}
 	ret = open_monitor(r, args, o);
 	if (ret) {
+		close_monitor(r);
 		capsrc_close(r->src);
 		ev_close(&r->ev);
 		return ret;

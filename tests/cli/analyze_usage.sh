@@ -36,6 +36,11 @@ expect "no such interface" 1 analyze -i ds-nonexistent0
 if [[ -x $DS_ROOT/.output/tools/pcapgen ]] &&
 	"$DS_ROOT/.output/tools/pcapgen" -o "$TMP/clean.pcap" "$DS_ROOT/tests/pcap/clean.scn"; then
 	expect "--events in a missing directory" 1 analyze --events "$TMP/no/dir/ev" "$TMP/clean.pcap"
+	expect "--monitor without --path" 2 analyze --monitor "$TMP/clean.pcap"
+	expect "--monitor, bad --path" 2 analyze --monitor --path 198.18.0.0/33=198.18.1.0/24 \
+		"$TMP/clean.pcap"
+	expect "--monitor, --windows in a missing directory" 1 analyze --monitor \
+		--path 198.18.0.0/24=198.18.1.0/24 --windows "$TMP/no/dir/w" "$TMP/clean.pcap"
 else
 	log_test "analyze: --events in a missing directory" 4 "pcapgen not built (make tools)"
 fi
