@@ -40,6 +40,7 @@ struct analyze_args {
 	const char *paths;		/* --path, comma-separated */
 	const char *windows;		/* --windows FILE */
 	const char *qdisc_dev;
+	const char *svg;		/* --svg FILE: the first path's plot */
 };
 
 #define A(f) offsetof(struct analyze_args, f)
@@ -83,6 +84,8 @@ static const struct opt analyze_opts[] = {
 	  "monitor: each path's window as an NDJSON line to FILE ('-': standard output)" },
 	{ "qdisc-dev", 0, OPT_STRING, A(qdisc_dev), "IFACE",
 	  "monitor: our edge device; its egress qdisc drops are counted as ours" },
+	{ "svg", 0, OPT_STRING, A(svg), "FILE",
+	  "monitor: the first path's rates and limit over time as an SVG" },
 	OPT_END,
 };
 
@@ -531,6 +534,17 @@ static int end_run(struct run *r, const struct analyze_args *args,
 	if (ev_close(&r->ev)) {
 		run_error(cap, "cannot write events to %s", args->events);
 		rc = EXIT_FAIL;
+	}
+	if (r->mon && args->svg) {
+		FILE *f = fopen(args->svg, "w");
+		int e = f ? monitor_write_svg(f, r->mon, r->wins, r->nwins, 0) : -errno;
+
+		if (f)
+			fclose(f);
+		if (e) {
+			run_error(cap, "cannot write %s", args->svg);
+			rc = EXIT_FAIL;
+		}
 	}
 	if (r->mon && ev_close(&r->win)) {
 		run_error(cap, "cannot write windows to %s", args->windows);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "monitor_report.h"
+#include "svg.h"
 
 static const char *prefix_str(char *buf, size_t n, int family, const uint8_t *a, int len)
 {
@@ -153,4 +154,78 @@ void monitor_report_text(FILE *f, const struct monitor *m, const struct mon_wind
 			(unsigned long long)p->down_segs, (unsigned long long)p->our_drops);
 		plot(f, m, i, w, nw, first_ns);
 	}
+}
+
+#define SVG_W 640
+#define SVG_H 220
+#define SVG_X0 50
+#define SVG_Y0 20
+
+static double svg_y(uint64_t v, uint64_t max)
+{
+	return SVG_Y0 + (SVG_H - 60) * (1 - (double)v / (double)max);
+}
+
+/* One path's series as line segments: delivered (blue), offered (grey), limit (red). */
+static void svg_series(FILE *f, const struct mon_window *w, size_t nw, uint32_t path,
+		       uint64_t t0, uint64_t t1, uint64_t max)
+{
+	static const char *const attr[3] = { "stroke=\"#1f5fbf\" stroke-width=\"2\"",
+					     "stroke=\"#999\"", "stroke=\"#c00\" stroke-width=\"2\"" };
+	double span = t1 > t0 ? (double)(t1 - t0) : 1;
+	const struct mon_window *prev = NULL;
+
+	for (size_t i = 0; i < nw; i++) {
+		double x0, x1;
+
+		if (w[i].path != path)
+			continue;
+		x1 = SVG_X0 + (SVG_W - SVG_X0 - 10) * (double)(w[i].start_ns - t0) / span;
+		if (prev) {
+			uint64_t a[3] = { prev->delivered_bps, prev->offered_bps, prev->limit_bps };
+			uint64_t b[3] = { w[i].delivered_bps, w[i].offered_bps, w[i].limit_bps };
+
+			x0 = SVG_X0 + (SVG_W - SVG_X0 - 10) * (double)(prev->start_ns - t0) / span;
+			for (int k = 0; k < 3; k++)
+				if (k != 2 || (a[k] && b[k]))
+					svg_line(f, x0, svg_y(a[k], max), x1, svg_y(b[k], max), attr[k]);
+		}
+		prev = &w[i];
+	}
+}
+
+int monitor_write_svg(FILE *f, const struct monitor *m, const struct mon_window *w, size_t nw,
+		      uint32_t path)
+{
+	uint64_t max = 1, t0 = UINT64_MAX, t1 = 0;
+	char buf[96];
+
+	for (size_t i = 0; i < nw; i++) {
+		if (w[i].path != path)
+			continue;
+		max = w[i].offered_bps > max ? w[i].offered_bps : max;
+		max = w[i].limit_bps > max ? w[i].limit_bps : max;
+		t0 = w[i].start_ns < t0 ? w[i].start_ns : t0;
+		t1 = w[i].start_ns > t1 ? w[i].start_ns : t1;
+	}
+	if (t0 == UINT64_MAX)
+		t0 = 0;
+	svg_open(f, SVG_W, SVG_H);
+	snprintf(buf, sizeof(buf), "monitor %s: delivered (blue), offered (grey), limit (red)",
+		 m->path[path].name);
+	svg_text(f, SVG_X0, 14, "");
+	svg_puts(f, buf);
+	fputs("</text>\n", f);
+	svg_line(f, SVG_X0, SVG_Y0, SVG_X0, SVG_H - 40, "stroke=\"#000\"");
+	svg_line(f, SVG_X0, SVG_H - 40, SVG_W - 10, SVG_H - 40, "stroke=\"#000\"");
+	snprintf(buf, sizeof(buf), "%.1f Mbit/s", (double)max / 1e6);
+	svg_text(f, 2, SVG_Y0 + 4, "");
+	svg_puts(f, buf);
+	fputs("</text>\n", f);
+	snprintf(buf, sizeof(buf), "0 .. %.1f s (window starts)", (double)(t1 - t0) / 1e9);
+	svg_text(f, SVG_X0, SVG_H - 24, "");
+	svg_puts(f, buf);
+	fputs("</text>\n", f);
+	svg_series(f, w, nw, path, t0, t1, max);
+	return svg_close(f);
 }

@@ -21,4 +21,11 @@ void monitor_report_json(struct json *j, const struct monitor *m);
 void monitor_report_text(FILE *f, const struct monitor *m, const struct mon_window *w,
 			 size_t nw, uint64_t first_ns);
 
+/**
+ * monitor_write_svg() - path @path's windows as an SVG line plot: delivered,
+ * offered and the limit estimate over time. Return: 0 or -EIO.
+ */
+int monitor_write_svg(FILE *f, const struct monitor *m, const struct mon_window *w, size_t nw,
+		      uint32_t path);
+
 #endif

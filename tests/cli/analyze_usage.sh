@@ -41,6 +41,10 @@ if [[ -x $DS_ROOT/.output/tools/pcapgen ]] &&
 		"$TMP/clean.pcap"
 	expect "--monitor, --windows in a missing directory" 1 analyze --monitor \
 		--path 198.18.0.0/24=198.18.1.0/24 --windows "$TMP/no/dir/w" "$TMP/clean.pcap"
+	"$BIN" analyze --monitor --path 198.18.0.0/24=198.18.1.0/24 --svg "$TMP/mon.svg" \
+		"$TMP/clean.pcap" >/dev/null 2>&1 && grep -q '</svg>' "$TMP/mon.svg" &&
+		{ ! command -v xmllint >/dev/null || xmllint --noout "$TMP/mon.svg"; }
+	log_test "analyze --monitor --svg: a well-formed SVG" $?
 else
 	log_test "analyze: --events in a missing directory" 4 "pcapgen not built (make tools)"
 fi
