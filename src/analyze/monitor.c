@@ -209,7 +209,7 @@ static void estimate(struct mon_path *p, struct mon_window *w)
  * After Flach et al.: while a policer drops, its bucket is empty and what
  * gets through is its rate (a full queue's link is busy likewise); outside
  * the loss the sender may be backing off, below it. So the episode's rate
- * is the delivered rate over the tenths of the window that saw loss, when
+ * is the delivered rate over the twentieths of the window that saw loss, when
  * at least two did; else the window's delivered rate.
  */
 static uint64_t episode_rate(const struct monitor *m, const struct mon_acc *a,
@@ -217,7 +217,7 @@ static uint64_t episode_rate(const struct monitor *m, const struct mon_acc *a,
 {
 	uint64_t bytes = 0, ns = 0, slot_ns = m->o.window_ns / MON_SLOTS;
 
-	/* Whole tenths only: a capture's last one ends at its last packet, which says too little. */
+	/* Whole slices only: a capture's last one ends at its last packet, which says too little. */
 	for (uint64_t i = 0; i < MON_SLOTS && (i + 1) * slot_ns <= w->len_ns; i++) {
 		if (!a->slot_loss[i])
 			continue;

@@ -20,7 +20,7 @@ extern const char *const mon_verdict_name[MON_NVERDICTS];
 extern const char *const mon_type_name[MON_NTYPES];
 
 #define MON_MAX_PATHS 16
-#define MON_SLOTS 10		/* a window's loss episode is read in tenths */
+#define MON_SLOTS 20		/* a window's loss episode is read in twentieths */
 #define MON_EPISODES 5		/* loss windows the limit estimate is taken over */
 /* Loss share (downstream-lost / offered bytes) at and above which a window is over the limit. */
 #define MON_OVER_SHARE 0.01
@@ -50,7 +50,7 @@ struct mon_acc {
 	uint64_t first_loss_ns, last_loss_ns;	/* Flach: goodput between first and last loss */
 	uint64_t deliv_at_first, deliv_at_last;	/* delivered bytes at those losses */
 	uint64_t acks;
-	/* Tenths of the window: delivered bytes, and whether anything was lost downstream. */
+	/* Twentieths of the window: delivered bytes, and whether anything was lost downstream. */
 	uint64_t slot_deliv[MON_SLOTS];
 	uint8_t slot_loss[MON_SLOTS];
 };
