@@ -52,6 +52,8 @@ provider_set() {
 	esac
 }
 
+qbytes() { ip netns exec "$RTR_NS" tc -s -j qdisc show dev rtr1 | jq '[.[] | select(.root == true)][0].bytes'; }
+
 # run_bulk KIND NAME IPERF_ARGS...: steps 40 -> 15 -> 40 Mbit/s, 4 s each.
 run_bulk() {
 	local kind=$1 name=$2 p1 p2 ip
@@ -62,9 +64,12 @@ run_bulk() {
 	cap_start "$CLI_NS" cli0 "$TMP/$name.out.pcap" 16 p2 tcp and dst port "$PORT" || return 1
 	bg_run "$CLI_NS" ip timeout 20 iperf3 -c "$SRV_IP" -p "$PORT" -P 4 -t 12 "$@" \
 		>"$TMP/$name.iperf" 2>&1
-	sleep 4; provider_set "$kind" 15mbit change
-	sleep 4; provider_set "$kind" 40mbit change
-	wait "$ip"
+	# The provider's own count (bytes it sent, headers included) at each
+	# step: what the bottleneck really passed, beside what it was set to.
+	b0=$(qbytes); sleep 4; b1=$(qbytes); provider_set "$kind" 15mbit change
+	sleep 4; b2=$(qbytes); provider_set "$kind" 40mbit change
+	wait "$ip"; b3=$(qbytes)
+	log_info "$name: $kind passed $(((b1 - b0) * 2)) $(((b2 - b1) * 2)) bit/s in steps 1, 2; $b3 bytes in all"
 	cap_stop "$p1" "$TMP/$name.both.pcap" c1 "$p2" "$TMP/$name.out.pcap" c2
 	ip netns exec "$RTR_NS" tc qdisc del dev rtr1 root
 }
