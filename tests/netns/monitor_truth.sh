@@ -68,8 +68,11 @@ run_bulk() {
 	# step: what the bottleneck really passed, beside what it was set to.
 	b0=$(qbytes); sleep 4; b1=$(qbytes); provider_set "$kind" 15mbit change
 	sleep 4; b2=$(qbytes); provider_set "$kind" 40mbit change
-	wait "$ip"; b3=$(qbytes)
-	log_info "$name: $kind passed $(((b1 - b0) * 2)) $(((b2 - b1) * 2)) bit/s in steps 1, 2; $b3 bytes in all"
+	# Step 3 once TCP has grown into it again (its first second is a ramp).
+	sleep 1; b3=$(qbytes); sleep 2; b4=$(qbytes)
+	wait "$ip"
+	PASSED="$(((b1 - b0) * 2)) $(((b2 - b1) * 2)) $(((b4 - b3) * 4))"
+	log_info "$name: $kind passed $PASSED bit/s in steps 1, 2, 3"
 	cap_stop "$p1" "$TMP/$name.both.pcap" c1 "$p2" "$TMP/$name.out.pcap" c2
 	ip netns exec "$RTR_NS" tc qdisc del dev rtr1 root
 }
@@ -79,9 +82,11 @@ analyze() {	# FILE: windows NDJSON to FILE.win, summary to FILE.json
 		--windows "$1.win" >"$1.json" 2>"$1.err"
 }
 
-# check_steps NAME VIEW WANT_TYPE
+# check_steps NAME VIEW WANT_TYPE [R1 R2 R3]: the limit at each step within 10% of the
+# configured 40, 15, 40 Mbit/s; with R1..R3 (what the bottleneck passed at each step),
+# from 90% of that up to 110% of the configured rate.
 check_steps() {
-	local f=$TMP/$1.$2.pcap bad=0 t0 first l
+	local f=$TMP/$1.$2.pcap bad=0 t0 first l lo refs=("${@:4}") k=0
 	analyze "$f" || { log_test "monitor $1 $2" 1 "analyze failed: $(head -1 "$f.err")"; return; }
 	# bulk start: the first window that carried data
 	t0=$(jq -s '[.[] | select(.offered_bps > 1000000)][0].t_s' "$f.win")
@@ -91,20 +96,29 @@ check_steps() {
 	# the limit at the last full window of each step (the steps are at +4 s, +8 s)
 	for want in "3.0 40000000" "7.0 15000000" "11.0 40000000"; do
 		read -r at r <<<"$want"
+		lo=$((r * 9 / 10))
+		((${#refs[@]})) && lo=$((refs[k] * 9 / 10))
+		k=$((k + 1))
 		l=$(jq -s --argjson at "$at" --argjson t0 "$t0" \
 			'[.[] | select(.t_s >= $t0 + $at - 0.01 and .t_s < $t0 + $at + 0.99)][0].limit_bps // 0' "$f.win")
-		awk -v l="$l" -v r="$r" 'BEGIN { exit !(l >= 0.9 * r && l <= 1.1 * r) }' ||
-			{ echo "    $2: limit at +${at}s $l, configured $r"; bad=$((bad + 1)); }
-		log_info "$1 $2: limit at +${at}s $l (configured $r)"
+		awk -v l="$l" -v r="$r" -v lo="$lo" 'BEGIN { exit !(l >= lo && l <= 1.1 * r) }' ||
+			{ echo "    $2: limit at +${at}s $l, want $lo..$((r * 11 / 10))"; bad=$((bad + 1)); }
+		log_info "$1 $2: limit at +${at}s $l (configured $r, from $lo)"
 	done
 	l=$(jq -r '.monitor.paths[0].type' "$f.json")
 	[[ $l == "$3" ]] || { echo "    type $l, want $3"; bad=$((bad + 1)); }
 	log_test "monitor $1 $2: over_limit, limit per step +-10%, type $3" $((bad != 0)) "$bad mismatches"
 }
 
+# A policer with a small bucket is never filled by TCP: set to 40 Mbit/s it
+# passed 26-35 (TCP backs off after each burst of drops while the bucket
+# overflows).  The limit is checked from 90% of what it passed (its own byte
+# count, headers included) up to 110% of its setting; against the setting
+# alone it falls short (issue 11's note).
 if run_bulk tbf policer; then
-	check_steps policer both policer
-	check_steps policer out unknown
+	read -r -a POL <<<"$PASSED"
+	check_steps policer both policer "${POL[@]}"
+	check_steps policer out unknown "${POL[@]}"
 else
 	log_test "monitor policer" 1 "lab run failed"
 fi
