@@ -12,7 +12,11 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <net/if.h>
+
 #include "analyze_report.h"
+#include "monitor_report.h"
+#include "qdiscstats.h"
 #include "capsrc.h"
 #include "clock.h"
 #include "dropscope.h"
@@ -31,6 +35,12 @@ struct analyze_args {
 	uint32_t top;
 	bool no_progress;
 	const char *events;
+	bool monitor;
+	double window_s;
+	const char *paths;		/* --path, comma-separated */
+	const char *windows;		/* --windows FILE */
+	const char *qdisc_dev;
+	const char *svg;		/* --svg FILE: the first path's plot */
 };
 
 #define A(f) offsetof(struct analyze_args, f)
@@ -64,6 +74,18 @@ static const struct opt analyze_opts[] = {
 	{ "no-progress", 0, OPT_FLAG, A(no_progress), NULL, "no progress line on stderr" },
 	{ "events", 0, OPT_STRING, A(events), "FILE",
 	  "each retransmission as an NDJSON event to FILE ('-': standard output)" },
+	{ "monitor", 0, OPT_FLAG, A(monitor), NULL,
+	  "path monitor: rates, loss, verdict and limit per path and window (needs --path)" },
+	{ "window", 0, OPT_SECONDS, A(window_s), "S", "monitor: window length (default 1 s)",
+	  10, 3600000 },
+	{ "path", 0, OPT_STRING, A(paths), "[NAME:]SRC/LEN=DST/LEN[,...]",
+	  "monitor: paths, our side first (outbound = SRC to DST)" },
+	{ "windows", 0, OPT_STRING, A(windows), "FILE",
+	  "monitor: each path's window as an NDJSON line to FILE ('-': standard output)" },
+	{ "qdisc-dev", 0, OPT_STRING, A(qdisc_dev), "IFACE",
+	  "monitor: our edge device; its egress qdisc drops are counted as ours" },
+	{ "svg", 0, OPT_STRING, A(svg), "FILE",
+	  "monitor: the first path's rates and limit over time as an SVG" },
 	OPT_END,
 };
 
@@ -79,6 +101,13 @@ struct run {
 	struct ev_out ev;		/* --events */
 	bool events_stdout;
 	bool from_stdin;		/* -r -: reads block, see stdin_batch() */
+	struct monitor *mon;
+	struct ev_out win;		/* --windows */
+	bool windows_stdout;
+	struct mon_window *wins;	/* every window, for the text plot */
+	size_t nwins, wins_cap;
+	struct nl nl;			/* --qdisc-dev: rtnetlink */
+	int qdisc_ifindex;
 };
 
 static void show_progress(struct run *r)
@@ -131,6 +160,99 @@ static void on_interval(void *ctx, uint64_t start, uint64_t len,
 	       (unsigned long long)d->by_class[RTX_SPURIOUS],
 	       (unsigned long long)d->lost_downstream, (unsigned long long)d->lost_upstream,
 	       len ? d->data_bytes * 8e3 / len : 0.0);
+}
+
+static void on_window(void *ctx, const struct mon_window *w)
+{
+	struct run *r = ctx;
+
+	if (r->win.f)
+		monitor_window_json(&r->win, (int64_t)w->start_ns - r->mono_off, r->mon->first_ns,
+				    r->mon, w);
+	if (r->nwins == r->wins_cap) {
+		size_t cap = r->wins_cap ? r->wins_cap * 2 : 64;
+		struct mon_window *n = realloc(r->wins, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		r->wins = n;
+		r->wins_cap = cap;
+	}
+	r->wins[r->nwins++] = *w;
+}
+
+/* Our edge's egress drops now (tc -s qdisc: the root's drops); 0 when unreadable. */
+static uint64_t read_our_drops(void *ctx)
+{
+	struct run *r = ctx;
+	struct qdisc_stats *v;
+	uint64_t d;
+	size_t n;
+
+	if (qdiscstats_dump(&r->nl, &v, &n))
+		return 0;
+	d = qdisc_dev_drops(v, n, r->qdisc_ifindex);
+	free(v);
+	return d;
+}
+
+/* --monitor's paths, window and qdisc; Return: 0 or the exit code. */
+static int open_monitor(struct run *r, const struct analyze_args *args, struct analyze_opts *o)
+{
+	struct monitor_opts mo = { .window_ns = (uint64_t)(args->window_s * 1e9),
+				   .on_window = on_window, .ctx = r };
+	char *list, *tok, *save = NULL;
+	int ret = 0;
+
+	if (!args->monitor)
+		return 0;
+	if (!args->paths) {
+		ds_error("analyze", "--monitor needs --path SRC/LEN=DST/LEN");
+		return EXIT_USAGE;
+	}
+	if (args->qdisc_dev) {
+		r->qdisc_ifindex = (int)if_nametoindex(args->qdisc_dev);
+		if (!r->qdisc_ifindex || nl_open(&r->nl, NETLINK_ROUTE)) {
+			ds_error("analyze", "cannot read qdiscs of %s: %s", args->qdisc_dev,
+				 strerror(errno));
+			return EXIT_FAIL;
+		}
+		mo.our_drops = read_our_drops;
+	}
+	r->mon = calloc(1, sizeof(*r->mon));
+	list = strdup(args->paths);
+	if (!r->mon || !list) {
+		free(list);
+		ds_error("analyze", "out of memory");
+		return EXIT_FAIL;
+	}
+	monitor_init(r->mon, &mo);
+	for (tok = strtok_r(list, ",", &save); tok && ret >= 0; tok = strtok_r(NULL, ",", &save))
+		ret = monitor_add_path(r->mon, tok);
+	free(list);
+	if (ret < 0) {
+		ds_error("analyze", "bad --path %s (want [NAME:]SRC/LEN=DST/LEN, at most %d)",
+			 args->paths, MON_MAX_PATHS);
+		return EXIT_USAGE;
+	}
+	if (args->windows && (ret = ev_open(&r->win, args->windows))) {
+		ds_error("analyze", "cannot write windows to %s: %s", args->windows, strerror(-ret));
+		return EXIT_FAIL;
+	}
+	r->windows_stdout = args->windows && !strcmp(args->windows, "-");
+	o->mon = r->mon;
+	return 0;
+}
+
+static void close_monitor(struct run *r)
+{
+	if (r->qdisc_ifindex && r->nl.sock)
+		nl_close(&r->nl);
+	ev_close(&r->win);
+	free(r->mon);
+	free(r->wins);
+	r->mon = NULL;
+	r->wins = NULL;
 }
 
 /* tcpdump style: every word after the source is one filter expression. */
@@ -200,6 +322,8 @@ static void report_json(struct json *j, const void *ctx)
 	const struct report *p = ctx;
 
 	analyze_report_json(j, &p->r->a, p->cap, ds.stats);
+	if (p->r->mon)
+		monitor_report_json(j, p->r->mon);
 }
 
 static void report_text(FILE *f, const void *ctx)
@@ -209,6 +333,8 @@ static void report_text(FILE *f, const void *ctx)
 	if (p->r->a.o.interval_ns)
 		fprintf(f, "\n");
 	analyze_report_text(f, &p->r->a, p->cap, ds.stats);
+	if (p->r->mon)
+		monitor_report_text(f, p->r->mon, p->r->wins, p->r->nwins, p->r->mon->first_ns);
 }
 
 static void report(const struct run *r, const struct analyze_capture *cap)
@@ -216,7 +342,7 @@ static void report(const struct run *r, const struct analyze_capture *cap)
 	struct report p = { r, cap };
 
 	/* After NDJSON lines on standard output, the summary is one more line. */
-	ds_report(r->a.o.interval_ns || r->events_stdout ? "summary" : NULL, report_json,
+	ds_report(r->a.o.interval_ns || r->events_stdout || r->windows_stdout ? "summary" : NULL, report_json,
 		  report_text, &p);
 }
 
@@ -339,6 +465,13 @@ static int open_run(struct run *r, struct analyze_args *args, struct analyze_opt
 		r->events_stdout = !strcmp(args->events, "-");
 		o->on_retrans = on_retrans;
 	}
+	ret = open_monitor(r, args, o);
+	if (ret) {
+		close_monitor(r);
+		capsrc_close(r->src);
+		ev_close(&r->ev);
+		return ret;
+	}
 	if (analyzer_init(&r->a, o)) {
 		ds_error("analyze", "out of memory");
 		capsrc_close(r->src);
@@ -402,6 +535,21 @@ static int end_run(struct run *r, const struct analyze_args *args,
 		run_error(cap, "cannot write events to %s", args->events);
 		rc = EXIT_FAIL;
 	}
+	if (r->mon && args->svg) {
+		FILE *f = fopen(args->svg, "w");
+		int e = f ? monitor_write_svg(f, r->mon, r->wins, r->nwins, 0) : -errno;
+
+		if (f)
+			fclose(f);
+		if (e) {
+			run_error(cap, "cannot write %s", args->svg);
+			rc = EXIT_FAIL;
+		}
+	}
+	if (r->mon && ev_close(&r->win)) {
+		run_error(cap, "cannot write windows to %s", args->windows);
+		rc = EXIT_FAIL;
+	}
 	if (r->a.t.packets || !cap->error[0])
 		report(r, cap);
 	else
@@ -441,6 +589,7 @@ static int run_analysis(struct analyze_args *args)
 		fprintf(stderr, "\r%40s\r", "");
 	rc = end_run(r, args, &cap, ret);
 	analyzer_free(&r->a);
+	close_monitor(r);
 	capsrc_close(r->src);
 	free(r);
 	return rc;

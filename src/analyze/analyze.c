@@ -259,8 +259,47 @@ static void reclass_event(struct analyzer *a, const struct tcp_seg *s, int dir,
 	a->o.on_retrans(a->o.ctx, &r);
 }
 
+/* The monitor's view of one tracked segment; @una0: the ACKed half's una before it. */
+static void monitor_feed(struct analyzer *a, const struct flow *f, int dir,
+			 const struct tcp_seg *s, const struct track_ev *ev, uint32_t una0,
+			 bool una_valid)
+{
+	const struct tcp_half *h = &f->conn.half[!dir];
+	struct mon_seg m = { .ts_ns = s->ts_ns };
+	int path = monitor_match(a->o.mon, s->family, s->saddr, s->daddr, &m.outbound);
+
+	if (path < 0)
+		return;
+	m.bytes = ev->data && !ev->keepalive && !ev->window_probe ? ev->bytes : 0;
+	m.retrans = ev->retrans;
+	m.downstream = ev->retrans && ev->where == LOSS_DOWNSTREAM;
+	m.spurious = ev->retrans && ev->cls == RTX_SPURIOUS;
+	m.rtt_ns = ev->rtt_ns;
+	/* An RTT sample is taken on the ACK: it belongs to the data's (outbound) side. */
+	if (!m.outbound && ev->rtt_ns) {
+		struct mon_seg r = { .ts_ns = s->ts_ns, .outbound = true, .rtt_ns = ev->rtt_ns };
+
+		monitor_segment(a->o.mon, path, &r);
+	}
+	for (int i = 0; i < ev->nchanges; i++) {
+		const struct fate_change *c = &ev->change[i];
+
+		if (c->from.kind != FATE_RETRANS || c->from.cls == RTX_SPURIOUS ||
+		    c->to.kind != FATE_RETRANS || c->to.cls != RTX_SPURIOUS)
+			continue;
+		m.now_spurious++;
+		if (c->from.where == LOSS_DOWNSTREAM)
+			m.unlost += c->bytes;
+	}
+	if (una_valid && h->una_valid && seq_after(h->una, una0) && h->una - una0 < (1U << 30))
+		m.acked = h->una - una0;
+	monitor_segment(a->o.mon, path, &m);
+}
+
 static void on_segment(struct analyzer *a, struct tcp_seg *s)
 {
+	uint32_t una0 = 0;
+	bool una_valid = false;
 	struct track_ev ev;
 	struct flow *f;
 	int dir;
@@ -274,6 +313,10 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 		flowtab_restart(a->flows, f);
 	if (a->o.by_path_len && !f->ext)
 		f->ext = (void *)path_of(a, s);
+	if (a->o.mon) {
+		una0 = f->conn.half[!dir].una;
+		una_valid = f->conn.half[!dir].una_valid && f->conn.half[!dir].init;
+	}
 	tcp_track(&f->conn, dir, s, &ev);
 	flowtab_touch(a->flows, f, s->ts_ns);
 	if (unlikely(ev.capture_dup)) {
@@ -283,6 +326,8 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 		return;
 	}
 	tcp_counts_event(&a->t.c, &ev);
+	if (a->o.mon)
+		monitor_feed(a, f, dir, s, &ev, una0, una_valid);
 	if (ev.retrans && a->o.on_retrans)
 		retrans_event(a, s, &ev);
 	for (int i = 0; a->o.on_retrans && i < ev.nchanges; i++)
@@ -311,6 +356,8 @@ static uint64_t clock_in(struct analyzer *a, uint64_t ts_ns)
 	a->last_ns = ts_ns;
 	if (a->o.interval_ns)
 		interval_tick(a, ts_ns);
+	if (a->o.mon)
+		monitor_tick(a->o.mon, ts_ns);
 	a->t.packets++;
 	return ts_ns;
 }
@@ -381,6 +428,8 @@ void analyzer_finish(struct analyzer *a)
 	/* The last, partial interval: as long as the capture lasted in it. */
 	if (a->o.interval_ns && a->interval_start && a->last_ns >= a->interval_start)
 		emit_interval(a, a->last_ns - a->interval_start);
+	if (a->o.mon)
+		monitor_finish(a->o.mon, a->last_ns);
 }
 
 void analyzer_free(struct analyzer *a)

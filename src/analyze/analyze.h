@@ -14,6 +14,7 @@
 #include "capclock.h"
 #include "flowtab.h"
 #include "hist.h"
+#include "monitor.h"
 #include "tcptrack.h"
 
 enum skip_reason { SKIP_TRUNCATED, SKIP_MALFORMED, SKIP_OTHER, SKIP_BAD_LINK, SKIP_N };
@@ -87,6 +88,7 @@ struct analyze_opts {
 	retrans_cb on_retrans;		/* optional: each retransmission */
 	void *ctx;
 	int by_path_len;		/* > 0: aggregate by (src/len, dst/len); v6 uses len too */
+	struct monitor *mon;		/* optional: the path monitor, fed every segment */
 };
 
 struct analyzer {

@@ -36,6 +36,15 @@ expect "no such interface" 1 analyze -i ds-nonexistent0
 if [[ -x $DS_ROOT/.output/tools/pcapgen ]] &&
 	"$DS_ROOT/.output/tools/pcapgen" -o "$TMP/clean.pcap" "$DS_ROOT/tests/pcap/clean.scn"; then
 	expect "--events in a missing directory" 1 analyze --events "$TMP/no/dir/ev" "$TMP/clean.pcap"
+	expect "--monitor without --path" 2 analyze --monitor "$TMP/clean.pcap"
+	expect "--monitor, bad --path" 2 analyze --monitor --path 198.18.0.0/33=198.18.1.0/24 \
+		"$TMP/clean.pcap"
+	expect "--monitor, --windows in a missing directory" 1 analyze --monitor \
+		--path 198.18.0.0/24=198.18.1.0/24 --windows "$TMP/no/dir/w" "$TMP/clean.pcap"
+	"$BIN" analyze --monitor --path 198.18.0.0/24=198.18.1.0/24 --svg "$TMP/mon.svg" \
+		"$TMP/clean.pcap" >/dev/null 2>&1 && grep -q '</svg>' "$TMP/mon.svg" &&
+		{ ! command -v xmllint >/dev/null || xmllint --noout "$TMP/mon.svg"; }
+	log_test "analyze --monitor --svg: a well-formed SVG" $?
 else
 	log_test "analyze: --events in a missing directory" 4 "pcapgen not built (make tools)"
 fi

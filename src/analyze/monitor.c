@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Path monitor: tumbling windows per path, a verdict per window, a limit
+ * estimate over the last loss episodes. Tumbling, not sliding: each window
+ * is an independent sample of the path, so the spread of the estimate over
+ * windows means something, and one line per window is one decision.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor.h"
+
+const char *const mon_verdict_name[MON_NVERDICTS] = {
+	[MON_UNDER] = "under_limit", [MON_AT] = "at_limit", [MON_OVER] = "over_limit",
+};
+
+const char *const mon_type_name[MON_NTYPES] = {
+	[MON_TYPE_UNKNOWN] = "unknown", [MON_POLICER] = "policer",
+	[MON_SHALLOW] = "shallow_queue", [MON_DEEP] = "deep_queue",
+};
+
+void monitor_init(struct monitor *m, const struct monitor_opts *o)
+{
+	memset(m, 0, sizeof(*m));
+	m->o = *o;
+	if (!m->o.window_ns)
+		m->o.window_ns = 1000000000ULL;
+	/* From the start, not the first segment: our qdisc may drop before one is seen. */
+	if (m->o.our_drops)
+		m->drops_then = m->o.our_drops(m->o.ctx);
+}
+
+static int parse_prefix(const char *s, size_t n, uint8_t *family, uint8_t *addr, uint8_t *len)
+{
+	char buf[64], *slash, *end;
+	long l;
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = 0;
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*family = 4;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*family = 6;
+	else
+		return -EINVAL;
+	l = *family == 4 ? 32 : 128;
+	if (slash) {
+		long max = l;
+
+		l = strtol(slash, &end, 10);
+		if (*end || end == slash || l < 0 || l > max)
+			return -EINVAL;
+	}
+	*len = (uint8_t)l;
+	return 0;
+}
+
+static int parse_pair(struct mon_path *p, const char *body)
+{
+	const char *eq = strchr(body, '=');
+	uint8_t f2;
+
+	if (!eq || parse_prefix(body, eq - body, &p->family, p->src, &p->slen) ||
+	    parse_prefix(eq + 1, strlen(eq + 1), &f2, p->dst, &p->dlen) || f2 != p->family)
+		return -EINVAL;
+	return 0;
+}
+
+int monitor_add_path(struct monitor *m, const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	struct mon_path *p;
+
+	if (m->npaths == MON_MAX_PATHS)
+		return -ENOSPC;
+	p = &m->path[m->npaths];
+	memset(p, 0, sizeof(*p));
+	/* Without a name first: an IPv6 prefix has colons too. */
+	if (parse_pair(p, spec)) {
+		if (!colon || colon == spec || colon - spec >= (long)sizeof(p->name) ||
+		    parse_pair(p, colon + 1))
+			return -EINVAL;
+		snprintf(p->name, sizeof(p->name), "%.*s", (int)(colon - spec), spec);
+	} else {
+		snprintf(p->name, sizeof(p->name), "path%u", m->npaths);
+	}
+	return (int)m->npaths++;
+}
+
+static bool in_prefix(const uint8_t *a, const uint8_t *pfx, int len)
+{
+	int i;
+
+	for (i = 0; len >= 8; i++, len -= 8)
+		if (a[i] != pfx[i])
+			return false;
+	return !len || !((a[i] ^ pfx[i]) & (0xff << (8 - len)));
+}
+
+int monitor_match(const struct monitor *m, int family, const uint8_t *src, const uint8_t *dst,
+		  bool *outbound)
+{
+	for (uint32_t i = 0; i < m->npaths; i++) {
+		const struct mon_path *p = &m->path[i];
+
+		if (p->family != family)
+			continue;
+		if (in_prefix(src, p->src, p->slen) && in_prefix(dst, p->dst, p->dlen)) {
+			*outbound = true;
+			return (int)i;
+		}
+		if (in_prefix(dst, p->src, p->slen) && in_prefix(src, p->dst, p->dlen)) {
+			*outbound = false;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
+{
+	struct mon_path *p = &m->path[path];
+	struct mon_acc *a = &p->acc;
+	uint64_t slot;
+
+	/* A D-SACK says an earlier retransmission was needless: its original was not lost. */
+	a->spurious_segs += s->now_spurious;
+	a->down_rtx -= s->unlost < a->down_rtx ? s->unlost : a->down_rtx;
+	p->deliv += s->unlost;
+	if (!s->outbound) {
+		a->acked += s->acked;
+		a->acks += s->acked > 0;
+		return;
+	}
+	if (s->rtt_ns) {
+		a->rtt_sum_ns += s->rtt_ns;
+		a->rtt_n++;
+		if (!p->rtt_min_ns || s->rtt_ns < p->rtt_min_ns)
+			p->rtt_min_ns = s->rtt_ns;
+	}
+	if (!s->bytes)
+		return;
+	slot = s->ts_ns > m->start_ns ? (s->ts_ns - m->start_ns) * MON_SLOTS / m->o.window_ns : 0;
+	slot = slot < MON_SLOTS ? slot : MON_SLOTS - 1;
+	a->offered += s->bytes;
+	p->deliv += s->bytes;
+	a->slot_deliv[slot] += s->bytes;
+	if (!s->retrans) {
+		a->first_tx += s->bytes;
+		return;
+	}
+	a->rtx += s->bytes;
+	a->rtx_segs++;
+	if (s->spurious) {
+		a->spurious_segs++;
+		return;
+	}
+	if (!s->downstream)
+		return;
+	/* The original of this one did not get through: take it off what did. */
+	a->down_rtx += s->bytes;
+	a->down_segs++;
+	p->deliv -= s->bytes < p->deliv ? s->bytes : p->deliv;
+	a->slot_deliv[slot] -= s->bytes < a->slot_deliv[slot] ? s->bytes : a->slot_deliv[slot];
+	a->slot_loss[slot] = 1;
+	if (!a->first_loss_ns) {
+		a->first_loss_ns = s->ts_ns;
+		a->deliv_at_first = p->deliv;
+	}
+	a->last_loss_ns = s->ts_ns;
+	a->deliv_at_last = p->deliv;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Median, min and max of the episodes' delivered rates, and the median's window. */
+static void estimate(struct mon_path *p, struct mon_window *w)
+{
+	uint64_t v[MON_EPISODES];
+	uint32_t n = p->nep;
+
+	if (!n)
+		return;
+	memcpy(v, p->ep_bps, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_u64);
+	w->limit_bps = v[n / 2];
+	w->limit_min_bps = v[0];
+	w->limit_max_bps = v[n - 1];
+	for (uint32_t i = 0; i < n; i++)
+		if (p->ep_bps[i] == w->limit_bps)
+			w->limit_start_ns = p->ep_start[i];
+}
+
+/*
+ * After Flach et al.: while a policer drops, its bucket is empty and what
+ * gets through is its rate (a full queue's link is busy likewise); outside
+ * the loss the sender may be backing off, below it. So the episode's rate
+ * is the delivered rate over the twentieths of the window that saw loss, when
+ * at least two did; else the window's delivered rate.
+ */
+static uint64_t episode_rate(const struct monitor *m, const struct mon_acc *a,
+			     const struct mon_window *w)
+{
+	uint64_t bytes = 0, ns = 0, slot_ns = m->o.window_ns / MON_SLOTS;
+
+	/* Whole slices only: a capture's last one ends at its last packet, which says too little. */
+	for (uint64_t i = 0; i < MON_SLOTS && (i + 1) * slot_ns <= w->len_ns; i++) {
+		if (!a->slot_loss[i])
+			continue;
+		bytes += a->slot_deliv[i];
+		ns += slot_ns;
+	}
+	if (ns < 2 * slot_ns)
+		return w->delivered_bps;
+	return (uint64_t)((double)bytes * 8e9 / (double)ns);
+}
+
+static uint8_t window_type(const struct mon_window *w)
+{
+	if (!w->rtt_us || !w->rtt_min_us)
+		return MON_TYPE_UNKNOWN;
+	if (w->rtt_add_us * 1000 < MON_POLICER_ADD_NS)
+		return MON_POLICER;
+	return w->rtt_add_us * 1000 >= MON_DEEP_ADD_NS ? MON_DEEP : MON_SHALLOW;
+}
+
+enum mon_type monitor_path_type(const struct mon_path *p)
+{
+	int best = MON_TYPE_UNKNOWN;
+
+	for (int t = MON_POLICER; t < MON_NTYPES; t++)
+		if (p->type_votes[t] > p->type_votes[best])
+			best = t;
+	return (enum mon_type)best;
+}
+
+static void fill_rates(const struct mon_path *p, struct mon_window *w)
+{
+	const struct mon_acc *a = &p->acc;
+	double s = w->len_ns ? 8e9 / (double)w->len_ns : 0;
+
+	w->offered_bps = (uint64_t)(a->offered * s);
+	w->down_rtx_bps = (uint64_t)(a->down_rtx * s);
+	w->delivered_from_acks = a->acks > 0;
+	w->delivered_bps = (uint64_t)((a->acks ? a->acked : a->offered - a->down_rtx) * s);
+	w->loss_share = a->offered ? (double)a->down_rtx / (double)a->offered : 0;
+	w->spurious_share = a->rtx_segs ? (double)a->spurious_segs / (double)a->rtx_segs : 0;
+	w->down_rtx_segs = a->down_segs;
+	w->spurious_segs = a->spurious_segs;
+	w->rtx_segs = a->rtx_segs;
+	if (a->rtt_n) {
+		w->rtt_us = a->rtt_sum_ns / a->rtt_n / 1000;
+		w->rtt_min_us = p->rtt_min_ns / 1000;
+		w->rtt_add_us = w->rtt_us - w->rtt_min_us;
+	}
+}
+
+static void close_path(struct monitor *m, struct mon_path *p, uint32_t idx, uint64_t len,
+		       uint64_t drops)
+{
+	struct mon_window w = { .path = idx, .start_ns = m->start_ns, .len_ns = len,
+				.our_drops = drops };
+
+	fill_rates(p, &w);
+	if (w.loss_share >= MON_OVER_SHARE) {
+		w.verdict = MON_OVER;
+		p->ep_bps[p->ep_next] = episode_rate(m, &p->acc, &w);
+		p->ep_start[p->ep_next] = w.start_ns;
+		p->ep_next = (p->ep_next + 1) % MON_EPISODES;
+		p->nep += p->nep < MON_EPISODES;
+		p->type_votes[window_type(&w)]++;
+	} else if (w.down_rtx_segs) {
+		w.verdict = MON_AT;
+	} else {
+		w.verdict = MON_UNDER;
+		/* More got through without loss than the estimate: the limit rose. */
+		if (p->nep && w.delivered_bps > p->last.limit_max_bps + p->last.limit_max_bps / 10)
+			p->nep = p->ep_next = 0;
+	}
+	if (w.verdict == MON_UNDER && p->nep && p->last.limit_bps &&
+	    w.delivered_bps * 10 >= p->last.limit_bps * 9)
+		w.verdict = MON_AT;
+	estimate(p, &w);
+	w.type = monitor_path_type(p);
+	p->windows++;
+	p->by_verdict[w.verdict]++;
+	p->our_drops += drops;
+	p->down_segs += w.down_rtx_segs;
+	p->last = w;
+	memset(&p->acc, 0, sizeof(p->acc));
+	if (m->o.on_window)
+		m->o.on_window(m->o.ctx, &w);
+}
+
+static void close_window(struct monitor *m, uint64_t len)
+{
+	uint64_t drops = 0;
+
+	if (m->o.our_drops) {
+		uint64_t now = m->o.our_drops(m->o.ctx);
+
+		drops = now >= m->drops_then ? now - m->drops_then : 0;
+		m->drops_then = now;
+	}
+	/* Our drops belong to the edge, not to a path: the first path carries them. */
+	for (uint32_t i = 0; i < m->npaths; i++)
+		close_path(m, &m->path[i], i, len, i ? 0 : drops);
+}
+
+void monitor_tick(struct monitor *m, uint64_t ts_ns)
+{
+	if (!m->started) {
+		m->started = true;
+		m->start_ns = m->first_ns = ts_ns;
+		return;
+	}
+	while (ts_ns >= m->start_ns + m->o.window_ns) {
+		close_window(m, m->o.window_ns);
+		m->start_ns += m->o.window_ns;
+	}
+}
+
+void monitor_finish(struct monitor *m, uint64_t end_ns)
+{
+	/* A partial window shorter than a tenth says little: fold it away, but not our drops. */
+	if (m->started && end_ns > m->start_ns && end_ns - m->start_ns >= m->o.window_ns / 10) {
+		close_window(m, end_ns - m->start_ns);
+	} else if (m->started && m->o.our_drops && m->npaths) {
+		uint64_t now = m->o.our_drops(m->o.ctx);
+
+		m->path[0].our_drops += now >= m->drops_then ? now - m->drops_then : 0;
+		m->drops_then = now;
+	}
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The path monitor: per path (a prefix pair) and tumbling window, what we
+ * offered, what got through, what the path lost downstream of the capture
+ * point, RTT and its inflation; a verdict per window, a limit estimate and
+ * the path's type. No I/O: the analyzer feeds it segments' outcomes, the
+ * command reads our own qdisc's drops and prints. Rules in doc/analyze.md.
+ */
+#ifndef DS_MONITOR_H
+#define DS_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum mon_verdict { MON_UNDER, MON_AT, MON_OVER, MON_NVERDICTS };
+enum mon_type { MON_TYPE_UNKNOWN, MON_POLICER, MON_SHALLOW, MON_DEEP, MON_NTYPES };
+
+extern const char *const mon_verdict_name[MON_NVERDICTS];
+extern const char *const mon_type_name[MON_NTYPES];
+
+#define MON_MAX_PATHS 16
+#define MON_SLOTS 20		/* a window's loss episode is read in twentieths */
+#define MON_EPISODES 5		/* loss windows the limit estimate is taken over */
+/* Loss share (downstream-lost / offered bytes) at and above which a window is over the limit. */
+#define MON_OVER_SHARE 0.01
+/* Added RTT (over the path's minimum) below which a lossy path is a policer, ns. */
+#define MON_POLICER_ADD_NS 2000000ULL
+/* Added RTT at and above which it is a deep queue, ns. */
+#define MON_DEEP_ADD_NS 50000000ULL
+
+/* One segment's outcome, as the analyzer saw it. */
+struct mon_seg {
+	uint64_t ts_ns;
+	bool outbound;		/* from the path's source prefix to its destination */
+	uint32_t bytes;		/* payload */
+	bool retrans;		/* a retransmission (not a capture copy, not reordering) */
+	bool downstream;	/* ... whose original was lost beyond the capture point */
+	bool spurious;		/* ... needless (D-SACK or late original) */
+	uint32_t acked;		/* inbound: bytes its ACK newly acknowledged */
+	uint64_t rtt_ns;	/* an RTT sample of outbound data, 0 if none */
+	uint32_t now_spurious;	/* earlier retransmissions this one showed needless (D-SACK) */
+	uint32_t unlost;	/* ... of which bytes had been counted lost downstream */
+};
+
+struct mon_acc {
+	uint64_t offered, first_tx, rtx, down_rtx, acked;
+	uint64_t rtx_segs, down_segs, spurious_segs;
+	uint64_t rtt_sum_ns, rtt_n;
+	uint64_t first_loss_ns, last_loss_ns;	/* Flach: goodput between first and last loss */
+	uint64_t deliv_at_first, deliv_at_last;	/* delivered bytes at those losses */
+	uint64_t acks;
+	/* Twentieths of the window: delivered bytes, and whether anything was lost downstream. */
+	uint64_t slot_deliv[MON_SLOTS];
+	uint8_t slot_loss[MON_SLOTS];
+};
+
+/* A closed window of one path. */
+struct mon_window {
+	uint32_t path;
+	uint64_t start_ns, len_ns;
+	uint64_t offered_bps, delivered_bps, down_rtx_bps;
+	bool delivered_from_acks;	/* else offered minus downstream-lost */
+	double loss_share, spurious_share;
+	uint64_t down_rtx_segs, spurious_segs, rtx_segs;
+	uint64_t rtt_us, rtt_min_us;	/* 0: unknown */
+	uint64_t rtt_add_us;
+	uint64_t our_drops;		/* our own qdisc's drops in the window */
+	uint8_t verdict;		/* enum mon_verdict */
+	uint64_t limit_bps, limit_min_bps, limit_max_bps;	/* 0: none yet */
+	uint64_t limit_start_ns;	/* the window the estimate came from (its median) */
+	uint8_t type;			/* enum mon_type, so far */
+};
+
+struct mon_path {
+	char name[32];
+	uint8_t family, slen, dlen;
+	uint8_t src[16], dst[16];
+	struct mon_acc acc;
+	uint64_t deliv;			/* running: offered minus downstream-lost */
+	uint64_t rtt_min_ns;
+	uint64_t ep_bps[MON_EPISODES], ep_start[MON_EPISODES];
+	uint32_t nep, ep_next;
+	uint64_t type_votes[MON_NTYPES];
+	uint64_t windows, by_verdict[MON_NVERDICTS], our_drops, down_segs;
+	struct mon_window last;
+};
+
+typedef void (*mon_window_cb)(void *ctx, const struct mon_window *w);
+/* Cumulative drops of our own edge qdisc; the monitor takes differences. */
+typedef uint64_t (*mon_drops_fn)(void *ctx);
+
+struct monitor_opts {
+	uint64_t window_ns;		/* 0: 1 s */
+	mon_window_cb on_window;
+	mon_drops_fn our_drops;		/* optional */
+	void *ctx;
+};
+
+struct monitor {
+	struct monitor_opts o;
+	struct mon_path path[MON_MAX_PATHS];
+	uint32_t npaths;
+	uint64_t start_ns;		/* of the current window */
+	bool started;			/* a capture may start at time 0 */
+	uint64_t drops_then;
+	uint64_t first_ns;		/* the first segment's time */
+};
+
+void monitor_init(struct monitor *m, const struct monitor_opts *o);
+/**
+ * monitor_add_path() - parse "SRC/LEN=DST/LEN" (optionally "NAME:" first).
+ * Return: the path's index, -EINVAL for a bad spec, -ENOSPC beyond MON_MAX_PATHS.
+ */
+int monitor_add_path(struct monitor *m, const char *spec);
+/* The path of addresses (@src -> @dst) in either direction, with @outbound set; -1 if none. */
+int monitor_match(const struct monitor *m, int family, const uint8_t *src, const uint8_t *dst,
+		  bool *outbound);
+/* Close windows up to @ts_ns (first call: start the first). */
+void monitor_tick(struct monitor *m, uint64_t ts_ns);
+void monitor_segment(struct monitor *m, int path, const struct mon_seg *s);
+/* Close the last, partial window at @end_ns. */
+void monitor_finish(struct monitor *m, uint64_t end_ns);
+/* The path's type from its loss windows' votes. */
+enum mon_type monitor_path_type(const struct mon_path *p);
+
+#endif

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The path monitor fed by hand: segments of 1000 bytes spread evenly over
+ * 1 s windows at known rates, with known downstream losses, so every rate,
+ * verdict and limit below is worked out in the comment beside its check.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "monitor.h"
+#include "unit.h"
+
+#define SEC 1000000000ULL
+#define SEG 1000
+
+static struct mon_window got[64];
+static int ngot;
+static uint64_t drops_now;
+
+static void on_window(void *ctx, const struct mon_window *w)
+{
+	(void)ctx;
+	if (ngot < 64)
+		got[ngot++] = *w;
+}
+
+static uint64_t our_drops(void *ctx)
+{
+	(void)ctx;
+	return drops_now;
+}
+
+static void setup(struct monitor *m, bool drops)
+{
+	struct monitor_opts o = { .window_ns = SEC, .on_window = on_window,
+				  .our_drops = drops ? our_drops : NULL };
+
+	ngot = 0;
+	monitor_init(m, &o);
+	CHECK(monitor_add_path(m, "wan:198.18.10.0/23=198.18.20.0/24") == 0, "add");
+}
+
+/*
+ * One second from @t0 (s): @segs outbound segments, every @lose_every-th
+ * of them (0: none) followed by a downstream retransmission of 1000
+ * bytes, each with RTT sample @rtt_us (0: none).
+ */
+static void second(struct monitor *m, uint64_t t0, int segs, int lose_every, uint64_t rtt_us,
+		   bool spurious)
+{
+	for (int i = 0; i < segs; i++) {
+		uint64_t ts = t0 * SEC + (uint64_t)i * SEC / segs + 1;
+		struct mon_seg s = { .ts_ns = ts, .outbound = true, .bytes = SEG,
+				     .rtt_ns = rtt_us * 1000 };
+
+		monitor_tick(m, ts);
+		monitor_segment(m, 0, &s);
+		if (lose_every && i % lose_every == lose_every - 1) {
+			s.retrans = true;
+			s.downstream = !spurious;
+			s.spurious = spurious;
+			s.rtt_ns = 0;
+			monitor_segment(m, 0, &s);
+		}
+	}
+}
+
+static void test_monitor_parse(void)
+{
+	struct monitor m;
+
+	drops_now = 0;
+	bool out;
+	uint8_t a[16] = { 198, 18, 11, 7 }, b[16] = { 198, 18, 20, 1 }, c[16] = { 198, 18, 12, 1 };
+
+	setup(&m, false);
+	CHECK(!strcmp(m.path[0].name, "wan"), "name %s", m.path[0].name);
+	CHECK(m.path[0].slen == 23 && m.path[0].dlen == 24, "lens");
+	/* 198.18.11.7 lies in 198.18.10.0/23; .12.1 does not. */
+	CHECK(monitor_match(&m, 4, a, b, &out) == 0 && out, "outbound");
+	CHECK(monitor_match(&m, 4, b, a, &out) == 0 && !out, "inbound");
+	CHECK(monitor_match(&m, 4, c, b, &out) == -1, "outside");
+	CHECK(monitor_add_path(&m, "2001:db8::/32=2001:db9::/32") == 1, "v6 without name");
+	CHECK(!strcmp(m.path[1].name, "path1"), "default name %s", m.path[1].name);
+	CHECK(monitor_add_path(&m, "198.18.0.0/33=198.18.1.0/24") == -EINVAL, "bad len");
+	CHECK(monitor_add_path(&m, "198.18.0.0/24=2001:db8::/32") == -EINVAL, "mixed");
+	CHECK(monitor_add_path(&m, "198.18.0.0/24") == -EINVAL, "no =");
+}
+
+/* 1250 segments/s = 10 Mbit/s, no loss: under the limit, no estimate. */
+static void test_monitor_under(void)
+{
+	struct monitor m;
+
+	setup(&m, false);
+	for (int s = 0; s < 3; s++)
+		second(&m, (uint64_t)s, 1250, 0, 0, false);
+	monitor_finish(&m, 3 * SEC);
+	CHECK(ngot == 3, "windows %d", ngot);
+	for (int i = 0; i < ngot; i++) {
+		CHECK(got[i].offered_bps == 10000000, "offered %llu",
+		      (unsigned long long)got[i].offered_bps);
+		CHECK(got[i].delivered_bps == 10000000 && !got[i].delivered_from_acks, "delivered");
+		CHECK(got[i].verdict == MON_UNDER, "verdict %d", got[i].verdict);
+		CHECK(got[i].limit_bps == 0 && got[i].rtt_us == 0, "no limit, rtt unknown");
+	}
+}
+
+/*
+ * 2000 first transmissions/s (16 Mbit/s), every 8th lost downstream and
+ * sent again: offered 2250 segs = 18 Mbit/s, lost 250 = 2 Mbit/s,
+ * delivered 16 Mbit/s, loss share 250/2250 = 11.1%: over the limit from
+ * the first window; the limit 16 Mbit/s (the goodput between first and
+ * last loss: the same, the losses being even).
+ */
+static void test_monitor_over(void)
+{
+	struct monitor m;
+
+	setup(&m, false);
+	for (int s = 0; s < 4; s++)
+		second(&m, (uint64_t)s, 2000, 8, 0, false);
+	monitor_finish(&m, 4 * SEC);
+	CHECK(ngot == 4, "windows %d", ngot);
+	CHECK(got[0].verdict == MON_OVER, "over in the first window");
+	CHECK(got[0].offered_bps == 18000000 && got[0].down_rtx_bps == 2000000, "rates %llu %llu",
+	      (unsigned long long)got[0].offered_bps, (unsigned long long)got[0].down_rtx_bps);
+	CHECK(got[0].delivered_bps == 16000000, "delivered %llu",
+	      (unsigned long long)got[0].delivered_bps);
+	CHECK(got[0].loss_share > 0.111 && got[0].loss_share < 0.112, "share %f", got[0].loss_share);
+	/* Flach: 249 losses span 249/250 s; between them 249 * 7 segments got through + ... */
+	CHECK(got[3].limit_bps > 15840000 && got[3].limit_bps < 16160000, "limit %llu",
+	      (unsigned long long)got[3].limit_bps);
+	CHECK(got[3].limit_start_ns >= 1, "limit window");
+}
+
+/*
+ * A step down: 3 s delivering 40 Mbit/s with loss (5000 + 625 segs/s),
+ * then 15 Mbit/s (1875 first + 1875/8 lost). Of the last 5 episodes, 3
+ * are at 15 after 3 windows: the median says 15 Mbit/s.
+ */
+static void test_monitor_step(void)
+{
+	struct monitor m;
+
+	setup(&m, false);
+	for (int s = 0; s < 3; s++)
+		second(&m, (uint64_t)s, 5000, 8, 0, false);
+	for (int s = 3; s < 6; s++)
+		second(&m, (uint64_t)s, 1875, 8, 0, false);
+	monitor_finish(&m, 6 * SEC);
+	CHECK(ngot == 6, "windows %d", ngot);
+	CHECK(got[2].limit_bps > 39600000 && got[2].limit_bps < 40400000, "before %llu",
+	      (unsigned long long)got[2].limit_bps);
+	CHECK(got[5].limit_bps > 14850000 && got[5].limit_bps < 15150000, "after %llu",
+	      (unsigned long long)got[5].limit_bps);
+	CHECK(got[5].limit_max_bps > 39000000, "spread keeps the old episodes");
+	/* A step up: 30 Mbit/s without loss is above the estimate's max: forget it. */
+	setup(&m, false);
+	second(&m, 0, 1875, 8, 0, false);
+	second(&m, 1, 3750, 0, 0, false);
+	second(&m, 2, 5000, 8, 0, false);
+	monitor_finish(&m, 3 * SEC);
+	CHECK(got[1].verdict == MON_UNDER, "no loss at 30");
+	CHECK(got[2].limit_bps > 39600000 && got[2].limit_min_bps == got[2].limit_bps,
+	      "only the new episode %llu", (unsigned long long)got[2].limit_bps);
+}
+
+/* Needless (D-SACKed) retransmissions are not loss. */
+static void test_monitor_spurious(void)
+{
+	struct monitor m;
+
+	setup(&m, false);
+	second(&m, 0, 2000, 8, 0, true);
+	monitor_finish(&m, SEC);
+	CHECK(got[0].verdict == MON_UNDER, "verdict %d", got[0].verdict);
+	CHECK(got[0].down_rtx_bps == 0 && got[0].spurious_share == 1.0, "spurious");
+	CHECK(got[0].delivered_bps == 18000000, "delivered all %llu",
+	      (unsigned long long)got[0].delivered_bps);
+}
+
+/*
+ * Types by RTT: a first loss-free second at 10 ms gives the minimum; then
+ * loss at 10.5 ms (+0.5 ms: policer), 30 ms (+20: shallow), 110 ms (+100: deep).
+ */
+static void test_monitor_type(void)
+{
+	static const struct {
+		uint64_t rtt_us;
+		enum mon_type t;
+	} c[] = { { 10500, MON_POLICER }, { 30000, MON_SHALLOW }, { 110000, MON_DEEP } };
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct monitor m;
+
+		setup(&m, false);
+		second(&m, 0, 1000, 0, 10000, false);
+		second(&m, 1, 1000, 8, c[i].rtt_us, false);
+		monitor_finish(&m, 2 * SEC);
+		CHECK(got[1].rtt_add_us == c[i].rtt_us - 10000, "add %llu",
+		      (unsigned long long)got[1].rtt_add_us);
+		CHECK(got[1].type == c[i].t, "case %zu type %d", i, got[1].type);
+	}
+}
+
+/* ACKs seen: delivered is what they acknowledge; our drops are the counter's difference. */
+static void test_monitor_acks_drops(void)
+{
+	struct monitor m;
+	struct mon_seg ack = { .outbound = false, .acked = 1500 };
+
+	drops_now = 100;		/* before the monitor started: not counted */
+	setup(&m, true);
+	for (int i = 0; i < 1000; i++) {
+		ack.ts_ns = (uint64_t)i * SEC / 1000 + 1;
+		monitor_tick(&m, ack.ts_ns);
+		monitor_segment(&m, 0, &ack);
+	}
+	drops_now = 142;
+	monitor_finish(&m, SEC);
+	CHECK(got[0].delivered_from_acks && got[0].delivered_bps == 12000000, "acked %llu",
+	      (unsigned long long)got[0].delivered_bps);
+	CHECK(got[0].our_drops == 42 && m.path[0].our_drops == 42, "ours %llu",
+	      (unsigned long long)got[0].our_drops);
+}
+
+int main(void)
+{
+	RUN(test_monitor_parse);
+	RUN(test_monitor_under);
+	RUN(test_monitor_over);
+	RUN(test_monitor_step);
+	RUN(test_monitor_spurious);
+	RUN(test_monitor_type);
+	RUN(test_monitor_acks_drops);
+	return unit_done();
+}
