@@ -172,6 +172,7 @@ int wan_dir_init(struct wan_dir *d, const struct wan_cfg *cfg,
 	d->sched = sched;
 	d->t0 = t0;
 	d->t_free = t0;
+	d->cur = -1;
 	d->tb_last = t0;
 	d->tokens = cfg->cir_burst;
 	d->rng = cfg->seed ? cfg->seed : 1;
@@ -276,7 +277,8 @@ void wan_service(struct wan_dir *d, uint64_t now)
 	const struct wan_cfg *c = d->cfg;
 	int q;
 
-	while ((q = wan_pick(d)) >= 0) {
+	/* Once a packet has started it is not preempted: d->cur holds it. */
+	while ((q = d->cur >= 0 ? d->cur : wan_pick(d)) >= 0) {
 		struct wan_pkt *p = wan_fifo_head(&d->q[q]);
 		uint64_t start = p->t_in > d->t_free ? p->t_in : d->t_free;
 		uint64_t rate = wan_capacity(d, start), fin;
@@ -286,8 +288,12 @@ void wan_service(struct wan_dir *d, uint64_t now)
 			return;
 		}
 		fin = start + ((uint64_t)p->len * 8000000000ULL + rate - 1) / rate;
-		if (fin > now)
+		if (fin > now) {
+			if (start <= now)
+				d->cur = q;
 			return;
+		}
+		d->cur = -1;
 		d->t_free = fin;
 		if (q == 0) {
 			wan_tokens(d, start);
@@ -322,6 +328,9 @@ uint64_t wan_next_event(const struct wan_dir *d)
 		t = d->line.v[d->line.head].t_out;
 	for (q = 0; q < 2; q++) {
 		const struct wan_pkt *p = d->q[q].n ? &d->q[q].v[d->q[q].head] : NULL;
+
+		if (d->cur >= 0 && q != d->cur)
+			continue;
 		uint64_t start, rate, fin;
 
 		if (!p)

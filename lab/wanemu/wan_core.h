@@ -62,6 +62,7 @@ struct wan_dir {
 	struct wan_fifo q[2];	/* 0: committed, 1: best effort */
 	struct wan_fifo line;	/* serialized, waiting out the delay */
 	uint64_t t_free;	/* link busy until */
+	int cur;		/* queue whose head is on the wire, or -1 */
 	uint64_t last_out;
 	double tokens, red_avg[2];
 	uint64_t tb_last;
