@@ -13,10 +13,12 @@
 #                   [-s SCHEDULE] [-q LIMIT] [-Q tail|red] [-D DSCP_MODE]
 #                   [-n RR_STREAMS] [-o DIR] [-k] [-- extra wanemu options]
 #   -d  duration (30), -b  bulk start (10), -S  scale divisor (10)
-#   -P  replication TCP streams (12), -n  rr streams (4)
+#   -P  replication TCP streams (8), -n  rr streams (4)
 #   -s  best-effort schedule, wanemu --schedule syntax in full-scale bit/s / S
-#       (default 0:40M,15~10M,25~40M at S=10), -q  queue limit in packets (20)
-#   -Q  tail (default) or red, -D  wanemu --dscp (ignore: CIR for everyone)
+#       (default at S=10: 40M until -b, ramp to 10M over 5 s, back to 40M
+#       over 10 s), -q  queue limit in packets (20)
+#   -Q  red (default: min q/4, max 3q/4, p 0.2, w 0.002) or tail,
+#   -D  wanemu --dscp (default ignore: the CIR for everyone)
 #   -o  keep results in DIR: wanemu.ndjson (the truth), rr_before.json,
 #       rr_during.json, iperf3.json, nstat_dc1.txt, lab.env
 #   -k  keep the lab up after the scenario until Ctrl-C (for other tools)
@@ -24,7 +26,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/tests/lib.sh"
 
-secs=30 bulk_at=10 scale=10 streams=12 rr_streams=4 sched="" limit=20 qtype=tail
+secs=30 bulk_at=10 scale=10 streams=8 rr_streams=4 sched="" limit=20 qtype=red
 dscp=ignore outdir="" keep=0
 while getopts "d:b:S:P:n:s:q:Q:D:o:kh" o; do
 	case $o in
@@ -32,7 +34,7 @@ while getopts "d:b:S:P:n:s:q:Q:D:o:kh" o; do
 	P) streams=$OPTARG ;; n) rr_streams=$OPTARG ;; s) sched=$OPTARG ;;
 	q) limit=$OPTARG ;; Q) qtype=$OPTARG ;; D) dscp=$OPTARG ;;
 	o) outdir=$OPTARG ;; k) keep=1 ;;
-	*) sed -n '2,25p' "$0"; exit 2 ;;
+	*) sed -n "2,27p" "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -49,7 +51,7 @@ rate() { awk -v r="$1" -v s="$scale" 'BEGIN { printf "%d", r / s }'; }
 line=$(rate 622000000) cir=$(rate 45000000)
 [[ -n $sched ]] || sched="0:$(rate 400000000),$bulk_at:$(rate 400000000),$((bulk_at + 5))~$(rate 100000000),$((bulk_at + 15))~$(rate 400000000)"
 queue=(--limit "$limit")
-[[ $qtype == red ]] && queue+=(--red "$((limit / 4)),$((limit * 3 / 4)),0.1,0.02")
+[[ $qtype == red ]] && queue+=(--red "$((limit / 4)),$((limit * 3 / 4)),0.2,0.002")
 
 if [[ -n $outdir ]]; then mkdir -p "$outdir" || die "cannot make $outdir"; else tmpdir_create outdir; fi
 
