@@ -34,7 +34,7 @@ while getopts "d:b:S:P:n:s:q:Q:D:o:kh" o; do
 	P) streams=$OPTARG ;; n) rr_streams=$OPTARG ;; s) sched=$OPTARG ;;
 	q) limit=$OPTARG ;; Q) qtype=$OPTARG ;; D) dscp=$OPTARG ;;
 	o) outdir=$OPTARG ;; k) keep=1 ;;
-	*) sed -n "2,27p" "$0"; exit 2 ;;
+	*) sed -n "2,24p" "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
