@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -206,8 +207,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			have_sched = true;
 			break;
 		case 'W':
-			if (sscanf(optarg, "%lu,%lu,%lu,%lf", &walk[0], &walk[1], &walk[2], &walk_period) != 4 &&
-			    sscanf(optarg, "%lu,%lu,%lu,%lf", &walk[0], &walk[1], &walk[2], &walk_period) != 4)
+			if (sscanf(optarg, "%lu,%lu,%lu,%lf", &walk[0], &walk[1], &walk[2], &walk_period) != 4)
 				return bad("--walk (LO,HI,STEP,PERIOD_S in bit/s and s)", optarg);
 			if (walk_period <= 0 || walk[0] > walk[1]) return bad("--walk", optarg);
 			have_sched = true;
@@ -465,7 +465,8 @@ static void arm(int tfd, uint64_t at)
 
 static int run(struct side sd[2], const struct opts *o, FILE *out)
 {
-	uint64_t t0 = now_ns(), next_stats = t0 + o->interval_ns, now;
+	uint64_t t0 = now_ns(), next_stats = t0 + o->interval_ns, now = t0;
+	struct rusage ru;
 	struct pollfd pfd[4];
 	sigset_t mask;
 	int tfd, sfd, i, stop = 0;
@@ -523,6 +524,10 @@ static int run(struct side sd[2], const struct opts *o, FILE *out)
 				next_stats += o->interval_ns;
 		}
 	}
+	if (!getrusage(RUSAGE_SELF, &ru))
+		fprintf(stderr, "wanemu: %.1f s, cpu %.2f s user %.2f s sys\n", (now - t0) / 1e9,
+			ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+			ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 	for (i = 0; i < 2; i++) {
 		struct cls_stats *c = &sd[i].tot;
 
