@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd iperf3
 require_cmd tcpdump
-EMU=$DS_ROOT/.output/wanemu
+EMU=${WANEMU:-$DS_ROOT/.output/wanemu}	# WANEMU=.output/asan/wanemu: the sanitized build
 [[ -x $EMU ]] || { log_test wanemu 1 "$EMU not built"; tests_exit; }
 
 ns_create A; ns_create P; ns_create B
