@@ -96,6 +96,7 @@ truth=$outdir/wanemu.ndjson
 bg_run "$PROV" EMU_PID "$EMU" --line "$line" --cir "$cir" --schedule "$sched" "${queue[@]}" \
 	--delay 10 --dscp "$dscp" --stats "$truth" "$@" pa pb
 busywait 3000 test -s "$truth" || die "wanemu did not start"
+# Sourceable by bash: NAME=value, no shell metacharacters.
 cat >"$outdir/lab.env" <<ENV
 DC1_NS=$DC1
 EDGE_NS=$EDGE
@@ -105,8 +106,12 @@ MON_NS=$MON
 MON_IF=mon0
 WAN_IF=wan
 TRUTH=$truth
-INTERACTIVE=198.18.10.1>198.18.20.1
-REPLICATION=198.18.11.1>198.18.21.1
+INTERACTIVE_SRC=198.18.10.1
+INTERACTIVE_DST=198.18.20.1
+INTERACTIVE_DSCP=34
+REPLICATION_SRC=198.18.11.1
+REPLICATION_DST=198.18.21.1
+REPLICATION_DSCP=8
 ENV
 echo "lab: line $line bit/s, committed $cir, best effort $sched, queue $limit pkts $qtype, dscp $dscp" >&2
 echo "lab: monitor port: namespace $MON interface mon0 (mirror of $EDGE wan, both directions)" >&2
