@@ -7,7 +7,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow \
            -Wno-unused-parameter -Wno-missing-field-initializers
 ENGINES := common rr analyze drops diagnose
-CPPFLAGS += -Isrc $(ENGINES:%=-Isrc/%) -I$(OUT)/bpf -D_GNU_SOURCE
+CPPFLAGS += -Isrc $(ENGINES:%=-Isrc/%) -Ilab/wanemu -I$(OUT)/bpf -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS)
 PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 BPF_LIBS  := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
@@ -50,11 +50,15 @@ FUZZ_CC   ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 BIN       := dropscope
+# lab/wanemu: the provider emulator the WAN lab runs; its model is unit-tested.
+WANEMU_HDRS := $(wildcard lab/wanemu/*.h)
+WANEMU      := $(OUT)/wanemu
+ASAN_WANEMU := $(OUT)/asan/wanemu
 ASAN_BIN  := $(OUT)/asan/dropscope
 UNIT_BINS := $(UNITS:%=$(OUT)/tests/%) $(UNITS:%=$(OUT)/asan/tests/%)
 
-.PHONY: all clean deps test unit asan fuzz tools demo bench
-all: $(BIN)
+.PHONY: all clean deps test unit asan fuzz tools demo bench wanemu
+all: $(BIN) $(WANEMU)
 
 $(BIN): $(CMD_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
@@ -73,6 +77,20 @@ $(OUT)/asan/%.o: %.c $(wildcard src/*.h) $(LIB_HDRS)
 	$(call msg,CC-SAN,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -MMD -c -o $@ $<
+
+$(WANEMU): $(OUT)/lab/wanemu/wanemu.o $(OUT)/lab/wanemu/wan_core.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(ASAN_WANEMU): $(OUT)/asan/lab/wanemu/wanemu.o $(OUT)/asan/lab/wanemu/wan_core.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^
+
+$(OUT)/lab/wanemu/%.o $(OUT)/asan/lab/wanemu/%.o: $(WANEMU_HDRS)
+$(OUT)/tests/test_wan_core: $(OUT)/lab/wanemu/wan_core.o
+$(OUT)/asan/tests/test_wan_core: $(OUT)/asan/lab/wanemu/wan_core.o
+
+wanemu: $(WANEMU) $(ASAN_WANEMU)
 
 # vmlinux.h from the build machine's BTF; CO-RE relocates to the running kernel.
 $(OUT)/bpf/vmlinux.h:
@@ -118,11 +136,11 @@ $(OUT)/tools/pngink: LDLIBS += $(shell pkg-config --libs zlib 2>/dev/null || ech
 
 tools: $(TOOL_BINS)
 unit: $(UNIT_BINS)
-asan: $(ASAN_BIN)
+asan: $(ASAN_BIN) $(ASAN_WANEMU)
 fuzz: $(FUZZ_BINS)
 
 # The whole suite: unit (plain and sanitized), fuzz replay, CLI, network namespaces.
-test: $(BIN) $(ASAN_BIN) $(UNIT_BINS) $(FUZZ_BINS) $(TOOL_BINS)
+test: $(BIN) $(WANEMU) $(ASAN_BIN) $(ASAN_WANEMU) $(UNIT_BINS) $(FUZZ_BINS) $(TOOL_BINS)
 	$(Q)tests/run.sh
 
 deps:

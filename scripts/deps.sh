@@ -8,7 +8,7 @@ build-essential pkg-config
 clang llvm libclang-rt-14-dev libbpf-dev bpftool libmnl-dev
 iproute2 nftables ethtool procps
 jq libpcap-dev tcpdump time
-sockperf iperf3 tcptrace tshark bpftrace
+sockperf iperf3 iputils-ping tcptrace tshark bpftrace
 libxml2-utils zlib1g-dev
 "
 # Not here: qemu-system-x86, busybox-static and cpio (31 packages with

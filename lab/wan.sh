@@ -1,0 +1,149 @@
+#!/bin/bash
+# The second story: two datacenters on a leased path whose provider queue is
+# shallow and whose best-effort capacity moves with the provider's load.
+# DC1 (interactive 198.18.10.0/24, SAN 198.18.11.0/24) - EDGE (our router;
+# its WAN egress and ingress are mirrored to a monitor port) - PROVIDER
+# (lab/wanemu) - DC2 (198.18.20.1 interactive, 198.18.21.1 replication).
+# Interactive `dropscope rr` runs all along; bulk replication (iperf3, several
+# TCP streams) joins at -b seconds.  Scaled 1/S of 622 Mbit/s line, 45 Mbit/s
+# committed, best effort 100-400 Mbit/s (S=10: 62.2M, 4.5M, 10-40M).
+# Everything it creates is removed on exit, also on failure or Ctrl-C.
+#
+# usage: lab/wan.sh [-d SECONDS] [-b BULK_START_S] [-S SCALE] [-P STREAMS]
+#                   [-s SCHEDULE] [-q LIMIT] [-Q tail|red] [-D DSCP_MODE]
+#                   [-n RR_STREAMS] [-o DIR] [-k] [-- extra wanemu options]
+#   -d  duration (30), -b  bulk start (10), -S  scale divisor (10)
+#   -P  replication TCP streams (8), -n  rr streams (4)
+#   -s  best-effort schedule, wanemu --schedule syntax in full-scale bit/s / S
+#       (default at S=10: 40M until -b, ramp to 10M over 5 s, back to 40M
+#       over 10 s), -q  queue limit in packets (20)
+#   -Q  red (default: min q/4, max 3q/4, p 0.2, w 0.002) or tail,
+#   -D  wanemu --dscp (default ignore: the CIR for everyone)
+#   -o  keep results in DIR: wanemu.ndjson (the truth), rr_before.json,
+#       rr_during.json, iperf3.json, nstat_dc1.txt, lab.env
+#   -k  keep the lab up after the scenario until Ctrl-C (for other tools)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+source "$top/tests/lib.sh"
+
+secs=30 bulk_at=10 scale=10 streams=8 rr_streams=4 sched="" limit=20 qtype=red
+dscp=ignore outdir="" keep=0
+while getopts "d:b:S:P:n:s:q:Q:D:o:kh" o; do
+	case $o in
+	d) secs=$OPTARG ;; b) bulk_at=$OPTARG ;; S) scale=$OPTARG ;;
+	P) streams=$OPTARG ;; n) rr_streams=$OPTARG ;; s) sched=$OPTARG ;;
+	q) limit=$OPTARG ;; Q) qtype=$OPTARG ;; D) dscp=$OPTARG ;;
+	o) outdir=$OPTARG ;; k) keep=1 ;;
+	*) sed -n "2,24p" "$0"; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+die() { echo "lab/wan.sh: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "lab/wan.sh: needs root (network namespaces)" >&2; exit 3; }
+BIN=${DS_BIN:-$top/dropscope}
+EMU=${WANEMU:-$top/.output/wanemu}
+[ -x "$BIN" ] && [ -x "$EMU" ] || die "$BIN or $EMU not built (run make)"
+command -v iperf3 >/dev/null || die "iperf3 missing (make deps)"
+((bulk_at < secs)) || die "-b must be below -d"
+[[ $qtype == tail || $qtype == red ]] || { echo "lab/wan.sh: -Q tail|red" >&2; exit 2; }
+
+rate() { awk -v r="$1" -v s="$scale" 'BEGIN { printf "%d", r / s }'; }
+line=$(rate 622000000) cir=$(rate 45000000)
+[[ -n $sched ]] || sched="0:$(rate 400000000),$bulk_at:$(rate 400000000),$((bulk_at + 5))~$(rate 100000000),$((bulk_at + 15))~$(rate 400000000)"
+queue=(--limit "$limit")
+[[ $qtype == red ]] && queue+=(--red "$((limit / 4)),$((limit * 3 / 4)),0.2,0.002")
+
+if [[ -n $outdir ]]; then mkdir -p "$outdir" || die "cannot make $outdir"; else tmpdir_create outdir; fi
+
+ns_create DC1; ns_create EDGE; ns_create PROV; ns_create DC2; ns_create MON
+for ns in "$DC1" "$EDGE" "$PROV" "$DC2" "$MON"; do
+	ns_sysctl "$ns" net.ipv6.conf.all.disable_ipv6=1 >/dev/null
+done
+veth_pair "$DC1" lan0 "$EDGE" lan && veth_pair "$EDGE" wan "$PROV" pa &&
+	veth_pair "$PROV" pb "$DC2" wan0 && veth_pair "$EDGE" mon "$MON" mon0 || die "links"
+# wanemu forwards frames as they are: full-size, checksummed ones only.
+for x in "$DC1 lan0" "$EDGE lan" "$EDGE wan" "$PROV pa" "$PROV pb" "$DC2 wan0" "$EDGE mon" "$MON mon0"; do
+	# shellcheck disable=SC2086
+	veth_offloads $x off || die "offloads"
+done
+addr_add "$DC1" lan0 198.18.10.1/24 && addr_add "$DC1" lan0 198.18.11.1/24 &&
+	addr_add "$EDGE" lan 198.18.10.254/24 && addr_add "$EDGE" lan 198.18.11.254/24 &&
+	addr_add "$EDGE" wan 198.18.12.1/30 && addr_add "$DC2" wan0 198.18.12.2/30 &&
+	addr_add "$DC2" wan0 198.18.20.1/24 && addr_add "$DC2" wan0 198.18.21.1/24 || die "addresses"
+ip -n "$DC1" route add 198.18.20.0/23 via 198.18.10.254 src 198.18.10.1 &&
+	ip -n "$EDGE" route add 198.18.20.0/23 via 198.18.12.2 &&
+	ip -n "$DC2" route add 198.18.10.0/23 via 198.18.12.1 || die "routes"
+ns_sysctl "$EDGE" net.ipv4.ip_forward=1 >/dev/null
+ip -n "$MON" link set mon0 promisc on
+# The monitor port: a copy of every frame on the WAN link, both ways.
+ip netns exec "$EDGE" tc qdisc add dev wan clsact &&
+	ip netns exec "$EDGE" tc filter add dev wan egress protocol all u32 match u32 0 0 \
+		action mirred egress mirror dev mon &&
+	ip netns exec "$EDGE" tc filter add dev wan ingress protocol all u32 match u32 0 0 \
+		action mirred egress mirror dev mon || die "mirror"
+# Classes by DSCP as DC1's hosts mark them: interactive AF41, replication CS1.
+ip netns exec "$DC1" nft -f - <<'NFT' || die "nft"
+table ip wanlab {
+	chain out {
+		type filter hook output priority 0;
+		ip saddr 198.18.10.0/24 ip dscp set af41
+		ip saddr 198.18.11.0/24 ip dscp set cs1
+	}
+}
+NFT
+
+truth=$outdir/wanemu.ndjson
+bg_run "$PROV" EMU_PID "$EMU" --line "$line" --cir "$cir" --schedule "$sched" "${queue[@]}" \
+	--delay 10 --dscp "$dscp" --stats "$truth" "$@" pa pb
+busywait 3000 test -s "$truth" || die "wanemu did not start"
+# Sourceable by bash: NAME=value, no shell metacharacters.
+cat >"$outdir/lab.env" <<ENV
+DC1_NS=$DC1
+EDGE_NS=$EDGE
+PROV_NS=$PROV
+DC2_NS=$DC2
+MON_NS=$MON
+MON_IF=mon0
+WAN_IF=wan
+TRUTH=$truth
+INTERACTIVE_SRC=198.18.10.1
+INTERACTIVE_DST=198.18.20.1
+INTERACTIVE_DSCP=34
+REPLICATION_SRC=198.18.11.1
+REPLICATION_DST=198.18.21.1
+REPLICATION_DSCP=8
+ENV
+echo "lab: line $line bit/s, committed $cir, best effort $sched, queue $limit pkts $qtype, dscp $dscp" >&2
+echo "lab: monitor port: namespace $MON interface mon0 (mirror of $EDGE wan, both directions)" >&2
+echo "lab: truth: $truth; names: $outdir/lab.env" >&2
+
+bg_run "$DC2" RRS "$BIN" rr --server --bind 198.18.20.1 --port 12867
+bg_run "$DC2" IPS iperf3 -s -1 -B 198.18.21.1 -p 5201 --logfile "$outdir/iperf3_server.txt"
+busywait 5000 ns_listening "$DC2" 12867 && busywait 5000 ns_listening "$DC2" 5201 || die "servers"
+ip netns exec "$DC1" nstat -n
+ip netns exec "$DC1" "$BIN" -j rr 198.18.20.1 --port 12867 --streams "$rr_streams" \
+	--duration "$bulk_at" >"$outdir/rr_before.json" || die "rr before bulk"
+bg_run "$DC1" IPC iperf3 -c 198.18.21.1 -B 198.18.11.1 -p 5201 -P "$streams" \
+	-t $((secs - bulk_at)) -J --logfile "$outdir/iperf3.json"
+nap 1
+ip netns exec "$DC1" "$BIN" -j rr 198.18.20.1 --port 12867 --streams "$rr_streams" \
+	--duration $((secs - bulk_at - 2)) >"$outdir/rr_during.json" || die "rr during bulk"
+wait "$IPC" 2>/dev/null
+ip netns exec "$DC1" nstat -a >"$outdir/nstat_dc1.txt"
+if ((keep)); then
+	echo "lab: up; Ctrl-C to remove it" >&2
+	wait "$EMU_PID"
+fi
+# TERM: wanemu writes its summary lines and exits 0.
+kill -TERM "$EMU_PID" && wait "$EMU_PID"
+summary() {
+	jq -rs --arg f "$1" '[.[] | select(.type == "summary" and .from == $f)] as $s |
+		($s | last) as $l | "\($l.dir): in \($l.in_pkts) delivered \($l.delivered_pkts) drops tail \($l.drops_tail) red \($l.drops_red) (\(if $l.in_pkts > 0 then ($l.drops_tail + $l.drops_red + $l.drops_random) * 100 / $l.in_pkts | floor else 0 end)%)",
+		($l.classes[] | "  dscp \(.dscp): in \(.in_pkts) drops \(.drops_tail + .drops_red + .drops_random) (\((.drops_tail + .drops_red + .drops_random) * 1000 / .in_pkts | floor / 10)%)")' "$truth"
+}
+summary pa
+for f in before during; do
+	jq -r --arg f "$f" '"rr \($f) bulk: \(.transactions // .total.transactions) transactions, p50 \(.latency_us.p50 // .latency.p50_us) us, p99 \(.latency_us.p99 // .latency.p99_us) us"' \
+		"$outdir/rr_$f.json" 2>/dev/null
+done
+exit 0

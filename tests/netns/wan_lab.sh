@@ -1,0 +1,34 @@
+#!/bin/bash
+# lab/wan.sh unshaped: bulk replication plus interactive rr through the
+# provider's shallow queue loses >= 10% of BOTH classes (the emulator's
+# per-DSCP counts, from 2 s after bulk starts to the end; and DC1's
+# TcpRetransSegs moves) while rr's median RTT rises less than 2x.
+# timeout: 120
+source "$(dirname "$0")/../lib.sh"
+require_root
+require_cmd iperf3
+tmpdir_create D
+"$DS_ROOT/lab/wan.sh" -d 24 -b 8 -o "$D" >"$D/out.txt" 2>"$D/err.txt"
+rc=$?
+log_test "wan_lab: lab/wan.sh runs (rc $rc)" "$rc"
+[[ $rc -eq 0 ]] || { sed 's/^/# /' "$D/err.txt" | tail -5; tests_exit; }
+loss() {	# DSCP: per mille lost during bulk
+	jq -s -r --argjson d "$1" '[.[] | select(.from == "pa")] as $s |
+		([$s[] | select(.type == "stats" and .elapsed_ms >= 10000)][0].classes[] | select(.dscp == $d)) as $a |
+		([$s[] | select(.type == "summary")][0].classes[] | select(.dscp == $d)) as $b |
+		((($b.drops_tail + $b.drops_red + $b.drops_random) - ($a.drops_tail + $a.drops_red + $a.drops_random)) * 1000
+		 / ($b.in_pkts - $a.in_pkts)) | floor' "$D/wanemu.ndjson"
+}
+li=$(loss 34) lb=$(loss 8)
+[[ $li -ge 100 ]]; log_test "wan_lab: interactive (AF41) loss ${li}/1000 >= 10%" $?
+[[ $lb -ge 100 ]]; log_test "wan_lab: replication (CS1) loss ${lb}/1000 >= 10%" $?
+rex=$(awk '$1 == "TcpRetransSegs" { print $2 }' "$D/nstat_dc1.txt")
+[[ ${rex:-0} -gt 100 ]]; log_test "wan_lab: DC1 retransmits (TcpRetransSegs $rex)" $?
+p0=$(jq .latency_us.p50 "$D/rr_before.json") p1=$(jq .latency_us.p50 "$D/rr_during.json")
+awk -v a="$p0" -v b="$p1" 'BEGIN { exit !(b < 2 * a) }'
+log_test "wan_lab: rr p50 before ${p0%.*} us, during ${p1%.*} us: < 2x" $?
+grep -q "monitor port: namespace" "$D/err.txt" && grep -q '^MON_NS=' "$D/lab.env"
+log_test "wan_lab: monitor port named" $?
+own=$(jq -s '[.[] | select(.type == "summary") | .sock_rx_drops + .drops_nobuf + .drops_oversize + .send_errors] | add' "$D/wanemu.ndjson")
+[[ $own -eq 0 ]]; log_test "wan_lab: wanemu drops nothing of its own ($own)" $?
+tests_exit
