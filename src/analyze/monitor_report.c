@@ -55,7 +55,7 @@ void monitor_window_json(struct ev_out *o, int64_t t_ns, uint64_t first_ns,
 	json_u64(j, "our_drops", w->our_drops);
 	json_str(j, "verdict", mon_verdict_name[w->verdict]);
 	limit_json(j, w, first_ns);
-	json_str(j, "type", mon_type_name[w->type]);
+	json_str(j, "path_type", mon_type_name[w->type]);
 	ev_end(o);
 }
 
@@ -80,7 +80,7 @@ void monitor_report_json(struct json *j, const struct monitor *m)
 		json_obj_close(j);
 		json_str(j, "verdict", p->windows ? mon_verdict_name[p->last.verdict] : "unknown");
 		limit_json(j, &p->last, m->first_ns);
-		json_str(j, "type", mon_type_name[monitor_path_type(p)]);
+		json_str(j, "path_type", mon_type_name[monitor_path_type(p)]);
 		json_u64(j, "down_rtx_segs", p->down_segs);
 		json_u64(j, "our_drops", p->our_drops);
 		json_str(j, "loss_owner", !p->down_segs && !p->our_drops ? "none"

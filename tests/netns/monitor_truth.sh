@@ -105,7 +105,7 @@ check_steps() {
 			{ echo "    $2: limit at +${at}s $l, want $lo..$((r * 11 / 10))"; bad=$((bad + 1)); }
 		log_info "$1 $2: limit at +${at}s $l (configured $r, from $lo)"
 	done
-	l=$(jq -r '.monitor.paths[0].type' "$f.json")
+	l=$(jq -r '.monitor.paths[0].path_type' "$f.json")
 	[[ $l == "$3" ]] || { echo "    type $l, want $3"; bad=$((bad + 1)); }
 	log_test "monitor $1 $2: over_limit, limit per step +-10%, type $3" $((bad != 0)) "$bad mismatches"
 }

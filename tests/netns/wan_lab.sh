@@ -2,13 +2,16 @@
 # lab/wan.sh unshaped: bulk replication plus interactive rr through the
 # provider's shallow queue loses >= 10% of BOTH classes (the emulator's
 # per-DSCP counts, from 2 s after bulk starts to the end; and DC1's
-# TcpRetransSegs moves) while rr's median RTT rises less than 2x.
-# timeout: 120
+# TcpRetransSegs moves) while rr's median RTT rises less than 2x.  And
+# `analyze --monitor` on the edge's monitor port (a mirror of its WAN link,
+# both ways) says over_limit within 2 windows of the bulk start, and never
+# before it (interactive rr alone).
+# timeout: 150
 source "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd iperf3
 tmpdir_create D
-"$DS_ROOT/lab/wan.sh" -d 24 -b 8 -o "$D" >"$D/out.txt" 2>"$D/err.txt"
+"$DS_ROOT/lab/wan.sh" -d 24 -b 8 -c -o "$D" >"$D/out.txt" 2>"$D/err.txt"
 rc=$?
 log_test "wan_lab: lab/wan.sh runs (rc $rc)" "$rc"
 [[ $rc -eq 0 ]] || { sed 's/^/# /' "$D/err.txt" | tail -5; tests_exit; }
@@ -29,6 +32,16 @@ awk -v a="$p0" -v b="$p1" 'BEGIN { exit !(b < 2 * a) }'
 log_test "wan_lab: rr p50 before ${p0%.*} us, during ${p1%.*} us: < 2x" $?
 grep -q "monitor port: namespace" "$D/err.txt" && grep -q '^MON_NS=' "$D/lab.env"
 log_test "wan_lab: monitor port named" $?
+# The monitor on the mirror: DC1's two subnets to DC2's, 1 s windows.
+"$DS_BIN" -j analyze -r "$D/mon0.pcap" --no-progress --monitor \
+	--path dc:198.18.10.0/23=198.18.20.0/23 --windows "$D/win.ndjson" >"$D/mon.json" 2>"$D/mon.err"
+log_test "wan_lab: analyze --monitor on mon0.pcap (exit 0)" $? "$(head -1 "$D/mon.err")"
+# Bulk start: the first window carrying more than 5 Mbit/s (rr alone carries < 1).
+t0=$(jq -s '[.[] | select(.type == "monitor_window" and .offered_bps > 5000000)][0].t_s // empty' "$D/win.ndjson")
+t1=$(jq -s '[.[] | select(.type == "monitor_window" and .verdict == "over_limit")][0].t_s // empty' "$D/win.ndjson")
+pre=$(jq -s --argjson t0 "${t0:-0}" '[.[] | select(.type == "monitor_window" and .t_s < $t0 and .verdict == "over_limit")] | length' "$D/win.ndjson")
+awk -v a="${t1:-x}" -v b="${t0:-y}" 'BEGIN { exit !(a != "x" && b != "y" && a - b <= 2.001 && a >= b) }' && [[ $pre -eq 0 ]]
+log_test "wan_lab: monitor: over_limit at ${t1:-none} s, bulk from ${t0:-none} s (<= 2 windows), none before ($pre)" $?
 own=$(jq -s '[.[] | select(.type == "summary") | .sock_rx_drops + .drops_nobuf + .drops_oversize + .send_errors] | add' "$D/wanemu.ndjson")
 [[ $own -eq 0 ]]; log_test "wan_lab: wanemu drops nothing of its own ($own)" $?
 tests_exit
