@@ -167,8 +167,7 @@ static void on_window(void *ctx, const struct mon_window *w)
 	struct run *r = ctx;
 
 	if (r->win.f)
-		monitor_window_json(&r->win, (int64_t)w->start_ns - r->mono_off, r->mon->first_ns,
-				    r->mon, w);
+		monitor_window_json(&r->win, (int64_t)w->start_ns - r->mono_off, r->mon, w);
 	if (r->nwins == r->wins_cap) {
 		size_t cap = r->wins_cap ? r->wins_cap * 2 : 64;
 		struct mon_window *n = realloc(r->wins, cap * sizeof(*n));
@@ -334,7 +333,7 @@ static void report_text(FILE *f, const void *ctx)
 		fprintf(f, "\n");
 	analyze_report_text(f, &p->r->a, p->cap, ds.stats);
 	if (p->r->mon)
-		monitor_report_text(f, p->r->mon, p->r->wins, p->r->nwins, p->r->mon->first_ns);
+		monitor_report_text(f, p->r->mon, p->r->wins, p->r->nwins);
 }
 
 static void report(const struct run *r, const struct analyze_capture *cap)

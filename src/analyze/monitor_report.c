@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The path monitor's outputs: one place for its JSON keys and its text. */
-#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <string.h>
 
+#include "flow.h"
 #include "monitor_report.h"
 #include "svg.h"
 
@@ -10,8 +12,8 @@ static const char *prefix_str(char *buf, size_t n, int family, const uint8_t *a,
 {
 	char addr[INET6_ADDRSTRLEN];
 
-	inet_ntop(family == 4 ? AF_INET : AF_INET6, a, addr, sizeof(addr));
-	snprintf(buf, n, "%s/%d", addr, len);
+	snprintf(buf, n, "%s/%d", addr_str(family == 4 ? AF_INET : AF_INET6, a, addr, sizeof(addr)),
+		 len);
 	return buf;
 }
 
@@ -28,13 +30,13 @@ static void limit_json(struct json *j, const struct mon_window *w, uint64_t firs
 		    (double)(w->limit_start_ns - (first_ns < w->limit_start_ns ? first_ns : w->limit_start_ns)) / 1e9, 3);
 }
 
-void monitor_window_json(struct ev_out *o, int64_t t_ns, uint64_t first_ns,
-			 const struct monitor *m, const struct mon_window *w)
+void monitor_window_json(struct ev_out *o, int64_t t_ns, const struct monitor *m,
+			 const struct mon_window *w)
 {
 	struct json *j = ev_begin(o, "monitor_window", t_ns);
 
 	json_str(j, "path", m->path[w->path].name);
-	json_double(j, "t_s", (double)(w->start_ns - first_ns) / 1e9, 3);
+	json_double(j, "t_s", (double)(w->start_ns - m->first_ns) / 1e9, 3);
 	json_double(j, "window_s", (double)w->len_ns / 1e9, 3);
 	json_u64(j, "offered_bps", w->offered_bps);
 	json_u64(j, "delivered_bps", w->delivered_bps);
@@ -54,7 +56,7 @@ void monitor_window_json(struct ev_out *o, int64_t t_ns, uint64_t first_ns,
 	}
 	json_u64(j, "our_drops", w->our_drops);
 	json_str(j, "verdict", mon_verdict_name[w->verdict]);
-	limit_json(j, w, first_ns);
+	limit_json(j, w, m->first_ns);
 	json_str(j, "path_type", mon_type_name[w->type]);
 	ev_end(o);
 }
@@ -94,7 +96,7 @@ void monitor_report_json(struct json *j, const struct monitor *m)
 #define PLOT_COLS 50
 
 static void plot(FILE *f, const struct monitor *m, uint32_t path, const struct mon_window *w,
-		 size_t nw, uint64_t first_ns)
+		 size_t nw)
 {
 	uint64_t max = 1;
 
@@ -123,14 +125,13 @@ static void plot(FILE *f, const struct monitor *m, uint32_t path, const struct m
 		if (w[i].limit_bps)
 			row[l] = '|';
 		fprintf(f, "  %7.2fs  %s  %6.1f %6.1f %-11s\n",
-			(double)(w[i].start_ns - first_ns) / 1e9, row, w[i].delivered_bps / 1e6,
+			(double)(w[i].start_ns - m->first_ns) / 1e9, row, w[i].delivered_bps / 1e6,
 			w[i].limit_bps / 1e6, mon_verdict_name[w[i].verdict]);
 	}
-	(void)m;
 }
 
 void monitor_report_text(FILE *f, const struct monitor *m, const struct mon_window *w,
-			 size_t nw, uint64_t first_ns)
+			 size_t nw)
 {
 	char b1[64], b2[64];
 
@@ -152,7 +153,7 @@ void monitor_report_text(FILE *f, const struct monitor *m, const struct mon_wind
 			fprintf(f, "  limit unknown (no loss episode)\n");
 		fprintf(f, "  lost downstream %llu segments, our qdisc dropped %llu\n",
 			(unsigned long long)p->down_segs, (unsigned long long)p->our_drops);
-		plot(f, m, i, w, nw, first_ns);
+		plot(f, m, i, w, nw);
 	}
 }
 

@@ -9,9 +9,9 @@
 #include "json.h"
 #include "monitor.h"
 
-/* One "monitor_window" line at @t_ns (events' clock); t_s counts from @first_ns. */
-void monitor_window_json(struct ev_out *o, int64_t t_ns, uint64_t first_ns,
-			 const struct monitor *m, const struct mon_window *w);
+/* One "monitor_window" line at @t_ns (events' clock); t_s counts from the monitor's first packet. */
+void monitor_window_json(struct ev_out *o, int64_t t_ns, const struct monitor *m,
+			 const struct mon_window *w);
 /* "monitor": {"window_s", "paths": [...]} into an open object. */
 void monitor_report_json(struct json *j, const struct monitor *m);
 /*
@@ -19,7 +19,7 @@ void monitor_report_json(struct json *j, const struct monitor *m);
  * (delivered rate as '#', the limit estimate as '-'), one row per window.
  */
 void monitor_report_text(FILE *f, const struct monitor *m, const struct mon_window *w,
-			 size_t nw, uint64_t first_ns);
+			 size_t nw);
 
 /**
  * monitor_write_svg() - path @path's windows as an SVG line plot: delivered,

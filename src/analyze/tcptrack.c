@@ -229,17 +229,6 @@ static void holes_cut(struct tcp_half *h, uint32_t start, uint32_t end)
 	}
 }
 
-/* The hole that wholly contains [start, end), or -1. */
-static int hole_find(const struct tcp_half *h, uint32_t start, uint32_t end)
-{
-	int i = hole_lower(h, start);
-
-	if (i < h->nholes && seq_before_eq(h->holes[i].start, start) &&
-	    seq_before_eq(end, h->holes[i].end))
-		return i;
-	return -1;
-}
-
 /* The first hole [start, end) overlaps, or -1. */
 static int hole_overlap(const struct tcp_half *h, uint32_t start, uint32_t end)
 {
@@ -810,13 +799,14 @@ static struct tcp_rtx_rec *settle(struct tcp_half *h, const struct tcp_seg *s, u
 
 /* The segment lies in hole @hole: the original, late, or a retransmission. */
 static void on_fill(struct tcp_conn *c, int dir, const struct tcp_seg *s, uint32_t seq,
-		    uint32_t end, const struct tcp_hole *hole, struct track_ev *ev)
+		    uint32_t end, const struct tcp_hole *hole, enum fate_kind fate,
+		    struct track_ev *ev)
 {
 	struct tcp_half *h = &c->half[dir];
 	uint32_t segs = (uint32_t)h->st.c.data_segs - hole->segs_at;
 	struct tcp_rtx_rec *r;
 
-	switch (fill_fate(h, &c->half[!dir], s, hole)) {
+	switch (fate) {
 	case FATE_REORDER:
 		ev->reorder = true;
 		ev->reorder_segs = segs;
@@ -895,6 +885,7 @@ static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
 {
 	struct tcp_half *h = &c->half[dir];
 	uint32_t seq = s->seq, end = s->seq + len, old_end;
+	enum fate_kind fate = FATE_AMBIGUOUS;
 	bool fresh = true;
 	int hi;
 
@@ -908,22 +899,26 @@ static void on_data(struct tcp_conn *c, int dir, const struct tcp_seg *s,
 		/* Some of it lies below nxt: seen before, or a hole being filled. */
 		fresh = false;
 		old_end = seq_before(end, h->nxt) ? end : h->nxt;
-		hi = h->nholes ? hole_find(h, seq, old_end) : -1;
-		/*
-		 * A re-send that fills a hole and goes on over data seen (Linux
-		 * collapses the next segment into a retransmission) repairs
-		 * loss upstream; sent before the hole opened, it is an
-		 * original, late, and on_resend tells that story.
-		 */
-		if (hi < 0 && h->nholes) {
-			hi = hole_overlap(h, seq, old_end);
-			if (hi >= 0 && fill_fate(h, &c->half[!dir], s, &h->holes[hi]) != FATE_RETRANS)
+		hi = h->nholes ? hole_overlap(h, seq, old_end) : -1;
+		if (hi >= 0) {
+			const struct tcp_hole *o = &h->holes[hi];
+
+			fate = fill_fate(h, &c->half[!dir], s, o);
+			/*
+			 * Not wholly inside: a re-send that fills the hole and
+			 * goes on over data seen (Linux collapses the next
+			 * segment into a retransmission) repairs loss upstream;
+			 * sent before the hole opened, it is an original, late,
+			 * and on_resend tells that story.
+			 */
+			if ((seq_before(seq, o->start) || seq_after(old_end, o->end)) &&
+			    fate != FATE_RETRANS)
 				hi = -1;
 		}
 		if (h->ngaps && gap_late(h, seq, old_end, s->ts_ns))
 			ev->capture_late = true;
 		else if (hi >= 0)
-			on_fill(c, dir, s, seq, end, &h->holes[hi], ev);
+			on_fill(c, dir, s, seq, end, &h->holes[hi], fate, ev);
 		else
 			on_resend(c, dir, s, seq, end, ev);
 		if (h->nholes)

@@ -22,6 +22,8 @@
 
 # shellcheck source=tests/lib.sh
 source "$(dirname "$0")/../lib.sh"
+# shellcheck source=tests/drops_lib.sh
+source "$DS_ROOT/tests/drops_lib.sh"
 require_root
 require_cmd tcpdump jq iperf3 tc
 
@@ -52,7 +54,7 @@ provider_set() {
 	esac
 }
 
-qbytes() { ip netns exec "$RTR_NS" tc -s -j qdisc show dev rtr1 | jq '[.[] | select(.root == true)][0].bytes'; }
+qbytes() { qdisc_stat "$RTR_NS" rtr1 1: bytes; }
 
 # run_bulk KIND NAME IPERF_ARGS...: steps 40 -> 15 -> 40 Mbit/s, 4 s each.
 run_bulk() {
@@ -150,7 +152,7 @@ ip netns exec "$CLI_NS" tc qdisc add dev cli0 root handle 1: htb default 10 &&
 	ip netns exec "$CLI_NS" tc class add dev cli0 parent 1: classid 1:10 htb rate 10mbit ceil 10mbit &&
 	ip netns exec "$CLI_NS" tc qdisc add dev cli0 parent 1:10 bfifo limit 15000
 defer ip netns exec "$CLI_NS" tc qdisc del dev cli0 root
-qdrops() { ip netns exec "$CLI_NS" tc -s -j qdisc show dev cli0 | jq '[.[] | select(.root == true)][0].drops'; }
+qdrops() { qdisc_stat "$CLI_NS" cli0 1: drops; }
 d0=$(qdrops)
 bg_run "$CLI_NS" A_PID "$BIN" -j analyze -i cli0 --no-progress --duration 8 --monitor \
 	--path "$PATHSPEC" --qdisc-dev cli0 tcp port "$PORT" >"$TMP/ours.json" 2>"$TMP/ours.err"
