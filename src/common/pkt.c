@@ -426,6 +426,7 @@ static inline __attribute__((always_inline)) int ip4_decode(struct dec *x,
 	seg->family = 4;
 	seg->has_ip_id = 1;
 	seg->ip_id = ld16(ip + 4);
+	seg->dscp = ip[1] >> 2;
 	memcpy(seg->saddr, ip + 12, 4);
 	memset(seg->saddr + 4, 0, 12);
 	memcpy(seg->daddr, ip + 16, 4);
@@ -498,6 +499,7 @@ static int ip6_decode(struct dec *x, struct tcp_seg *seg)
 		return PKT_TRUNCATED;
 	seg->family = 6;
 	seg->has_ip_id = 0;
+	seg->dscp = (uint8_t)((ld16(ip) >> 6) & 0x3f);
 	memcpy(seg->saddr, ip + 8, 16);
 	memcpy(seg->daddr, ip + 24, 16);
 	return tcp_decode(d + p, x->cap - p, plen - ext, seg);

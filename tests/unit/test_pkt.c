@@ -341,6 +341,24 @@ static void test_eth_ipv4_ts(void)
 	check_opts("eth4", &s, 1, 0, 0, 0, 0);
 }
 
+/* DSCP from the IPv4 TOS byte and the IPv6 traffic class (ECN bits ignored). */
+static void test_dscp(void)
+{
+	struct tcp_seg s;
+	struct fb f;
+
+	fb_std(&f, DLT_EN10MB, 4, NULL, 0, 10);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.dscp == 0, "v4 dscp 0: %u", s.dscp);
+	f.b[f.ip_at + 1] = 0xb8 | 3;		/* EF, CE */
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.dscp == 46, "v4 EF: %u", s.dscp);
+	fb_std(&f, DLT_EN10MB, 6, NULL, 0, 10);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.dscp == 0, "v6 dscp 0: %u", s.dscp);
+	/* Traffic class 0x8a: AF41 (34 << 2) with ECT(0), across the first two bytes. */
+	f.b[f.ip_at] = 0x60 | 0x8a >> 4;
+	f.b[f.ip_at + 1] = (uint8_t)((0x8a & 0xf) << 4 | (f.b[f.ip_at + 1] & 0xf));
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.dscp == 34, "v6 AF41: %u", s.dscp);
+}
+
 static void test_syn_options(void)
 {
 	struct tcp_seg s;
@@ -1452,6 +1470,7 @@ static void test_random_frames(void)
 int main(void)
 {
 	RUN(test_eth_ipv4_ts);
+	RUN(test_dscp);
 	RUN(test_syn_options);
 	RUN(test_link_types);
 	RUN(test_null_families);
