@@ -271,6 +271,7 @@ static void monitor_feed(struct analyzer *a, const struct flow *f, int dir,
 	if (path < 0)
 		return;
 	m.bytes = ev->data && !ev->keepalive && !ev->window_probe ? ev->bytes : 0;
+	m.hdr = s->hdr_len;
 	m.retrans = ev->retrans;
 	m.downstream = ev->retrans && ev->where == LOSS_DOWNSTREAM;
 	m.spurious = ev->retrans && ev->cls == RTX_SPURIOUS;
@@ -288,8 +289,10 @@ static void monitor_feed(struct analyzer *a, const struct flow *f, int dir,
 		    c->to.kind != FATE_RETRANS || c->to.cls != RTX_SPURIOUS)
 			continue;
 		m.now_spurious++;
-		if (c->from.where == LOSS_DOWNSTREAM)
+		if (c->from.where == LOSS_DOWNSTREAM) {
 			m.unlost += c->bytes;
+			m.unlost_segs++;
+		}
 	}
 	if (una_valid && h->una_valid && seq_after(h->una, una0) && h->una - una0 < (1U << 30))
 		m.acked = h->una - una0;

@@ -130,12 +130,13 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 {
 	struct mon_path *p = &m->path[path];
 	struct mon_acc *a = &p->acc;
-	uint64_t slot;
+	uint64_t slot, unlost = s->unlost + (uint64_t)s->unlost_segs * p->last_hdr;
+	uint32_t ip;
 
 	/* A D-SACK says an earlier retransmission was needless: its original was not lost. */
 	a->spurious_segs += s->now_spurious;
-	a->down_rtx -= s->unlost < a->down_rtx ? s->unlost : a->down_rtx;
-	p->deliv += s->unlost;
+	a->down_rtx -= unlost < a->down_rtx ? unlost : a->down_rtx;
+	p->deliv += unlost;
 	if (!s->outbound) {
 		a->acked += s->acked;
 		a->acks += s->acked > 0;
@@ -149,16 +150,19 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	}
 	if (!s->bytes)
 		return;
+	ip = s->bytes + s->hdr;
+	p->last_hdr = s->hdr;
 	slot = s->ts_ns > m->start_ns ? (s->ts_ns - m->start_ns) * MON_SLOTS / m->o.window_ns : 0;
 	slot = slot < MON_SLOTS ? slot : MON_SLOTS - 1;
-	a->offered += s->bytes;
-	p->deliv += s->bytes;
-	a->slot_deliv[slot] += s->bytes;
+	a->offered += ip;
+	a->offered_payload += s->bytes;
+	p->deliv += ip;
+	a->slot_deliv[slot] += ip;
 	if (!s->retrans) {
-		a->first_tx += s->bytes;
+		a->first_tx += ip;
 		return;
 	}
-	a->rtx += s->bytes;
+	a->rtx += ip;
 	a->rtx_segs++;
 	if (s->spurious) {
 		a->spurious_segs++;
@@ -167,10 +171,10 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	if (!s->downstream)
 		return;
 	/* The original of this one did not get through: take it off what did. */
-	a->down_rtx += s->bytes;
+	a->down_rtx += ip;
 	a->down_segs++;
-	p->deliv -= s->bytes < p->deliv ? s->bytes : p->deliv;
-	a->slot_deliv[slot] -= s->bytes < a->slot_deliv[slot] ? s->bytes : a->slot_deliv[slot];
+	p->deliv -= ip < p->deliv ? ip : p->deliv;
+	a->slot_deliv[slot] -= ip < a->slot_deliv[slot] ? ip : a->slot_deliv[slot];
 	a->slot_loss[slot] = 1;
 	if (!a->first_loss_ns) {
 		a->first_loss_ns = s->ts_ns;
@@ -256,7 +260,12 @@ static void fill_rates(const struct mon_path *p, struct mon_window *w)
 	w->offered_bps = (uint64_t)(a->offered * s);
 	w->down_rtx_bps = (uint64_t)(a->down_rtx * s);
 	w->delivered_from_acks = a->acks > 0;
-	w->delivered_bps = (uint64_t)((a->acks ? a->acked : a->offered - a->down_rtx) * s);
+	/* ACKs count payload: add the headers in the proportion the window's data carried. */
+	if (a->acks)
+		w->delivered_bps = (uint64_t)((double)a->acked * s *
+			(a->offered_payload ? (double)a->offered / (double)a->offered_payload : 1));
+	else
+		w->delivered_bps = (uint64_t)((a->offered - a->down_rtx) * s);
 	w->loss_share = a->offered ? (double)a->down_rtx / (double)a->offered : 0;
 	w->spurious_share = a->rtx_segs ? (double)a->spurious_segs / (double)a->rtx_segs : 0;
 	w->down_rtx_segs = a->down_segs;

@@ -34,6 +34,7 @@ struct mon_seg {
 	uint64_t ts_ns;
 	bool outbound;		/* from the path's source prefix to its destination */
 	uint32_t bytes;		/* payload */
+	uint16_t hdr;		/* its IP and TCP headers' bytes: rates are IP bits, as a router counts */
 	bool retrans;		/* a retransmission (not a capture copy, not reordering) */
 	bool downstream;	/* ... whose original was lost beyond the capture point */
 	bool spurious;		/* ... needless (D-SACK or late original) */
@@ -41,10 +42,13 @@ struct mon_seg {
 	uint64_t rtt_ns;	/* an RTT sample of outbound data, 0 if none */
 	uint32_t now_spurious;	/* earlier retransmissions this one showed needless (D-SACK) */
 	uint32_t unlost;	/* ... of which bytes had been counted lost downstream */
+	uint32_t unlost_segs;	/* ... in so many segments */
 };
 
+/* Byte counts are IP bytes (payload and headers), but acked: payload, scaled by payload_ip. */
 struct mon_acc {
 	uint64_t offered, first_tx, rtx, down_rtx, acked;
+	uint64_t offered_payload;
 	uint64_t rtx_segs, down_segs, spurious_segs;
 	uint64_t rtt_sum_ns, rtt_n;
 	uint64_t first_loss_ns, last_loss_ns;	/* Flach: goodput between first and last loss */
@@ -79,6 +83,7 @@ struct mon_path {
 	struct mon_acc acc;
 	uint64_t deliv;			/* running: offered minus downstream-lost */
 	uint64_t rtt_min_ns;
+	uint16_t last_hdr;		/* the last outbound data segment's headers */
 	uint64_t ep_bps[MON_EPISODES], ep_start[MON_EPISODES];
 	uint32_t nep, ep_next;
 	uint64_t type_votes[MON_NTYPES];

@@ -338,6 +338,7 @@ static inline enum pkt_status tcp_decode(const uint8_t *th, uint32_t cap,
 	seg->flags = th[13];
 	seg->win = ld16(th + 14);
 	seg->payload_len = l4len - doff;
+	seg->hdr_len += doff;
 	seg->nsack = 0;
 	seg->has_ts = 0;
 	seg->has_mss = 0;
@@ -427,6 +428,7 @@ static inline __attribute__((always_inline)) int ip4_decode(struct dec *x,
 	seg->has_ip_id = 1;
 	seg->ip_id = ld16(ip + 4);
 	seg->dscp = ip[1] >> 2;
+	seg->hdr_len = ihl;
 	memcpy(seg->saddr, ip + 12, 4);
 	memset(seg->saddr + 4, 0, 12);
 	memcpy(seg->daddr, ip + 16, 4);
@@ -500,6 +502,7 @@ static int ip6_decode(struct dec *x, struct tcp_seg *seg)
 	seg->family = 6;
 	seg->has_ip_id = 0;
 	seg->dscp = (uint8_t)((ld16(ip) >> 6) & 0x3f);
+	seg->hdr_len = 40 + ext;
 	memcpy(seg->saddr, ip + 8, 16);
 	memcpy(seg->daddr, ip + 24, 16);
 	return tcp_decode(d + p, x->cap - p, plen - ext, seg);

@@ -59,6 +59,7 @@ struct tcp_seg {
 	uint8_t ip_trimmed;		/* an IP length was larger than the frame */
 	uint16_t ip_id;
 	uint8_t dscp;			/* the innermost IP header's DSCP (TOS/traffic class >> 2) */
+	uint16_t hdr_len;		/* the innermost IP header (with extensions) and TCP header, bytes */
 	uint16_t vlan[PKT_MAX_VLAN];	/* 12-bit IDs, outermost first, inner Ethernet's after */
 	uint32_t vni;
 	uint32_t ifid;			/* the capture interface: the caller's, as ts_ns */

@@ -226,9 +226,38 @@ static void test_monitor_acks_drops(void)
 	      (unsigned long long)got[0].our_drops);
 }
 
+/* Rates are IP bits: headers count, also in what ACKs deliver (scaled by the data's share). */
+static void test_monitor_ip_bits(void)
+{
+	struct monitor m;
+	struct mon_seg d = { .outbound = true, .bytes = 1448, .hdr = 52 };
+	struct mon_seg ack = { .outbound = false, .acked = 1448 };
+
+	setup(&m, false);
+	for (int i = 0; i < 1000; i++) {
+		d.ts_ns = ack.ts_ns = (uint64_t)i * SEC / 1000 + 1;
+		monitor_tick(&m, d.ts_ns);
+		monitor_segment(&m, 0, &d);
+		if (i % 10 == 9) {		/* every 10th lost downstream, re-sent */
+			d.retrans = d.downstream = true;
+			monitor_segment(&m, 0, &d);
+			d.retrans = d.downstream = false;
+		}
+		monitor_segment(&m, 0, &ack);
+	}
+	monitor_finish(&m, SEC);
+	CHECK(got[0].offered_bps == 1100ULL * 1500 * 8, "offered %llu",
+	      (unsigned long long)got[0].offered_bps);
+	CHECK(got[0].down_rtx_bps == 100ULL * 1500 * 8, "lost %llu",
+	      (unsigned long long)got[0].down_rtx_bps);
+	CHECK(got[0].delivered_from_acks && got[0].delivered_bps == 1000ULL * 1500 * 8,
+	      "acked %llu", (unsigned long long)got[0].delivered_bps);
+}
+
 int main(void)
 {
 	RUN(test_monitor_parse);
+	RUN(test_monitor_ip_bits);
 	RUN(test_monitor_under);
 	RUN(test_monitor_over);
 	RUN(test_monitor_step);

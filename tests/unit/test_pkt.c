@@ -341,7 +341,7 @@ static void test_eth_ipv4_ts(void)
 	check_opts("eth4", &s, 1, 0, 0, 0, 0);
 }
 
-/* DSCP from the IPv4 TOS byte and the IPv6 traffic class (ECN bits ignored). */
+/* DSCP from the IPv4 TOS byte and the IPv6 traffic class (ECN bits ignored); header bytes. */
 static void test_dscp(void)
 {
 	struct tcp_seg s;
@@ -349,10 +349,20 @@ static void test_dscp(void)
 
 	fb_std(&f, DLT_EN10MB, 4, NULL, 0, 10);
 	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.dscp == 0, "v4 dscp 0: %u", s.dscp);
+	CHECK(s.hdr_len == 40, "v4 headers %u bytes", s.hdr_len);
 	f.b[f.ip_at + 1] = 0xb8 | 3;		/* EF, CE */
 	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.dscp == 46, "v4 EF: %u", s.dscp);
 	fb_std(&f, DLT_EN10MB, 6, NULL, 0, 10);
 	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.dscp == 0, "v6 dscp 0: %u", s.dscp);
+	CHECK(s.hdr_len == 60, "v6 headers %u bytes", s.hdr_len);
+	fb_init(&f);
+	fb_link(&f, DLT_EN10MB, 6);
+	fb_ip6(&f, 0);
+	fb_ext6(&f, 0, PROTO_TCP, 16);		/* hop-by-hop, 16 bytes */
+	fb_tcp(&f, TCPF_ACK, opt_ts, sizeof(opt_ts), 100);
+	fb_end(&f);
+	CHECK(dec(DLT_EN10MB, &f, &s) == PKT_TCP && s.hdr_len == 40 + 16 + 32,
+	      "v6 with an extension and TCP options: %u", s.hdr_len);
 	/* Traffic class 0x8a: AF41 (34 << 2) with ECT(0), across the first two bytes. */
 	f.b[f.ip_at] = 0x60 | 0x8a >> 4;
 	f.b[f.ip_at + 1] = (uint8_t)((0x8a & 0xf) << 4 | (f.b[f.ip_at + 1] & 0xf));
