@@ -275,8 +275,11 @@ static void monitor_feed(struct analyzer *a, const struct flow *f, int dir,
 	m.retrans = ev->retrans;
 	m.downstream = ev->retrans && ev->where == LOSS_DOWNSTREAM;
 	m.spurious = ev->retrans && ev->cls == RTX_SPURIOUS;
-	m.rtt_ns = ev->rtt_ns;
-	/* An RTT sample is taken on the ACK: it belongs to the data's (outbound) side. */
+	/*
+	 * An RTT sample is taken on the ACK: one on an inbound ACK times our
+	 * outbound data across the path; one on an outbound segment times the
+	 * peer's data from the capture point to our host and back, not the path.
+	 */
 	if (!m.outbound && ev->rtt_ns) {
 		struct mon_seg r = { .ts_ns = s->ts_ns, .outbound = true, .rtt_ns = ev->rtt_ns };
 

@@ -143,7 +143,18 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 		return;
 	}
 	if (s->rtt_ns) {
-		a->rtt_sum_ns += s->rtt_ns;
+		uint64_t us = s->rtt_ns / 1000 < UINT32_MAX ? s->rtt_ns / 1000 : UINT32_MAX;
+
+		if (a->rtt_n < MON_RTT_KEEP) {
+			a->rtt_us[a->rtt_n] = (uint32_t)us;
+		} else {
+			/* Algorithm R with a fixed LCG: the same capture gives the same median. */
+			a->rtt_rand = a->rtt_rand * 1664525u + 1013904223u;
+			uint64_t k = (uint64_t)a->rtt_rand * (a->rtt_n + 1) >> 32;
+
+			if (k < MON_RTT_KEEP)
+				a->rtt_us[k] = (uint32_t)us;
+		}
 		a->rtt_n++;
 		if (!p->rtt_min_ns || s->rtt_ns < p->rtt_min_ns)
 			p->rtt_min_ns = s->rtt_ns;
@@ -182,6 +193,13 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	}
 	a->last_loss_ns = s->ts_ns;
 	a->deliv_at_last = p->deliv;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
 }
 
 static int cmp_u64(const void *x, const void *y)
@@ -272,7 +290,11 @@ static void fill_rates(const struct mon_path *p, struct mon_window *w)
 	w->spurious_segs = a->spurious_segs;
 	w->rtx_segs = a->rtx_segs;
 	if (a->rtt_n) {
-		w->rtt_us = a->rtt_sum_ns / a->rtt_n / 1000;
+		uint32_t n = a->rtt_n < MON_RTT_KEEP ? (uint32_t)a->rtt_n : MON_RTT_KEEP, v[MON_RTT_KEEP];
+
+		memcpy(v, a->rtt_us, n * sizeof(v[0]));
+		qsort(v, n, sizeof(v[0]), cmp_u32);
+		w->rtt_us = v[n / 2];
 		w->rtt_min_us = p->rtt_min_ns / 1000;
 		w->rtt_add_us = w->rtt_us - w->rtt_min_us;
 	}

@@ -22,6 +22,7 @@ extern const char *const mon_type_name[MON_NTYPES];
 #define MON_MAX_PATHS 16
 #define MON_SLOTS 20		/* a window's loss episode is read in twentieths */
 #define MON_EPISODES 5		/* loss windows the limit estimate is taken over */
+#define MON_RTT_KEEP 256	/* RTT samples a window keeps for its median */
 /* Loss share (downstream-lost / offered bytes) at and above which a window is over the limit. */
 #define MON_OVER_SHARE 0.01
 /* Added RTT (over the path's minimum) below which a lossy path is a policer, ns. */
@@ -50,7 +51,10 @@ struct mon_acc {
 	uint64_t offered, first_tx, rtx, down_rtx, acked;
 	uint64_t offered_payload;
 	uint64_t rtx_segs, down_segs, spurious_segs;
-	uint64_t rtt_sum_ns, rtt_n;
+	uint64_t rtt_n;
+	/* The window's RTT samples (us), a deterministic reservoir beyond MON_RTT_KEEP: its median. */
+	uint32_t rtt_us[MON_RTT_KEEP];
+	uint32_t rtt_rand;
 	uint64_t first_loss_ns, last_loss_ns;	/* Flach: goodput between first and last loss */
 	uint64_t deliv_at_first, deliv_at_last;	/* delivered bytes at those losses */
 	uint64_t acks;

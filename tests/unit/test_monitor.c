@@ -226,6 +226,36 @@ static void test_monitor_acks_drops(void)
 	      (unsigned long long)got[0].our_drops);
 }
 
+/*
+ * The RTT is the window's median: ACKs that waited out a loss recovery (a
+ * tenth of them, 40 ms late) must not turn a policer into a queue.
+ */
+static void test_monitor_rtt_median(void)
+{
+	struct monitor m;
+
+	setup(&m, false);
+	second(&m, 0, 1000, 0, 10000, false);		/* the path's minimum: 10 ms */
+	for (int i = 0; i < 1000; i++) {
+		uint64_t ts = SEC + (uint64_t)i * SEC / 1000 + 1;
+		struct mon_seg d = { .ts_ns = ts, .outbound = true, .bytes = SEG,
+				     .rtt_ns = (i % 10 == 9 ? 50000 : 10500) * 1000ULL };
+
+		monitor_tick(&m, ts);
+		monitor_segment(&m, 0, &d);
+		if (i % 8 == 7) {
+			d.retrans = d.downstream = true;
+			d.rtt_ns = 0;
+			monitor_segment(&m, 0, &d);
+		}
+	}
+	monitor_finish(&m, 2 * SEC);
+	CHECK(got[1].rtt_us == 10500 && got[1].rtt_add_us == 500, "median %llu add %llu",
+	      (unsigned long long)got[1].rtt_us, (unsigned long long)got[1].rtt_add_us);
+	CHECK(got[1].verdict == MON_OVER && got[1].type == MON_POLICER, "verdict %d type %d",
+	      got[1].verdict, got[1].type);
+}
+
 /* Rates are IP bits: headers count, also in what ACKs deliver (scaled by the data's share). */
 static void test_monitor_ip_bits(void)
 {
@@ -258,6 +288,7 @@ int main(void)
 {
 	RUN(test_monitor_parse);
 	RUN(test_monitor_ip_bits);
+	RUN(test_monitor_rtt_median);
 	RUN(test_monitor_under);
 	RUN(test_monitor_over);
 	RUN(test_monitor_step);
