@@ -1,9 +1,10 @@
 #!/bin/bash
 # The second story: two datacenters on a leased path whose provider queue is
 # shallow and whose best-effort capacity moves with the provider's load.
-# DC1 (interactive 198.18.10.0/24, SAN 198.18.11.0/24) - EDGE (our router;
-# its WAN egress and ingress are mirrored to a monitor port) - PROVIDER
-# (lab/wanemu) - DC2 (198.18.20.1 interactive, 198.18.21.1 replication).
+# DC1 (interactive 198.18.10.0/24, SAN 198.18.11.0/24) - EDGE (our router,
+# optionally with its own shaper, -e) - the WAN link, tapped both ways to a
+# monitor port (after our edge's queue, as a tap on the wire sees it) -
+# PROVIDER (lab/wanemu) - DC2 (198.18.20.1 interactive, 198.18.21.1 replication).
 # Interactive `dropscope rr` runs all along; bulk replication (iperf3, several
 # TCP streams) joins at -b seconds.  Scaled 1/S of 622 Mbit/s line, 45 Mbit/s
 # committed, best effort 100-400 Mbit/s (S=10: 62.2M, 4.5M, 10-40M).
@@ -11,7 +12,8 @@
 #
 # usage: lab/wan.sh [-d SECONDS] [-b BULK_START_S] [-S SCALE] [-P STREAMS]
 #                   [-s SCHEDULE] [-q LIMIT] [-Q tail|red] [-D DSCP_MODE]
-#                   [-n RR_STREAMS] [-o DIR] [-c] [-k] [-- extra wanemu options]
+#                   [-n RR_STREAMS] [-e RATE[,BYTES]] [-o DIR] [-c] [-k] [-H S]
+#                   [-- extra wanemu options]
 #   -d  duration (30), -b  bulk start (10), -S  scale divisor (10)
 #   -P  replication TCP streams (8), -n  rr streams (4)
 #   -s  best-effort schedule, wanemu --schedule syntax in full-scale bit/s / S
@@ -19,23 +21,26 @@
 #       over 10 s), -q  queue limit in packets (20)
 #   -Q  red (default: min q/4, max 3q/4, p 0.2, w 0.002) or tail,
 #   -D  wanemu --dscp (default ignore: the CIR for everyone)
+#   -e  our edge's own shaper on its WAN egress: an HTB class of RATE (tc
+#       syntax, e.g. 10mbit) with a bfifo leaf of BYTES (15000)
 #   -o  keep results in DIR: wanemu.ndjson (the truth), rr_before.json,
 #       rr_during.json, iperf3.json, nstat_dc1.txt, lab.env
 #   -c  capture the monitor port (TCP, 128 bytes a frame) into DIR/mon0.pcap
 #   -k  keep the lab up after the scenario until Ctrl-C (for other tools)
+#   -H  hold the lab up S seconds after the scenario, then remove it
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/tests/lib.sh"
 
 secs=30 bulk_at=10 scale=10 streams=8 rr_streams=4 sched="" limit=20 qtype=red
-dscp=ignore outdir="" keep=0 capture=0
-while getopts "d:b:S:P:n:s:q:Q:D:o:ckh" o; do
+dscp=ignore outdir="" keep=0 capture=0 edge="" hold=0
+while getopts "d:b:S:P:n:s:q:Q:D:e:o:ckH:h" o; do
 	case $o in
 	d) secs=$OPTARG ;; b) bulk_at=$OPTARG ;; S) scale=$OPTARG ;;
 	P) streams=$OPTARG ;; n) rr_streams=$OPTARG ;; s) sched=$OPTARG ;;
 	q) limit=$OPTARG ;; Q) qtype=$OPTARG ;; D) dscp=$OPTARG ;;
-	o) outdir=$OPTARG ;; k) keep=1 ;; c) capture=1 ;;
-	*) sed -n "2,25p" "$0"; exit 2 ;;
+	o) outdir=$OPTARG ;; k) keep=1 ;; c) capture=1 ;; e) edge=$OPTARG ;; H) hold=$OPTARG ;;
+	*) sed -n "2,31p" "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -61,9 +66,9 @@ for ns in "$DC1" "$EDGE" "$PROV" "$DC2" "$MON"; do
 	ns_sysctl "$ns" net.ipv6.conf.all.disable_ipv6=1 >/dev/null
 done
 veth_pair "$DC1" lan0 "$EDGE" lan && veth_pair "$EDGE" wan "$PROV" pa &&
-	veth_pair "$PROV" pb "$DC2" wan0 && veth_pair "$EDGE" mon "$MON" mon0 || die "links"
+	veth_pair "$PROV" pb "$DC2" wan0 && veth_pair "$PROV" mon "$MON" mon0 || die "links"
 # wanemu forwards frames as they are: full-size, checksummed ones only.
-for x in "$DC1 lan0" "$EDGE lan" "$EDGE wan" "$PROV pa" "$PROV pb" "$DC2 wan0" "$EDGE mon" "$MON mon0"; do
+for x in "$DC1 lan0" "$EDGE lan" "$EDGE wan" "$PROV pa" "$PROV pb" "$DC2 wan0" "$PROV mon" "$MON mon0"; do
 	# shellcheck disable=SC2086
 	veth_offloads $x off || die "offloads"
 done
@@ -76,12 +81,22 @@ ip -n "$DC1" route add 198.18.20.0/23 via 198.18.10.254 src 198.18.10.1 &&
 	ip -n "$DC2" route add 198.18.10.0/23 via 198.18.12.1 || die "routes"
 ns_sysctl "$EDGE" net.ipv4.ip_forward=1 >/dev/null
 ip -n "$MON" link set mon0 promisc on
-# The monitor port: a copy of every frame on the WAN link, both ways.
-ip netns exec "$EDGE" tc qdisc add dev wan clsact &&
-	ip netns exec "$EDGE" tc filter add dev wan egress protocol all u32 match u32 0 0 \
+# The monitor port: a copy of every frame on the WAN link, both ways, taken
+# where the link meets the provider: what our edge sent (after its own queue:
+# what that dropped never reaches the wire) and what came back.
+ip netns exec "$PROV" tc qdisc add dev pa clsact &&
+	ip netns exec "$PROV" tc filter add dev pa ingress protocol all u32 match u32 0 0 \
 		action mirred egress mirror dev mon &&
-	ip netns exec "$EDGE" tc filter add dev wan ingress protocol all u32 match u32 0 0 \
+	ip netns exec "$PROV" tc filter add dev pa egress protocol all u32 match u32 0 0 \
 		action mirred egress mirror dev mon || die "mirror"
+if [[ -n $edge ]]; then
+	erate=${edge%%,*} ebytes=15000
+	[[ $edge == *,* ]] && ebytes=${edge#*,}
+	ip netns exec "$EDGE" tc qdisc add dev wan root handle 1: htb default 10 &&
+		ip netns exec "$EDGE" tc class add dev wan parent 1: classid 1:10 htb rate "$erate" ceil "$erate" &&
+		ip netns exec "$EDGE" tc qdisc add dev wan parent 1:10 handle 10: bfifo limit "$ebytes" ||
+		die "edge shaper -e $edge"
+fi
 # Classes by DSCP as DC1's hosts mark them: interactive AF41, replication CS1.
 ip netns exec "$DC1" nft -f - <<'NFT' || die "nft"
 table ip wanlab {
@@ -106,6 +121,7 @@ DC2_NS=$DC2
 MON_NS=$MON
 MON_IF=mon0
 WAN_IF=wan
+EDGE_SHAPER=${edge:-none}
 TRUTH=$truth
 INTERACTIVE_SRC=198.18.10.1
 INTERACTIVE_DST=198.18.20.1
@@ -115,7 +131,8 @@ REPLICATION_DST=198.18.21.1
 REPLICATION_DSCP=8
 ENV
 echo "lab: line $line bit/s, committed $cir, best effort $sched, queue $limit pkts $qtype, dscp $dscp" >&2
-echo "lab: monitor port: namespace $MON interface mon0 (mirror of $EDGE wan, both directions)" >&2
+echo "lab: monitor port: namespace $MON interface mon0 (a tap on the WAN link $EDGE wan - $PROV pa, both directions)" >&2
+[[ -z $edge ]] || echo "lab: our edge's shaper: $EDGE wan htb $edge" >&2
 echo "lab: truth: $truth; names: $outdir/lab.env" >&2
 
 if ((capture)); then
@@ -148,6 +165,9 @@ fi
 if ((keep)); then
 	echo "lab: up; Ctrl-C to remove it" >&2
 	wait "$EMU_PID"
+elif [[ $hold != 0 ]]; then
+	echo "lab: up for $hold s more" >&2
+	nap "$hold"
 fi
 # TERM: wanemu writes its summary lines and exits 0.
 kill -TERM "$EMU_PID" && wait "$EMU_PID"

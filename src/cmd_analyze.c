@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* dropscope analyze: options, capture source, progress and output around lib/analyze. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "event.h"
 #include "human.h"
 #include "loop.h"
+#include "netns.h"
 #include "params.h"
 
 struct analyze_args {
@@ -40,6 +42,7 @@ struct analyze_args {
 	const char *paths;		/* --path, comma-separated */
 	const char *windows;		/* --windows FILE */
 	const char *qdisc_dev;
+	const char *qdisc_netns;	/* --qdisc-netns: where --qdisc-dev lives */
 	const char *svg;		/* --svg FILE: the first path's plot */
 };
 
@@ -84,6 +87,8 @@ static const struct opt analyze_opts[] = {
 	  "monitor: each path's window as an NDJSON line to FILE ('-': standard output)" },
 	{ "qdisc-dev", 0, OPT_STRING, A(qdisc_dev), "IFACE",
 	  "monitor: our edge device; its egress qdisc drops are counted as ours" },
+	{ "qdisc-netns", 0, OPT_STRING, A(qdisc_netns), "NAME",
+	  "monitor: --qdisc-dev is in this `ip netns` namespace (default: ours)" },
 	{ "svg", 0, OPT_STRING, A(svg), "FILE",
 	  "monitor: the first path's rates and limit over time as an SVG" },
 	OPT_END,
@@ -195,6 +200,55 @@ static uint64_t read_our_drops(void *ctx)
 	return d;
 }
 
+/*
+ * --qdisc-dev's index and a route socket, both in --qdisc-netns when given:
+ * a socket stays in the namespace it was made in, so only this thread
+ * visits it, and comes back before it returns.
+ */
+static int open_qdisc_dev(struct run *r, const struct analyze_args *args)
+{
+	char path[PATH_MAX];
+	int fd = -1, saved = -1, err = 0;
+
+	if (args->qdisc_netns) {
+		if (strchr(args->qdisc_netns, '/') ||
+		    snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, args->qdisc_netns) >=
+			    (int)sizeof(path)) {
+			ds_error("analyze", "bad --qdisc-netns %s (an `ip netns` name)", args->qdisc_netns);
+			return EXIT_USAGE;
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			ds_error("analyze", "no network namespace %s: %s", args->qdisc_netns,
+				 strerror(errno));
+			return EXIT_FAIL;
+		}
+		err = netns_enter(fd, &saved);
+		close(fd);
+		if (err) {
+			ds_error("analyze", "cannot enter namespace %s: %s%s", args->qdisc_netns,
+				 strerror(-err), err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+			return EXIT_NOPERM;
+		}
+	}
+	r->qdisc_ifindex = (int)if_nametoindex(args->qdisc_dev);
+	if (!r->qdisc_ifindex)
+		err = errno ? -errno : -ENODEV;
+	else if (nl_open(&r->nl, NETLINK_ROUTE))
+		err = errno ? -errno : -EIO;
+	if (saved >= 0 && netns_restore(saved)) {
+		ds_error("analyze", "cannot return from namespace %s", args->qdisc_netns);
+		return EXIT_FAIL;
+	}
+	if (err) {
+		ds_error("analyze", "cannot read qdiscs of %s%s%s: %s", args->qdisc_dev,
+			 args->qdisc_netns ? " in " : "", args->qdisc_netns ? args->qdisc_netns : "",
+			 strerror(-err));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 /* --monitor's paths, window and qdisc; Return: 0 or the exit code. */
 static int open_monitor(struct run *r, const struct analyze_args *args, struct analyze_opts *o)
 {
@@ -209,13 +263,13 @@ static int open_monitor(struct run *r, const struct analyze_args *args, struct a
 		ds_error("analyze", "--monitor needs --path SRC/LEN=DST/LEN");
 		return EXIT_USAGE;
 	}
+	if (args->qdisc_netns && !args->qdisc_dev) {
+		ds_error("analyze", "--qdisc-netns needs --qdisc-dev");
+		return EXIT_USAGE;
+	}
 	if (args->qdisc_dev) {
-		r->qdisc_ifindex = (int)if_nametoindex(args->qdisc_dev);
-		if (!r->qdisc_ifindex || nl_open(&r->nl, NETLINK_ROUTE)) {
-			ds_error("analyze", "cannot read qdiscs of %s: %s", args->qdisc_dev,
-				 strerror(errno));
-			return EXIT_FAIL;
-		}
+		if ((ret = open_qdisc_dev(r, args)))
+			return ret;
 		mo.our_drops = read_our_drops;
 	}
 	r->mon = calloc(1, sizeof(*r->mon));

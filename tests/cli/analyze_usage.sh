@@ -39,6 +39,14 @@ if [[ -x $DS_ROOT/.output/tools/pcapgen ]] &&
 	expect "--monitor without --path" 2 analyze --monitor "$TMP/clean.pcap"
 	expect "--monitor, bad --path" 2 analyze --monitor --path 198.18.0.0/33=198.18.1.0/24 \
 		"$TMP/clean.pcap"
+	expect "--monitor, --qdisc-netns without --qdisc-dev" 2 analyze --monitor \
+		--path 198.18.0.0/24=198.18.1.0/24 --qdisc-netns x "$TMP/clean.pcap"
+	expect "--monitor, --qdisc-netns not a name" 2 analyze --monitor \
+		--path 198.18.0.0/24=198.18.1.0/24 --qdisc-netns ../x --qdisc-dev lo "$TMP/clean.pcap"
+	expect "--monitor, no such --qdisc-netns" 1 analyze --monitor \
+		--path 198.18.0.0/24=198.18.1.0/24 --qdisc-netns ds-nonexistent --qdisc-dev lo "$TMP/clean.pcap"
+	expect "--monitor, no such --qdisc-dev" 1 analyze --monitor \
+		--path 198.18.0.0/24=198.18.1.0/24 --qdisc-dev ds-nonexistent0 "$TMP/clean.pcap"
 	expect "--monitor, --windows in a missing directory" 1 analyze --monitor \
 		--path 198.18.0.0/24=198.18.1.0/24 --windows "$TMP/no/dir/w" "$TMP/clean.pcap"
 	"$BIN" analyze --monitor --path 198.18.0.0/24=198.18.1.0/24 --svg "$TMP/mon.svg" \
