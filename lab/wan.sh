@@ -12,7 +12,7 @@
 #
 # usage: lab/wan.sh [-d SECONDS] [-b BULK_START_S] [-S SCALE] [-P STREAMS]
 #                   [-s SCHEDULE] [-q LIMIT] [-Q tail|red] [-D DSCP_MODE]
-#                   [-n RR_STREAMS] [-e RATE[,BYTES]] [-o DIR] [-c] [-k] [-H S]
+#                   [-n RR_STREAMS] [-e RATE[,BYTES]] [-M both|out] [-o DIR] [-c] [-k] [-H S]
 #                   [-- extra wanemu options]
 #   -d  duration (30), -b  bulk start (10), -S  scale divisor (10)
 #   -P  replication TCP streams (8), -n  rr streams (4)
@@ -23,6 +23,7 @@
 #   -D  wanemu --dscp (default ignore: the CIR for everyone)
 #   -e  our edge's own shaper on its WAN egress: an HTB class of RATE (tc
 #       syntax, e.g. 10mbit) with a bfifo leaf of BYTES (15000)
+#   -M  what the tap copies: both directions (default) or out (DC1 -> DC2 only)
 #   -o  keep results in DIR: wanemu.ndjson (the truth), rr_before.json,
 #       rr_during.json, iperf3.json, nstat_dc1.txt, lab.env
 #   -c  capture the monitor port (TCP, 128 bytes a frame) into DIR/mon0.pcap
@@ -33,13 +34,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/tests/lib.sh"
 
 secs=30 bulk_at=10 scale=10 streams=8 rr_streams=4 sched="" limit=20 qtype=red
-dscp=ignore outdir="" keep=0 capture=0 edge="" hold=0
-while getopts "d:b:S:P:n:s:q:Q:D:e:o:ckH:h" o; do
+dscp=ignore outdir="" keep=0 capture=0 edge="" hold=0 tap=both
+while getopts "d:b:S:P:n:s:q:Q:D:e:M:o:ckH:h" o; do
 	case $o in
 	d) secs=$OPTARG ;; b) bulk_at=$OPTARG ;; S) scale=$OPTARG ;;
 	P) streams=$OPTARG ;; n) rr_streams=$OPTARG ;; s) sched=$OPTARG ;;
 	q) limit=$OPTARG ;; Q) qtype=$OPTARG ;; D) dscp=$OPTARG ;;
-	o) outdir=$OPTARG ;; k) keep=1 ;; c) capture=1 ;; e) edge=$OPTARG ;; H) hold=$OPTARG ;;
+	o) outdir=$OPTARG ;; k) keep=1 ;; c) capture=1 ;; e) edge=$OPTARG ;; H) hold=$OPTARG ;; M) tap=$OPTARG ;;
 	*) sed -n "2,31p" "$0"; exit 2 ;;
 	esac
 done
@@ -52,6 +53,7 @@ EMU=${WANEMU:-$top/.output/wanemu}
 command -v iperf3 >/dev/null || die "iperf3 missing (make deps)"
 ((bulk_at < secs)) || die "-b must be below -d"
 [[ $qtype == tail || $qtype == red ]] || { echo "lab/wan.sh: -Q tail|red" >&2; exit 2; }
+[[ $tap == both || $tap == out ]] || { echo "lab/wan.sh: -M both|out" >&2; exit 2; }
 
 rate() { awk -v r="$1" -v s="$scale" 'BEGIN { printf "%d", r / s }'; }
 line=$(rate 622000000) cir=$(rate 45000000)
@@ -86,9 +88,11 @@ ip -n "$MON" link set mon0 promisc on
 # what that dropped never reaches the wire) and what came back.
 ip netns exec "$PROV" tc qdisc add dev pa clsact &&
 	ip netns exec "$PROV" tc filter add dev pa ingress protocol all u32 match u32 0 0 \
-		action mirred egress mirror dev mon &&
+		action mirred egress mirror dev mon || die "mirror"
+if [[ $tap == both ]]; then
 	ip netns exec "$PROV" tc filter add dev pa egress protocol all u32 match u32 0 0 \
 		action mirred egress mirror dev mon || die "mirror"
+fi
 if [[ -n $edge ]]; then
 	erate=${edge%%,*} ebytes=15000
 	[[ $edge == *,* ]] && ebytes=${edge#*,}
@@ -131,7 +135,7 @@ REPLICATION_DST=198.18.21.1
 REPLICATION_DSCP=8
 ENV
 echo "lab: line $line bit/s, committed $cir, best effort $sched, queue $limit pkts $qtype, dscp $dscp" >&2
-echo "lab: monitor port: namespace $MON interface mon0 (a tap on the WAN link $EDGE wan - $PROV pa, both directions)" >&2
+echo "lab: monitor port: namespace $MON interface mon0 (a tap on the WAN link $EDGE wan - $PROV pa: $tap)" >&2
 [[ -z $edge ]] || echo "lab: our edge's shaper: $EDGE wan htb $edge" >&2
 echo "lab: truth: $truth; names: $outdir/lab.env" >&2
 
