@@ -95,7 +95,7 @@ static const struct opt analyze_opts[] = {
 	{ "inventory", 0, OPT_FLAG, A(inventory), NULL,
 	  "who uses the traffic: bytes, flows, retransmits by DSCP (with RTT), source subnet, server port" },
 	{ "inventory-prefix", 0, OPT_STRING, A(inv_prefix), "V4LEN[,V6LEN]",
-	  "inventory: source subnet lengths (default 24,64)" },
+	  "inventory: source subnet lengths (default 24,64; implies --inventory)" },
 	{ "far", 0, OPT_STRING, A(far), "FILE",
 	  "DSCP check: the capture at the path's far end; per DSCP as sent, as it arrived" },
 	{ "far-max", 0, OPT_U32, A(far_max), "N",
