@@ -12,8 +12,8 @@
 #
 # usage: lab/wan.sh [-d SECONDS] [-b BULK_START_S] [-S SCALE] [-P STREAMS]
 #                   [-s SCHEDULE] [-q LIMIT] [-Q tail|red] [-D DSCP_MODE]
-#                   [-n RR_STREAMS] [-e RATE[,BYTES]] [-M both|out] [-o DIR] [-c] [-k] [-H S]
-#                   [-- extra wanemu options]
+#                   [-n RR_STREAMS] [-e RATE[,BYTES]] [-M both|out] [-o DIR] [-c] [-f] [-k]
+#                   [-H S] [-- extra wanemu options]
 #   -d  duration (30), -b  bulk start (10), -S  scale divisor (10)
 #   -P  replication TCP streams (8), -n  rr streams (4)
 #   -s  best-effort schedule, wanemu --schedule syntax in full-scale bit/s / S
@@ -27,6 +27,7 @@
 #   -o  keep results in DIR: wanemu.ndjson (the truth), rr_before.json,
 #       rr_during.json, iperf3.json, nstat_dc1.txt, lab.env
 #   -c  capture the monitor port (TCP, 128 bytes a frame) into DIR/mon0.pcap
+#   -f  capture DC2's wan0 (the far end, after the provider) into DIR/far.pcap
 #   -k  keep the lab up after the scenario until Ctrl-C (for other tools)
 #   -H  hold the lab up S seconds after the scenario, then remove it
 set -u
@@ -34,14 +35,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/tests/lib.sh"
 
 secs=30 bulk_at=10 scale=10 streams=8 rr_streams=4 sched="" limit=20 qtype=red
-dscp=ignore outdir="" keep=0 capture=0 edge="" hold=0 tap=both
-while getopts "d:b:S:P:n:s:q:Q:D:e:M:o:ckH:h" o; do
+dscp=ignore outdir="" keep=0 capture=0 edge="" hold=0 tap=both far=0
+while getopts "d:b:S:P:n:s:q:Q:D:e:M:o:cfkH:h" o; do
 	case $o in
 	d) secs=$OPTARG ;; b) bulk_at=$OPTARG ;; S) scale=$OPTARG ;;
 	P) streams=$OPTARG ;; n) rr_streams=$OPTARG ;; s) sched=$OPTARG ;;
 	q) limit=$OPTARG ;; Q) qtype=$OPTARG ;; D) dscp=$OPTARG ;;
-	o) outdir=$OPTARG ;; k) keep=1 ;; c) capture=1 ;; e) edge=$OPTARG ;; H) hold=$OPTARG ;; M) tap=$OPTARG ;;
-	*) sed -n "2,31p" "$0"; exit 2 ;;
+	o) outdir=$OPTARG ;; k) keep=1 ;; c) capture=1 ;; f) far=1 ;;
+	e) edge=$OPTARG ;; H) hold=$OPTARG ;; M) tap=$OPTARG ;;
+	*) sed -n "2,32p" "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -143,6 +145,10 @@ if ((capture)); then
 	cap_start "$MON" mon0 "$outdir/mon0.pcap" 32768 CAP tcp || die "capture on mon0"
 	echo "lab: capturing the monitor port into $outdir/mon0.pcap" >&2
 fi
+if ((far)); then
+	cap_start "$DC2" wan0 "$outdir/far.pcap" 32768 CAPF tcp || die "capture on DC2 wan0"
+	echo "lab: capturing DC2 wan0 into $outdir/far.pcap" >&2
+fi
 bg_run "$DC2" RRS "$BIN" rr --server --bind 198.18.20.1 --port 12867
 bg_run "$DC2" IPS iperf3 -s -1 -B 198.18.21.1 -p 5201 --logfile "$outdir/iperf3_server.txt"
 busywait 5000 ns_listening "$DC2" 12867 && busywait 5000 ns_listening "$DC2" 5201 || die "servers"
@@ -165,6 +171,11 @@ if ((capture)); then
 	cap_stop "$CAP" "$outdir/mon0.pcap" capstat ||
 		echo "lab: the capture of mon0 lost packets: $capstat" >&2
 	echo "lab: mon0.pcap: captured received dropped $capstat" >&2
+fi
+if ((far)); then
+	cap_stop "$CAPF" "$outdir/far.pcap" capstat ||
+		echo "lab: the capture of DC2 wan0 lost packets: $capstat" >&2
+	echo "lab: far.pcap: captured received dropped $capstat" >&2
 fi
 if ((keep)); then
 	echo "lab: up; Ctrl-C to remove it" >&2

@@ -16,6 +16,7 @@
 #include <net/if.h>
 
 #include "analyze_report.h"
+#include "inventory_report.h"
 #include "monitor_report.h"
 #include "qdiscstats.h"
 #include "capsrc.h"
@@ -26,6 +27,7 @@
 #include "loop.h"
 #include "netns.h"
 #include "params.h"
+#include "pkt.h"
 
 struct analyze_args {
 	struct capsrc_opts src;
@@ -44,6 +46,10 @@ struct analyze_args {
 	const char *qdisc_dev;
 	const char *qdisc_netns;	/* --qdisc-netns: where --qdisc-dev lives */
 	const char *svg;		/* --svg FILE: the first path's plot */
+	bool inventory;
+	const char *inv_prefix;		/* --inventory-prefix V4LEN[,V6LEN] */
+	const char *far;		/* --far FILE: the capture at the path's other end */
+	uint32_t far_max;
 };
 
 #define A(f) offsetof(struct analyze_args, f)
@@ -91,6 +97,14 @@ static const struct opt analyze_opts[] = {
 	  "monitor: --qdisc-dev is in this `ip netns` namespace (default: ours)" },
 	{ "svg", 0, OPT_STRING, A(svg), "FILE",
 	  "monitor: the first path's rates and limit over time as an SVG" },
+	{ "inventory", 0, OPT_FLAG, A(inventory), NULL,
+	  "who uses the traffic: bytes, flows, retransmits by DSCP (with RTT), source subnet, server port" },
+	{ "inventory-prefix", 0, OPT_STRING, A(inv_prefix), "V4LEN[,V6LEN]",
+	  "inventory: source subnet lengths (default 24,64; implies --inventory)" },
+	{ "far", 0, OPT_STRING, A(far), "FILE",
+	  "DSCP check: the capture at the path's far end; per DSCP as sent, as it arrived" },
+	{ "far-max", 0, OPT_U32, A(far_max), "N",
+	  "DSCP check: far packets held for matching (default 1048576)", 1, 1U << 28 },
 	OPT_END,
 };
 
@@ -113,6 +127,9 @@ struct run {
 	size_t nwins, wins_cap;
 	struct nl nl;			/* --qdisc-dev: rtnetlink */
 	int qdisc_ifindex;
+	struct inventory *inv;
+	struct dscpmatch *match;
+	const char *far;
 };
 
 static void show_progress(struct run *r)
@@ -308,6 +325,92 @@ static void close_monitor(struct run *r)
 	r->wins = NULL;
 }
 
+/* --far's packets into the match table. */
+static int on_far_packet(void *ctx, const struct capsrc_pkt *p)
+{
+	struct tcp_seg s;
+
+	if (pkt_decode(p->linktype, p->data, p->caplen, p->wirelen, &s) == PKT_TCP)
+		dscpmatch_far(ctx, &s, p->ts_ns);
+	return 0;
+}
+
+/* Read all of --far (with the same filter) before the near capture. Return: 0 or the exit code. */
+static int load_far(struct run *r, const struct analyze_args *args)
+{
+	struct capsrc_opts fo = { .file = args->far, .filter = args->src.filter };
+	struct capsrc *c;
+	char err[256];
+	int ret;
+
+	r->match = calloc(1, sizeof(*r->match));
+	if (!r->match || dscpmatch_init(r->match, args->far_max)) {
+		ds_error("analyze", "out of memory");
+		return EXIT_FAIL;
+	}
+	ret = capsrc_open(&c, &fo, err, sizeof(err));
+	if (ret) {
+		ds_error("analyze", "--far: %s", err);
+		return EXIT_FAIL;
+	}
+	ret = capsrc_loop(c, on_far_packet, r->match);
+	if (ret < 0)
+		ds_error("analyze", "--far: %s", capsrc_error(c));
+	capsrc_close(c);
+	r->far = args->far;
+	return ret < 0 ? EXIT_FAIL : 0;
+}
+
+/* --inventory and --far; Return: 0 or the exit code. */
+static int open_classes(struct run *r, const struct analyze_args *args, struct analyze_opts *o)
+{
+	int v4 = 24, v6 = 64, n = 0;
+	char end;
+
+	if (args->inv_prefix &&
+	    ((n = sscanf(args->inv_prefix, "%d%c%d%c", &v4, &end, &v6, &end)) != 1 &&
+	     !(n == 3 && end == ','))) {
+		n = -1;
+	}
+	if (n < 0 || v4 < 1 || v4 > 32 || v6 < 1 || v6 > 128) {
+		ds_error("analyze", "bad --inventory-prefix %s (want V4LEN[,V6LEN]: 1-32, 1-128)",
+			 args->inv_prefix);
+		return EXIT_USAGE;
+	}
+	if (args->far && !strcmp(args->far, "-")) {
+		ds_error("analyze", "--far wants a file");
+		return EXIT_USAGE;
+	}
+	if (args->inventory || args->inv_prefix) {
+		r->inv = calloc(1, sizeof(*r->inv));
+		if (!r->inv || inventory_init(r->inv, v4, v6)) {
+			ds_error("analyze", "out of memory");
+			return EXIT_FAIL;
+		}
+		o->inv = r->inv;
+	}
+	if (args->far) {
+		int ret = load_far(r, args);
+
+		if (ret)
+			return ret;
+		o->match = r->match;
+	}
+	return 0;
+}
+
+static void close_classes(struct run *r)
+{
+	if (r->inv)
+		inventory_free(r->inv);
+	if (r->match)
+		dscpmatch_free(r->match);
+	free(r->inv);
+	free(r->match);
+	r->inv = NULL;
+	r->match = NULL;
+}
+
 /* tcpdump style: every word after the source is one filter expression. */
 static char *join_args(int argc, char **argv)
 {
@@ -377,6 +480,10 @@ static void report_json(struct json *j, const void *ctx)
 	analyze_report_json(j, &p->r->a, p->cap, ds.stats);
 	if (p->r->mon)
 		monitor_report_json(j, p->r->mon);
+	if (p->r->inv)
+		inventory_report_json(j, p->r->inv);
+	if (p->r->match)
+		dscpmatch_report_json(j, p->r->match, p->r->far);
 }
 
 static void report_text(FILE *f, const void *ctx)
@@ -388,6 +495,10 @@ static void report_text(FILE *f, const void *ctx)
 	analyze_report_text(f, &p->r->a, p->cap, ds.stats);
 	if (p->r->mon)
 		monitor_report_text(f, p->r->mon, p->r->wins, p->r->nwins);
+	if (p->r->inv)
+		inventory_report_text(f, p->r->inv, ds.stats > 0 ? 0 : 10);
+	if (p->r->match)
+		dscpmatch_report_text(f, p->r->match, p->r->far);
 }
 
 static void report(const struct run *r, const struct analyze_capture *cap)
@@ -519,7 +630,10 @@ static int open_run(struct run *r, struct analyze_args *args, struct analyze_opt
 		o->on_retrans = on_retrans;
 	}
 	ret = open_monitor(r, args, o);
+	if (!ret)
+		ret = open_classes(r, args, o);
 	if (ret) {
+		close_classes(r);
 		close_monitor(r);
 		capsrc_close(r->src);
 		ev_close(&r->ev);
@@ -527,6 +641,7 @@ static int open_run(struct run *r, struct analyze_args *args, struct analyze_opt
 	}
 	if (analyzer_init(&r->a, o)) {
 		ds_error("analyze", "out of memory");
+		close_classes(r);
 		capsrc_close(r->src);
 		ev_close(&r->ev);
 		return EXIT_FAIL;
@@ -583,6 +698,8 @@ static int end_run(struct run *r, const struct analyze_args *args,
 		rc = EXIT_FAIL;
 	}
 	analyzer_finish(&r->a);
+	if (r->match)
+		dscpmatch_finish(r->match);
 	capsrc_stats(r->src, &cap->stats);
 	if (ev_close(&r->ev)) {
 		run_error(cap, "cannot write events to %s", args->events);
@@ -643,6 +760,7 @@ static int run_analysis(struct analyze_args *args)
 	rc = end_run(r, args, &cap, ret);
 	analyzer_free(&r->a);
 	close_monitor(r);
+	close_classes(r);
 	capsrc_close(r->src);
 	free(r);
 	return rc;

@@ -332,6 +332,10 @@ static void on_segment(struct analyzer *a, struct tcp_seg *s)
 		return;
 	}
 	tcp_counts_event(&a->t.c, &ev);
+	if (a->o.inv)
+		inventory_segment(a->o.inv, &f->inv, dir, s, &ev);
+	if (a->o.match)
+		dscpmatch_near(a->o.match, s, s->ts_ns);
 	if (a->o.mon)
 		monitor_feed(a, f, dir, s, &ev, una0, una_valid);
 	if (ev.retrans && a->o.on_retrans)

@@ -12,8 +12,10 @@
 #include <stdint.h>
 
 #include "capclock.h"
+#include "dscpmatch.h"
 #include "flowtab.h"
 #include "hist.h"
+#include "inventory.h"
 #include "monitor.h"
 #include "tcptrack.h"
 
@@ -89,6 +91,8 @@ struct analyze_opts {
 	void *ctx;
 	int by_path_len;		/* > 0: aggregate by (src/len, dst/len); v6 uses len too */
 	struct monitor *mon;		/* optional: the path monitor, fed every segment */
+	struct inventory *inv;		/* optional: the classification inventory */
+	struct dscpmatch *match;	/* optional: DSCP against a far capture's */
 };
 
 struct analyzer {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "inventory.h"
 #include "pkt.h"
 #include "tcptrack.h"
 
@@ -48,6 +49,7 @@ struct flow {
 	uint8_t has_dom;		/* dom is not all zero */
 	struct flow_id key;		/* canonical (flow_canon): side 0 is its source */
 	struct flow_domain dom;		/* part of the key */
+	struct inv_flow inv;		/* the inventory's, when it runs */
 	struct tcp_conn conn;
 	void *ext;			/* the user's per-flow data */
 };

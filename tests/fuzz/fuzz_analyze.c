@@ -4,7 +4,8 @@
  * tracker. Input: records of [dt_us u8][len u8][frame len bytes]; the first
  * byte picks the link type. A dt of 0xf0..0xff steps the capture clock
  * instead: back by 1..8 hours, or ahead by 10..80 years. A tiny flow cap
- * exercises eviction.
+ * exercises eviction. The inventory counts every tracked segment once in
+ * each of its tables.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ static void on_interval(void *ctx, uint64_t s, uint64_t l, const struct analyze_
 }
 
 static struct analyzer a;	/* two histograms: keep it off the stack */
+static struct inventory inv;
 
 /* Each event names a frame already seen, in a known class; a reclass a later one. */
 static void on_retrans(void *ctx, const struct analyze_retrans *r)
@@ -54,8 +56,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 1;
 	int lt;
 
-	if (size < 1 || analyzer_init(&a, &o))
+	if (size < 1 || inventory_init(&inv, 20, 56))
 		return 0;
+	o.inv = &inv;
+	if (analyzer_init(&a, &o)) {
+		inventory_free(&inv);
+		return 0;
+	}
 	lt = linktypes[data[0] % (sizeof(linktypes) / sizeof(linktypes[0]))];
 	while (off + 2 <= size) {
 		size_t len = data[off + 1];
@@ -90,6 +97,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    n->ambiguous > a.t.tcp_packets)
 			abort();
 	}
+	{
+		uint64_t sum[3] = { inv.net.other.packets, inv.port.other.packets, 0 };
+
+		for (size_t i = 0; i < inv.net.n; i++)
+			sum[0] += inv.net.rows[i].c.packets;
+		for (size_t i = 0; i < inv.port.n; i++)
+			sum[1] += inv.port.rows[i].c.packets;
+		for (int d = 0; d < INV_NDSCP; d++)
+			sum[2] += inv.dscp[d].packets;
+		if (sum[0] != sum[2] || sum[1] != sum[2] || sum[2] > a.t.tcp_packets)
+			abort();
+	}
 	analyzer_free(&a);
+	inventory_free(&inv);
 	return 0;
 }
