@@ -88,6 +88,7 @@ struct mon_path {
 	uint64_t deliv;			/* running: offered minus downstream-lost */
 	uint64_t rtt_min_ns;
 	uint16_t last_hdr;		/* the last outbound data segment's headers */
+	bool slot_loss_last;		/* the last window's last twentieth saw loss */
 	uint64_t ep_bps[MON_EPISODES], ep_start[MON_EPISODES];
 	uint32_t nep, ep_next;
 	uint64_t type_votes[MON_NTYPES];

@@ -26,10 +26,11 @@ check() {
 		--path dc:198.18.10.0/23=198.18.20.0/23 --windows "$dir/win.$view" "$@" \
 		>"$dir/mon.$view.json" 2>"$dir/mon.$view.err" ||
 		{ log_test "wan_limit $n $view: analyze" 1 "$(head -1 "$dir/mon.$view.err")"; return; }
-	# The bulk's windows (more than 5 Mbit/s offered) with no change of the
-	# capacity in them and none in the 4 s before: "t_s capacity(IP bits) limit".
+	# The bulk's windows (more than 5 Mbit/s offered) but its first (the bulk
+	# starts inside it: a part of an episode), with no change of the capacity
+	# in them and none in the 4 s before: "t_s capacity(IP bits) limit".
 	jq -r 'select(.type == "monitor_window" and .offered_bps > 5000000) |
-		"\(.t_ns) \(.window_s) \(.t_s) \(.limit_bps // 0)"' "$dir/win.$view" |
+		"\(.t_ns) \(.window_s) \(.t_s) \(.limit_bps // 0)"' "$dir/win.$view" | tail -n +2 |
 		awk 'NR == FNR { ct[++nc] = $1; cv[nc] = $2; next }
 		{ a = $1; b = $1 + $2 * 1e9; cap = -1; last = 0; moved = 0
 		  for (i = 1; i <= nc; i++) {
@@ -45,7 +46,7 @@ check() {
 	local nwin low high typ
 	nwin=$(wc -l <"$dir/cmp.$view")
 	low=$(awk '$2 < 20e6' "$dir/cmp.$view" | wc -l) high=$(awk '$2 > 30e6' "$dir/cmp.$view" | wc -l)
-	((low >= 3 && high >= 6)) || { echo "    $n $view: $low windows in the low step, $high in the high"; bad=$((bad + 1)); }
+	((low >= 3 && high >= 5)) || { echo "    $n $view: $low windows in the low step, $high in the high"; bad=$((bad + 1)); }
 	typ=$(jq -r '.monitor.paths[0].path_type' "$dir/mon.$view.json")
 	[[ $typ == "$want" ]] || { echo "    $n $view: type $typ, want $want"; bad=$((bad + 1)); }
 	log_info "$n $view: $(awk '{ printf "%s:%.1f/%.1f ", $1, $3 / 1e6, $2 / 1e6 }' "$dir/cmp.$view")"

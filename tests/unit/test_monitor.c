@@ -256,6 +256,38 @@ static void test_monitor_rtt_median(void)
 	      got[1].verdict, got[1].type);
 }
 
+/*
+ * The first lossy twentieth after loss-free ones holds the burst a full
+ * bucket let through before the first drop: left out of the episode's rate.
+ */
+static void test_monitor_episode_start(void)
+{
+	struct monitor m;
+
+	setup(&m, false);
+	second(&m, 0, 400, 0, 0, false);			/* no loss: 3.2 Mbit/s */
+	for (int k = 0; k < MON_SLOTS; k++) {
+		int segs = k ? 50 : 100;			/* the burst in the first slice */
+
+		for (int i = 0; i < segs; i++) {
+			uint64_t ts = SEC + (uint64_t)k * SEC / MON_SLOTS +
+				      (uint64_t)i * SEC / MON_SLOTS / segs + 1;
+			struct mon_seg d = { .ts_ns = ts, .outbound = true, .bytes = SEG };
+
+			monitor_tick(&m, ts);
+			monitor_segment(&m, 0, &d);
+			if (i % 5 == 4) {
+				d.retrans = d.downstream = true;
+				monitor_segment(&m, 0, &d);
+			}
+		}
+	}
+	monitor_finish(&m, 2 * SEC);
+	/* 50 segments of SEG bytes got through in each of the 19 other 50 ms slices. */
+	CHECK(got[1].verdict == MON_OVER && got[1].limit_bps == 50ULL * SEG * 8 * MON_SLOTS,
+	      "limit %llu", (unsigned long long)got[1].limit_bps);
+}
+
 /* Rates are IP bits: headers count, also in what ACKs deliver (scaled by the data's share). */
 static void test_monitor_ip_bits(void)
 {
@@ -288,6 +320,7 @@ int main(void)
 {
 	RUN(test_monitor_parse);
 	RUN(test_monitor_ip_bits);
+	RUN(test_monitor_episode_start);
 	RUN(test_monitor_rtt_median);
 	RUN(test_monitor_under);
 	RUN(test_monitor_over);
