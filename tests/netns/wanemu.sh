@@ -32,6 +32,13 @@ emu() {
 emu_stop() { kill -TERM "$EMU_PID" && wait "$EMU_PID"; }
 summ() { jq -s -r "[.[] | select(.type == \"summary\" and .from == \"pa\")][0] | $2" "$D/$1.ndjson"; }
 
+# 0. idle: no busy polling. 3 s without traffic (stats every 100 ms) cost
+# under 1% of a core (getrusage, as wanemu reports it at exit).
+ip netns exec "$P" "$EMU" --duration 3 --stats "$D/idle.ndjson" pa pb 2>"$D/idle.err"
+cpu=$(awk '/cpu/ { for (i = 1; i <= NF; i++) if ($i == "user" || $i == "sys") s += $(i - 2) } END { print s + 0 }' "$D/idle.err")
+awk -v c="$cpu" 'BEGIN { exit !(c < 0.03) }'
+log_test "wanemu: idle 3 s costs ${cpu} s of CPU (< 1% of a core)" $?
+
 # 1. delay: 10 ms each way, nothing queued.
 emu delay --delay 10 --be 40M
 ip netns exec "$A" ping -n -q -c 1 198.18.1.2 >/dev/null	# ARP first, outside the average
