@@ -262,6 +262,7 @@ void flowtab_restart(struct flowtab *t, struct flow *f)
 	tcp_conn_free(&f->conn);
 	tcp_conn_init(&f->conn);
 	f->ext = NULL;
+	f->dscp_seen = 0;
 	f->first_ns = f->last_ns;
 	t->created++;
 }
