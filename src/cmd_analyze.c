@@ -16,6 +16,7 @@
 
 #include "analyze_report.h"
 #include "monitor_report.h"
+#include "sites.h"
 #include "qdiscstats.h"
 #include "capsrc.h"
 #include "clock.h"
@@ -38,6 +39,7 @@ struct analyze_args {
 	bool monitor;
 	double window_s;
 	const char *paths;		/* --path, comma-separated */
+	const char *sites;		/* --sites FILE */
 	const char *windows;		/* --windows FILE */
 	const char *qdisc_dev;
 	const char *svg;		/* --svg FILE: the first path's plot */
@@ -78,8 +80,12 @@ static const struct opt analyze_opts[] = {
 	  "path monitor: rates, loss, verdict and limit per path and window (needs --path)" },
 	{ "window", 0, OPT_SECONDS, A(window_s), "S", "monitor: window length (default 1 s)",
 	  10, 3600000 },
-	{ "path", 0, OPT_STRING, A(paths), "[NAME:]SRC/LEN=DST/LEN[,...]",
-	  "monitor: paths, our side first (outbound = SRC to DST)" },
+	{ "path", 0, OPT_STRING, A(paths), "[NAME:]SRC/LEN=DST/LEN[@dscp=N][@port=N][,...]",
+	  "monitor: paths, our side first (outbound = SRC to DST); @dscp=N: only flows whose "
+	  "outbound data has DSCP N, @port=N: only flows with port N at either end" },
+	{ "sites", 0, OPT_STRING, A(sites), "FILE",
+	  "monitor: paths named in an INI file of [site NAME] (prefix = ...) and [path NAME] "
+	  "(from, to, dscp, port) sections" },
 	{ "windows", 0, OPT_STRING, A(windows), "FILE",
 	  "monitor: each path's window as an NDJSON line to FILE ('-': standard output)" },
 	{ "qdisc-dev", 0, OPT_STRING, A(qdisc_dev), "IFACE",
@@ -205,8 +211,8 @@ static int open_monitor(struct run *r, const struct analyze_args *args, struct a
 
 	if (!args->monitor)
 		return 0;
-	if (!args->paths) {
-		ds_error("analyze", "--monitor needs --path SRC/LEN=DST/LEN");
+	if (!args->paths && !args->sites) {
+		ds_error("analyze", "--monitor needs --path SRC/LEN=DST/LEN or --sites FILE");
 		return EXIT_USAGE;
 	}
 	if (args->qdisc_dev) {
@@ -219,7 +225,7 @@ static int open_monitor(struct run *r, const struct analyze_args *args, struct a
 		mo.our_drops = read_our_drops;
 	}
 	r->mon = calloc(1, sizeof(*r->mon));
-	list = strdup(args->paths);
+	list = strdup(args->paths ? args->paths : "");
 	if (!r->mon || !list) {
 		free(list);
 		ds_error("analyze", "out of memory");
@@ -230,9 +236,18 @@ static int open_monitor(struct run *r, const struct analyze_args *args, struct a
 		ret = monitor_add_path(r->mon, tok);
 	free(list);
 	if (ret < 0) {
-		ds_error("analyze", "bad --path %s (want [NAME:]SRC/LEN=DST/LEN, at most %d)",
-			 args->paths, MON_MAX_PATHS);
+		ds_error("analyze", "bad --path %s (want [NAME:]SRC/LEN=DST/LEN[@dscp=N][@port=N], "
+			 "at most %d)", args->paths, MON_MAX_PATHS);
 		return EXIT_USAGE;
+	}
+	if (args->sites) {
+		char err[256];
+
+		ret = sites_load_file(r->mon, args->sites, err, sizeof(err));
+		if (ret < 0) {
+			ds_error("analyze", "%s", err);
+			return ret == -ENOENT || ret == -EACCES || ret == -EIO ? EXIT_FAIL : EXIT_USAGE;
+		}
 	}
 	if (args->windows && (ret = ev_open(&r->win, args->windows))) {
 		ds_error("analyze", "cannot write windows to %s: %s", args->windows, strerror(-ret));

@@ -18,7 +18,8 @@
  * opts=mss,sackok,ts,wsN (wire order, for SYNs), id= (IPv4 ID; by default
  * each side numbers its frames 0, 1, 2 ... in capture order, and a frame
  * with id= moves that count on only if it is newer: a late original keeps
- * its old ID), and to break a frame on purpose ihl=, doff= (lying header
+ * its old ID), dscp= (the innermost IP header's DSCP, 0 to 63; default 0),
+ * and to break a frame on purpose ihl=, doff= (lying header
  * lengths), iplen= (the flow's IPv4 total length or IPv6 payload length
  * written as this instead of the true one), snap= (cut this frame), and
  * encap=LAYER[/LAYER...] (this frame's encapsulation, instead of encap's).
@@ -84,7 +85,7 @@
 #define DELIM			" \t\r\n"
 #define TCP_ACK			0x10
 
-enum { F_SEQ, F_ACK, F_LEN, F_WIN, F_SNAP, F_IHL, F_DOFF, F_ID, F_IPLEN, NFIELDS };
+enum { F_SEQ, F_ACK, F_LEN, F_WIN, F_SNAP, F_IHL, F_DOFF, F_ID, F_IPLEN, F_DSCP, NFIELDS };
 static const struct {
 	const char *name;
 	uint64_t max;
@@ -94,7 +95,7 @@ static const struct {
 	[F_LEN] = { "len", MAX_PAYLOAD, 0 },	[F_WIN] = { "win", 65535, 64240 },
 	[F_SNAP] = { "snap", MAX_FRAME, 0 },	[F_IHL] = { "ihl", 15, -1 },
 	[F_DOFF] = { "doff", 15, -1 },	[F_ID] = { "id", 65535, -1 },
-	[F_IPLEN] = { "iplen", 65535, -1 },
+	[F_IPLEN] = { "iplen", 65535, -1 },	[F_DSCP] = { "dscp", 63, 0 },
 };
 
 enum layer_kind { LY_VLAN, LY_IP4, LY_IP6, LY_VXLAN, LY_GENEVE, LY_GRE, LY_ETH, LY_ERSPAN,
@@ -742,7 +743,7 @@ static void emit_segment(uint64_t ns, struct seg *s)
 	uint32_t i;
 
 	if (G.ip6) {
-		put32(f, 0x60000000);
+		put32(f, 0x60000000 | (uint32_t)s->f[F_DSCP] << 22);
 		put16(f + 4, s->f[F_IPLEN] >= 0 ? s->f[F_IPLEN] : (int64_t)tcplen);
 		f[6] = 6;			/* next header: TCP */
 		f[7] = 64;			/* hop limit */
@@ -751,7 +752,7 @@ static void emit_segment(uint64_t ns, struct seg *s)
 		tcp = 40;
 	} else {
 		f[0] = 0x40 | (s->f[F_IHL] >= 0 ? s->f[F_IHL] : 5);
-		f[1] = 0;
+		f[1] = (uint8_t)(s->f[F_DSCP] << 2);
 		put16(f + 2, s->f[F_IPLEN] >= 0 ? s->f[F_IPLEN] : (int64_t)(20 + tcplen));
 		put16(f + 4, next_ipid(s));
 		put32(f + 6, 0x40004006);	/* DF, TTL 64, TCP */
