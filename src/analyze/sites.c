@@ -67,7 +67,7 @@ static int fail(struct loader *l, int line, const char *fmt, ...)
 	return 0;
 }
 
-/* inih's reader: one line (or @num - 1 bytes of a longer one) per call, counted. */
+/* inih's reader: one line of at most @num - 2 characters per call, counted. */
 static char *reader(char *str, int num, void *stream)
 {
 	struct loader *l = stream;
@@ -76,9 +76,10 @@ static char *reader(char *str, int num, void *stream)
 
 	if (l->err_line || !*p)
 		return NULL;
-	while (n < num - 1 && p[n] && p[n] != '\n')
+	/* Room for the newline and the NUL: a longer line is refused, not cut. */
+	while (n < num - 2 && p[n] && p[n] != '\n')
 		n++;
-	if (n == num - 1 && p[n] && p[n] != '\n') {
+	if (p[n] && p[n] != '\n') {
 		fail(l, l->next_line, "line longer than %d characters", num - 2);
 		return NULL;
 	}

@@ -151,6 +151,19 @@ static void test_sites_limits(void)
 	while (n < 400)
 		n += snprintf(text + n, sizeof(text) - n, "198.18.0.0/24 ");
 	CHECK(load(text) == -EINVAL && strstr(err, "t.ini:2: line longer"), "%s", err);
+	/* inih's buffer holds 200 bytes: 198 characters, the newline and the NUL. */
+	for (int len = 197; len <= 199; len++) {
+		n = snprintf(text, sizeof(text), "[site a]\nprefix = 198.18.0.0/24");
+		while (n < len + 9)
+			text[n++] = ' ';
+		n += snprintf(text + n, sizeof(text) - n, "\n[path p]\nfrom = a\nto = a\n");
+		CHECK(strchr(text + 9, '\n') - (text + 9) == len, "built %d", len);
+		if (len <= 198)
+			CHECK(load(text) == 0, "%d characters: %s", len, err);
+		else
+			CHECK(load(text) == -EINVAL && strstr(err, "t.ini:2: line longer than 198"),
+			      "%d characters: %s", len, err);
+	}
 }
 
 int main(void)
