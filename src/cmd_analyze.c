@@ -77,12 +77,12 @@ static const struct opt analyze_opts[] = {
 	{ "events", 0, OPT_STRING, A(events), "FILE",
 	  "each retransmission as an NDJSON event to FILE ('-': standard output)" },
 	{ "monitor", 0, OPT_FLAG, A(monitor), NULL,
-	  "path monitor: rates, loss, verdict and limit per path and window (needs --path)" },
+	  "path monitor: rates, loss, verdict and limit per path and window (needs --path or --sites)" },
 	{ "window", 0, OPT_SECONDS, A(window_s), "S", "monitor: window length (default 1 s)",
 	  10, 3600000 },
-	{ "path", 0, OPT_STRING, A(paths), "[NAME:]SRC/LEN=DST/LEN[@dscp=N][@port=N][,...]",
-	  "monitor: paths, our side first (outbound = SRC to DST); @dscp=N: only flows whose "
-	  "outbound data has DSCP N, @port=N: only flows with port N at either end" },
+	{ "path", 0, OPT_STRING, A(paths), "[NAME:]SRC/LEN=DST/LEN[,...]",
+	  "monitor: paths, our side first (outbound = SRC to DST); a class after each: "
+	  "@dscp=N (flows whose outbound data has DSCP N), @port=N (port N at either end)" },
 	{ "sites", 0, OPT_STRING, A(sites), "FILE",
 	  "monitor: paths named in an INI file of [site NAME] (prefix = ...) and [path NAME] "
 	  "(from, to, dscp, port) sections" },
