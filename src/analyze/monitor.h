@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The path monitor: per path (a prefix pair) and tumbling window, what we
- * offered, what got through, what the path lost downstream of the capture
- * point, RTT and its inflation; a verdict per window, a limit estimate and
- * the path's type. No I/O: the analyzer feeds it segments' outcomes, the
- * command reads our own qdisc's drops and prints. Rules in doc/analyze.md.
+ * The path monitor: per path (prefix sets, maybe a DSCP or port class) and
+ * tumbling window, what we offered, what got through, what the path lost
+ * downstream of the capture point, RTT and its inflation; a verdict per
+ * window, a limit estimate and the path's type. No I/O: the analyzer feeds
+ * it segments' outcomes, the command reads our own qdisc's drops and prints.
+ * Rules in doc/analyze.md.
  */
 #ifndef DS_MONITOR_H
 #define DS_MONITOR_H
