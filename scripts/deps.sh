@@ -7,7 +7,7 @@ PKGS="
 build-essential pkg-config
 clang llvm libclang-rt-14-dev libbpf-dev bpftool libmnl-dev
 iproute2 nftables ethtool procps
-jq libpcap-dev tcpdump time
+jq libpcap-dev libinih-dev tcpdump time
 sockperf iperf3 iputils-ping tcptrace tshark bpftrace
 libxml2-utils zlib1g-dev
 "

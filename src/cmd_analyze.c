@@ -18,6 +18,7 @@
 #include "analyze_report.h"
 #include "inventory_report.h"
 #include "monitor_report.h"
+#include "sites.h"
 #include "qdiscstats.h"
 #include "capsrc.h"
 #include "clock.h"
@@ -42,6 +43,7 @@ struct analyze_args {
 	bool monitor;
 	double window_s;
 	const char *paths;		/* --path, comma-separated */
+	const char *sites;		/* --sites FILE */
 	const char *windows;		/* --windows FILE */
 	const char *qdisc_dev;
 	const char *qdisc_netns;	/* --qdisc-netns: where --qdisc-dev lives */
@@ -84,11 +86,15 @@ static const struct opt analyze_opts[] = {
 	{ "events", 0, OPT_STRING, A(events), "FILE",
 	  "each retransmission as an NDJSON event to FILE ('-': standard output)" },
 	{ "monitor", 0, OPT_FLAG, A(monitor), NULL,
-	  "path monitor: rates, loss, verdict and limit per path and window (needs --path)" },
+	  "path monitor: rates, loss, verdict and limit per path and window (needs --path or --sites)" },
 	{ "window", 0, OPT_SECONDS, A(window_s), "S", "monitor: window length (default 1 s)",
 	  10, 3600000 },
 	{ "path", 0, OPT_STRING, A(paths), "[NAME:]SRC/LEN=DST/LEN[,...]",
-	  "monitor: paths, our side first (outbound = SRC to DST)" },
+	  "monitor: paths, our side first (outbound = SRC to DST); a class after each: "
+	  "@dscp=N (flows whose outbound data has DSCP N), @port=N (port N at either end)" },
+	{ "sites", 0, OPT_STRING, A(sites), "FILE",
+	  "monitor: paths named in an INI file of [site NAME] (prefix = ...) and [path NAME] "
+	  "(from, to, dscp, port) sections" },
 	{ "windows", 0, OPT_STRING, A(windows), "FILE",
 	  "monitor: each path's window as an NDJSON line to FILE ('-': standard output)" },
 	{ "qdisc-dev", 0, OPT_STRING, A(qdisc_dev), "IFACE",
@@ -276,8 +282,8 @@ static int open_monitor(struct run *r, const struct analyze_args *args, struct a
 
 	if (!args->monitor)
 		return 0;
-	if (!args->paths) {
-		ds_error("analyze", "--monitor needs --path SRC/LEN=DST/LEN");
+	if (!args->paths && !args->sites) {
+		ds_error("analyze", "--monitor needs --path SRC/LEN=DST/LEN or --sites FILE");
 		return EXIT_USAGE;
 	}
 	if (args->qdisc_netns && !args->qdisc_dev) {
@@ -290,7 +296,7 @@ static int open_monitor(struct run *r, const struct analyze_args *args, struct a
 		mo.our_drops = read_our_drops;
 	}
 	r->mon = calloc(1, sizeof(*r->mon));
-	list = strdup(args->paths);
+	list = strdup(args->paths ? args->paths : "");
 	if (!r->mon || !list) {
 		free(list);
 		ds_error("analyze", "out of memory");
@@ -301,9 +307,18 @@ static int open_monitor(struct run *r, const struct analyze_args *args, struct a
 		ret = monitor_add_path(r->mon, tok);
 	free(list);
 	if (ret < 0) {
-		ds_error("analyze", "bad --path %s (want [NAME:]SRC/LEN=DST/LEN, at most %d)",
-			 args->paths, MON_MAX_PATHS);
+		ds_error("analyze", "bad --path %s (want [NAME:]SRC/LEN=DST/LEN[@dscp=N][@port=N], "
+			 "at most %d)", args->paths, MON_MAX_PATHS);
 		return EXIT_USAGE;
+	}
+	if (args->sites) {
+		char err[256];
+
+		ret = sites_load_file(r->mon, args->sites, err, sizeof(err));
+		if (ret < 0) {
+			ds_error("analyze", "%s", err);
+			return ret == -ENOENT || ret == -EACCES || ret == -EIO ? EXIT_FAIL : EXIT_USAGE;
+		}
 	}
 	if (args->windows && (ret = ev_open(&r->win, args->windows))) {
 		ds_error("analyze", "cannot write windows to %s: %s", args->windows, strerror(-ret));

@@ -259,32 +259,40 @@ static void reclass_event(struct analyzer *a, const struct tcp_seg *s, int dir,
 	a->o.on_retrans(a->o.ctx, &r);
 }
 
+/* A direction's DSCP is its data's: a pure ACK's (often 0) only stands in until data. */
+static void note_dscp(struct flow *f, int dir, const struct tcp_seg *s, bool data)
+{
+	if (data || !(f->dscp_seen & (1U << dir))) {
+		f->dscp[dir] = s->dscp;
+		f->dscp_seen |= (uint8_t)(1U << dir);
+	}
+	if (data)
+		f->dscp_seen |= (uint8_t)(4U << dir);
+}
+
 /* The monitor's view of one tracked segment; @una0: the ACKed half's una before it. */
-static void monitor_feed(struct analyzer *a, const struct flow *f, int dir,
+static void monitor_feed(struct analyzer *a, struct flow *f, int dir,
 			 const struct tcp_seg *s, const struct track_ev *ev, uint32_t una0,
 			 bool una_valid)
 {
 	const struct tcp_half *h = &f->conn.half[!dir];
 	struct mon_seg m = { .ts_ns = s->ts_ns };
-	int path = monitor_match(a->o.mon, s->family, s->saddr, s->daddr, &m.outbound);
+	struct mon_key k = { .family = s->family, .src = s->saddr, .dst = s->daddr,
+			     .sport = s->sport, .dport = s->dport };
+	int idx[MON_MAX_PATHS], n;
+	bool out[MON_MAX_PATHS];
 
-	if (path < 0)
+	note_dscp(f, dir, s, s->payload_len > 0);
+	k.dscp_fwd = f->dscp[dir];
+	k.dscp_rev = f->dscp_seen & (1U << !dir) ? f->dscp[!dir] : MON_ANY;
+	n = monitor_match(a->o.mon, &k, idx, out, MON_MAX_PATHS);
+	if (!n)
 		return;
 	m.bytes = ev->data && !ev->keepalive && !ev->window_probe ? ev->bytes : 0;
 	m.hdr = s->hdr_len;
 	m.retrans = ev->retrans;
 	m.downstream = ev->retrans && ev->where == LOSS_DOWNSTREAM;
 	m.spurious = ev->retrans && ev->cls == RTX_SPURIOUS;
-	/*
-	 * An RTT sample is taken on the ACK: one on an inbound ACK times our
-	 * outbound data across the path; one on an outbound segment times the
-	 * peer's data from the capture point to our host and back, not the path.
-	 */
-	if (!m.outbound && ev->rtt_ns) {
-		struct mon_seg r = { .ts_ns = s->ts_ns, .outbound = true, .rtt_ns = ev->rtt_ns };
-
-		monitor_segment(a->o.mon, path, &r);
-	}
 	for (int i = 0; i < ev->nchanges; i++) {
 		const struct fate_change *c = &ev->change[i];
 
@@ -299,7 +307,23 @@ static void monitor_feed(struct analyzer *a, const struct flow *f, int dir,
 	}
 	if (una_valid && h->una_valid && seq_after(h->una, una0) && h->una - una0 < (1U << 30))
 		m.acked = h->una - una0;
-	monitor_segment(a->o.mon, path, &m);
+	/* Every path it belongs to (a path and its classes) gets the segment. */
+	for (int i = 0; i < n; i++) {
+		m.outbound = out[i];
+		/*
+		 * An RTT sample is taken on the ACK: one on an inbound ACK times
+		 * our outbound data across the path; one on an outbound segment
+		 * times the peer's data from the capture point to our host and
+		 * back, not the path (m.rtt_ns stays 0).
+		 */
+		if (!m.outbound && ev->rtt_ns) {
+			struct mon_seg r = { .ts_ns = s->ts_ns, .outbound = true,
+					     .rtt_ns = ev->rtt_ns };
+
+			monitor_segment(a->o.mon, idx[i], &r);
+		}
+		monitor_segment(a->o.mon, idx[i], &m);
+	}
 }
 
 static void on_segment(struct analyzer *a, struct tcp_seg *s)

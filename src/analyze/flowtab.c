@@ -263,6 +263,7 @@ void flowtab_restart(struct flowtab *t, struct flow *f)
 	tcp_conn_init(&f->conn);
 	f->ext = NULL;
 	memset(&f->inv, 0, sizeof(f->inv));
+	f->dscp_seen = 0;
 	f->first_ns = f->last_ns;
 	t->created++;
 }

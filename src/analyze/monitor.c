@@ -6,6 +6,7 @@
  * windows means something, and one line per window is one decision.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ void monitor_init(struct monitor *m, const struct monitor_opts *o)
 		m->drops_then = m->o.our_drops(m->o.ctx);
 }
 
-static int parse_prefix(const char *s, size_t n, uint8_t *family, uint8_t *addr, uint8_t *len)
+int monitor_parse_prefix(const char *s, size_t n, struct mon_pfx *p)
 {
 	char buf[64], *slash, *end;
 	long l;
@@ -45,55 +46,121 @@ static int parse_prefix(const char *s, size_t n, uint8_t *family, uint8_t *addr,
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = 0;
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, buf, addr) == 1)
-		*family = 4;
-	else if (inet_pton(AF_INET6, buf, addr) == 1)
-		*family = 6;
+	memset(p, 0, sizeof(*p));
+	if (inet_pton(AF_INET, buf, p->addr) == 1)
+		p->family = 4;
+	else if (inet_pton(AF_INET6, buf, p->addr) == 1)
+		p->family = 6;
 	else
 		return -EINVAL;
-	l = *family == 4 ? 32 : 128;
+	l = p->family == 4 ? 32 : 128;
 	if (slash) {
 		long max = l;
 
 		l = strtol(slash, &end, 10);
-		if (*end || end == slash || l < 0 || l > max)
+		if (*end || end == slash || l < 0 || l > max || !isdigit((unsigned char)*slash))
 			return -EINVAL;
 	}
-	*len = (uint8_t)l;
+	p->len = (uint8_t)l;
 	return 0;
 }
 
-static int parse_pair(struct mon_path *p, const char *body)
+static int parse_pair(struct mon_path *p, const char *body, size_t n)
 {
-	const char *eq = strchr(body, '=');
-	uint8_t f2;
+	const char *eq = memchr(body, '=', n);
 
-	if (!eq || parse_prefix(body, eq - body, &p->family, p->src, &p->slen) ||
-	    parse_prefix(eq + 1, strlen(eq + 1), &f2, p->dst, &p->dlen) || f2 != p->family)
+	if (!eq || monitor_parse_prefix(body, eq - body, &p->src[0]) ||
+	    monitor_parse_prefix(eq + 1, n - (eq + 1 - body), &p->dst[0]) ||
+	    p->src[0].family != p->dst[0].family)
 		return -EINVAL;
+	p->nsrc = p->ndst = 1;
 	return 0;
 }
 
-int monitor_add_path(struct monitor *m, const char *spec)
+static int parse_num(const char *s, long max, int *v)
 {
-	const char *colon = strchr(spec, ':');
+	char *end;
+	long l;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	l = strtol(s, &end, 10);
+	if (*end || errno || l > max)
+		return -EINVAL;
+	*v = (int)l;
+	return 0;
+}
+
+int monitor_parse_class(struct mon_path *p, const char *q)
+{
+	int v;
+
+	if (!strncmp(q, "dscp=", 5) && !parse_num(q + 5, 63, &v) && p->dscp == MON_ANY) {
+		p->dscp = v;
+		return 0;
+	}
+	if (!strncmp(q, "port=", 5) && !parse_num(q + 5, 65535, &v) && v && p->port == MON_ANY) {
+		p->port = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int monitor_add(struct monitor *m, const struct mon_path *def)
+{
 	struct mon_path *p;
 
 	if (m->npaths == MON_MAX_PATHS)
 		return -ENOSPC;
+	if (!def->nsrc || !def->ndst || def->nsrc > MON_MAX_PREFIXES ||
+	    def->ndst > MON_MAX_PREFIXES || def->dscp < MON_ANY || def->dscp > 63 ||
+	    def->port < MON_ANY || def->port > 65535 || !def->port)
+		return -EINVAL;
 	p = &m->path[m->npaths];
 	memset(p, 0, sizeof(*p));
-	/* Without a name first: an IPv6 prefix has colons too. */
-	if (parse_pair(p, spec)) {
-		if (!colon || colon == spec || colon - spec >= (long)sizeof(p->name) ||
-		    parse_pair(p, colon + 1))
-			return -EINVAL;
-		snprintf(p->name, sizeof(p->name), "%.*s", (int)(colon - spec), spec);
-	} else {
+	memcpy(p->name, def->name, sizeof(p->name));
+	p->name[sizeof(p->name) - 1] = 0;
+	if (!p->name[0])
 		snprintf(p->name, sizeof(p->name), "path%u", m->npaths);
-	}
+	memcpy(p->src, def->src, sizeof(p->src));
+	memcpy(p->dst, def->dst, sizeof(p->dst));
+	p->nsrc = def->nsrc;
+	p->ndst = def->ndst;
+	p->dscp = def->dscp;
+	p->port = def->port;
 	return (int)m->npaths++;
+}
+
+int monitor_add_path(struct monitor *m, const char *spec)
+{
+	/* The class after '@': neither addresses (IPv6 has colons) nor names hold one. */
+	const char *at = strchr(spec, '@'), *colon;
+	size_t n = at ? (size_t)(at - spec) : strlen(spec);
+	struct mon_path p = { .dscp = MON_ANY, .port = MON_ANY };
+
+	/* Without a name first: an IPv6 prefix has colons too. */
+	if (parse_pair(&p, spec, n)) {
+		colon = memchr(spec, ':', n);
+		if (!colon || colon == spec || colon - spec >= (long)sizeof(p.name) ||
+		    parse_pair(&p, colon + 1, n - (colon + 1 - spec)))
+			return -EINVAL;
+		snprintf(p.name, sizeof(p.name), "%.*s", (int)(colon - spec), spec);
+	}
+	while (at) {
+		const char *next = strchr(at + 1, '@');
+		char q[32];
+
+		n = next ? (size_t)(next - at - 1) : strlen(at + 1);
+		if (n >= sizeof(q))
+			return -EINVAL;
+		memcpy(q, at + 1, n);
+		q[n] = 0;
+		if (monitor_parse_class(&p, q))
+			return -EINVAL;
+		at = next;
+	}
+	return monitor_add(m, &p);
 }
 
 static bool in_prefix(const uint8_t *a, const uint8_t *pfx, int len)
@@ -106,24 +173,46 @@ static bool in_prefix(const uint8_t *a, const uint8_t *pfx, int len)
 	return !len || !((a[i] ^ pfx[i]) & (0xff << (8 - len)));
 }
 
-int monitor_match(const struct monitor *m, int family, const uint8_t *src, const uint8_t *dst,
-		  bool *outbound)
+static bool in_side(const struct mon_pfx *v, int n, int family, const uint8_t *a)
 {
-	for (uint32_t i = 0; i < m->npaths; i++) {
-		const struct mon_path *p = &m->path[i];
+	for (int i = 0; i < n; i++)
+		if (v[i].family == family && in_prefix(a, v[i].addr, v[i].len))
+			return true;
+	return false;
+}
 
-		if (p->family != family)
+/* @k in @p's class, @out: @k's src on the path's src side. */
+static bool in_class(const struct mon_path *p, const struct mon_key *k, bool out)
+{
+	if (p->port != MON_ANY && k->sport != p->port && k->dport != p->port)
+		return false;
+	/* DSCP is the outbound data's: an inbound ACK usually carries 0. */
+	return p->dscp == MON_ANY || (out ? k->dscp_fwd : k->dscp_rev) == p->dscp;
+}
+
+int monitor_match(const struct monitor *m, const struct mon_key *k, int *idx, bool *outbound,
+		  int max)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < m->npaths && n < max; i++) {
+		const struct mon_path *p = &m->path[i];
+		bool out;
+
+		if (in_side(p->src, p->nsrc, k->family, k->src) &&
+		    in_side(p->dst, p->ndst, k->family, k->dst))
+			out = true;
+		else if (in_side(p->src, p->nsrc, k->family, k->dst) &&
+			 in_side(p->dst, p->ndst, k->family, k->src))
+			out = false;
+		else
 			continue;
-		if (in_prefix(src, p->src, p->slen) && in_prefix(dst, p->dst, p->dlen)) {
-			*outbound = true;
-			return (int)i;
-		}
-		if (in_prefix(dst, p->src, p->slen) && in_prefix(src, p->dst, p->dlen)) {
-			*outbound = false;
-			return (int)i;
-		}
+		if (!in_class(p, k, out))
+			continue;
+		idx[n] = (int)i;
+		outbound[n++] = out;
 	}
-	return -1;
+	return n;
 }
 
 void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)

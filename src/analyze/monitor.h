@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The path monitor: per path (a prefix pair) and tumbling window, what we
- * offered, what got through, what the path lost downstream of the capture
- * point, RTT and its inflation; a verdict per window, a limit estimate and
- * the path's type. No I/O: the analyzer feeds it segments' outcomes, the
- * command reads our own qdisc's drops and prints. Rules in doc/analyze.md.
+ * The path monitor: per path (prefix sets, maybe a DSCP or port class) and
+ * tumbling window, what we offered, what got through, what the path lost
+ * downstream of the capture point, RTT and its inflation; a verdict per
+ * window, a limit estimate and the path's type. No I/O: the analyzer feeds
+ * it segments' outcomes, the command reads our own qdisc's drops and prints.
+ * Rules in doc/analyze.md.
  */
 #ifndef DS_MONITOR_H
 #define DS_MONITOR_H
@@ -80,10 +81,22 @@ struct mon_window {
 	uint8_t type;			/* enum mon_type, so far */
 };
 
+/* One prefix of a path's side. */
+struct mon_pfx {
+	uint8_t family, len;		/* 4 or 6 */
+	uint8_t addr[16];
+};
+
+#define MON_MAX_PREFIXES 8	/* per side: a site of a sites file may have several */
+#define MON_ANY (-1)		/* a class qualifier not given */
+
 struct mon_path {
 	char name[32];
-	uint8_t family, slen, dlen;
-	uint8_t src[16], dst[16];
+	/* Outbound: from a src prefix to a dst prefix (of one family). */
+	struct mon_pfx src[MON_MAX_PREFIXES], dst[MON_MAX_PREFIXES];
+	uint8_t nsrc, ndst;
+	/* The class: the DSCP of the flow's outbound data, either end's port; MON_ANY. */
+	int dscp, port;
 	struct mon_acc acc;
 	uint64_t deliv;			/* running: offered minus downstream-lost */
 	uint64_t rtt_min_ns;
@@ -117,15 +130,38 @@ struct monitor {
 	uint64_t first_ns;		/* the first segment's time */
 };
 
+/* What a segment is matched by: its addresses, ports and its flow's DSCPs. */
+struct mon_key {
+	int family;			/* 4 or 6 */
+	const uint8_t *src, *dst;
+	uint16_t sport, dport;
+	int dscp_fwd;			/* of the flow's data from src to dst; MON_ANY: unknown */
+	int dscp_rev;			/* ... from dst to src */
+};
+
 void monitor_init(struct monitor *m, const struct monitor_opts *o);
 /**
- * monitor_add_path() - parse "SRC/LEN=DST/LEN" (optionally "NAME:" first).
+ * monitor_add_path() - parse "[NAME:]SRC/LEN=DST/LEN[@dscp=N][@port=N]".
  * Return: the path's index, -EINVAL for a bad spec, -ENOSPC beyond MON_MAX_PATHS.
  */
 int monitor_add_path(struct monitor *m, const char *spec);
-/* The path of addresses (@src -> @dst) in either direction, with @outbound set; -1 if none. */
-int monitor_match(const struct monitor *m, int family, const uint8_t *src, const uint8_t *dst,
-		  bool *outbound);
+/**
+ * monitor_add() - add a path built by the caller (name, prefixes, class).
+ * Return: the path's index, -EINVAL for one without prefixes or a bad class,
+ * -ENOSPC beyond MON_MAX_PATHS.
+ */
+int monitor_add(struct monitor *m, const struct mon_path *def);
+/* "ADDR/LEN" (no LEN: a host) into @p; Return: 0 or -EINVAL. */
+int monitor_parse_prefix(const char *s, size_t n, struct mon_pfx *p);
+/* A class qualifier "dscp=N" (0..63) or "port=N" (1..65535) into @p; Return: 0 or -EINVAL. */
+int monitor_parse_class(struct mon_path *p, const char *q);
+/**
+ * monitor_match() - every path @k belongs to (a segment may be in a path and
+ * in its classes at once): their indices in @idx, each with @outbound set
+ * (@k's src is on the path's src side). Return: how many, at most @max.
+ */
+int monitor_match(const struct monitor *m, const struct mon_key *k, int *idx, bool *outbound,
+		  int max);
 /* Close windows up to @ts_ns (first call: start the first). */
 void monitor_tick(struct monitor *m, uint64_t ts_ns);
 void monitor_segment(struct monitor *m, int path, const struct mon_seg *s);

@@ -8,12 +8,18 @@
 #include "monitor_report.h"
 #include "svg.h"
 
-static const char *prefix_str(char *buf, size_t n, int family, const uint8_t *a, int len)
+/* A side's prefixes, joined by ','. */
+static const char *side_str(char *buf, size_t n, const struct mon_pfx *v, int nv)
 {
 	char addr[INET6_ADDRSTRLEN];
+	size_t off = 0;
 
-	snprintf(buf, n, "%s/%d", addr_str(family == 4 ? AF_INET : AF_INET6, a, addr, sizeof(addr)),
-		 len);
+	buf[0] = 0;
+	for (int i = 0; i < nv && off < n; i++)
+		off += (size_t)snprintf(buf + off, n - off, "%s%s/%d", i ? "," : "",
+					addr_str(v[i].family == 4 ? AF_INET : AF_INET6, v[i].addr,
+						 addr, sizeof(addr)),
+					v[i].len);
 	return buf;
 }
 
@@ -63,7 +69,7 @@ void monitor_window_json(struct ev_out *o, int64_t t_ns, const struct monitor *m
 
 void monitor_report_json(struct json *j, const struct monitor *m)
 {
-	char buf[64];
+	char buf[512];
 
 	json_obj_open(j, "monitor");
 	json_double(j, "window_s", (double)m->o.window_ns / 1e9, 3);
@@ -73,8 +79,12 @@ void monitor_report_json(struct json *j, const struct monitor *m)
 
 		json_obj_open(j, NULL);
 		json_str(j, "name", p->name);
-		json_str(j, "src", prefix_str(buf, sizeof(buf), p->family, p->src, p->slen));
-		json_str(j, "dst", prefix_str(buf, sizeof(buf), p->family, p->dst, p->dlen));
+		json_str(j, "src", side_str(buf, sizeof(buf), p->src, p->nsrc));
+		json_str(j, "dst", side_str(buf, sizeof(buf), p->dst, p->ndst));
+		if (p->dscp != MON_ANY)
+			json_u64(j, "dscp", (uint64_t)p->dscp);
+		if (p->port != MON_ANY)
+			json_u64(j, "port", (uint64_t)p->port);
 		json_u64(j, "windows", p->windows);
 		json_obj_open(j, "verdicts");
 		for (int v = 0; v < MON_NVERDICTS; v++)
@@ -133,14 +143,19 @@ static void plot(FILE *f, const struct monitor *m, uint32_t path, const struct m
 void monitor_report_text(FILE *f, const struct monitor *m, const struct mon_window *w,
 			 size_t nw)
 {
-	char b1[64], b2[64];
+	char b1[512], b2[512], cls[48];
 
 	for (uint32_t i = 0; i < m->npaths; i++) {
 		const struct mon_path *p = &m->path[i];
 
-		fprintf(f, "\nmonitor %s: %s -> %s, %llu windows of %.3g s: under %llu at %llu over %llu\n",
-			p->name, prefix_str(b1, sizeof(b1), p->family, p->src, p->slen),
-			prefix_str(b2, sizeof(b2), p->family, p->dst, p->dlen),
+		cls[0] = 0;
+		if (p->dscp != MON_ANY)
+			snprintf(cls, sizeof(cls), " dscp %d", p->dscp);
+		if (p->port != MON_ANY)
+			snprintf(cls + strlen(cls), sizeof(cls) - strlen(cls), " port %d", p->port);
+		fprintf(f, "\nmonitor %s: %s -> %s%s, %llu windows of %.3g s: under %llu at %llu over %llu\n",
+			p->name, side_str(b1, sizeof(b1), p->src, p->nsrc),
+			side_str(b2, sizeof(b2), p->dst, p->ndst), cls,
 			(unsigned long long)p->windows, (double)m->o.window_ns / 1e9,
 			(unsigned long long)p->by_verdict[MON_UNDER],
 			(unsigned long long)p->by_verdict[MON_AT],

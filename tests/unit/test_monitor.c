@@ -72,20 +72,103 @@ static void test_monitor_parse(void)
 
 	drops_now = 0;
 	bool out;
+	int idx;
 	uint8_t a[16] = { 198, 18, 11, 7 }, b[16] = { 198, 18, 20, 1 }, c[16] = { 198, 18, 12, 1 };
+	struct mon_key ab = { .family = 4, .src = a, .dst = b, .dscp_fwd = 0, .dscp_rev = 0 };
+	struct mon_key ba = { .family = 4, .src = b, .dst = a, .dscp_fwd = 0, .dscp_rev = 0 };
+	struct mon_key cb = { .family = 4, .src = c, .dst = b, .dscp_fwd = 0, .dscp_rev = 0 };
 
 	setup(&m, false);
 	CHECK(!strcmp(m.path[0].name, "wan"), "name %s", m.path[0].name);
-	CHECK(m.path[0].slen == 23 && m.path[0].dlen == 24, "lens");
+	CHECK(m.path[0].src[0].len == 23 && m.path[0].dst[0].len == 24, "lens");
+	CHECK(m.path[0].dscp == MON_ANY && m.path[0].port == MON_ANY, "no class");
 	/* 198.18.11.7 lies in 198.18.10.0/23; .12.1 does not. */
-	CHECK(monitor_match(&m, 4, a, b, &out) == 0 && out, "outbound");
-	CHECK(monitor_match(&m, 4, b, a, &out) == 0 && !out, "inbound");
-	CHECK(monitor_match(&m, 4, c, b, &out) == -1, "outside");
+	CHECK(monitor_match(&m, &ab, &idx, &out, 1) == 1 && idx == 0 && out, "outbound");
+	CHECK(monitor_match(&m, &ba, &idx, &out, 1) == 1 && idx == 0 && !out, "inbound");
+	CHECK(monitor_match(&m, &cb, &idx, &out, 1) == 0, "outside");
 	CHECK(monitor_add_path(&m, "2001:db8::/32=2001:db9::/32") == 1, "v6 without name");
 	CHECK(!strcmp(m.path[1].name, "path1"), "default name %s", m.path[1].name);
 	CHECK(monitor_add_path(&m, "198.18.0.0/33=198.18.1.0/24") == -EINVAL, "bad len");
 	CHECK(monitor_add_path(&m, "198.18.0.0/24=2001:db8::/32") == -EINVAL, "mixed");
 	CHECK(monitor_add_path(&m, "198.18.0.0/24") == -EINVAL, "no =");
+	/* Classes after '@', each once; an IPv6 pair with a name and a class. */
+	CHECK(monitor_add_path(&m, "bulk:198.18.10.0/23=198.18.20.0/24@dscp=8@port=5201") == 2,
+	      "class");
+	CHECK(m.path[2].dscp == 8 && m.path[2].port == 5201 && !strcmp(m.path[2].name, "bulk"),
+	      "class parsed %d %d %s", m.path[2].dscp, m.path[2].port, m.path[2].name);
+	CHECK(monitor_add_path(&m, "v6:2001:db8::/32=2001:db9::/32@port=443") == 3, "v6 class");
+	CHECK(m.path[3].port == 443 && m.path[3].dst[0].family == 6, "v6 class parsed");
+	CHECK(monitor_add_path(&m, "x:198.18.0.0/24=198.18.1.0/24@dscp=64") == -EINVAL, "dscp 64");
+	CHECK(monitor_add_path(&m, "x:198.18.0.0/24=198.18.1.0/24@port=0") == -EINVAL, "port 0");
+	CHECK(monitor_add_path(&m, "x:198.18.0.0/24=198.18.1.0/24@tos=8") == -EINVAL, "tos");
+	CHECK(monitor_add_path(&m, "x:198.18.0.0/24=198.18.1.0/24@dscp=8@dscp=10") == -EINVAL,
+	      "dscp twice");
+	CHECK(monitor_add_path(&m, "x:198.18.0.0/24=198.18.1.0/24@") == -EINVAL, "empty class");
+	CHECK(monitor_add_path(&m, "x:198.18.0.0/24=198.18.1.0/24@dscp=-1") == -EINVAL, "dscp -1");
+	CHECK(monitor_add_path(&m, "x:198.18.0.0/ 24=198.18.1.0/24") == -EINVAL, "space");
+	while (m.npaths < MON_MAX_PATHS)
+		CHECK(monitor_add_path(&m, "198.18.0.0/24=198.18.1.0/24") >= 0, "fill");
+	CHECK(monitor_add_path(&m, "198.18.0.0/24=198.18.1.0/24") == -ENOSPC, "full");
+}
+
+/*
+ * A segment in several paths: the whole site pair, its DSCP 8 class, its
+ * port 5201 class and a narrower subnet; each gets it. An inbound pure ACK
+ * (DSCP 0 on the wire) of a DSCP 8 flow counts to the DSCP 8 class: the key
+ * carries the flow's outbound data's DSCP.
+ */
+static void test_monitor_classes(void)
+{
+	struct monitor m;
+	uint8_t a[16] = { 198, 18, 10, 5 }, b[16] = { 198, 18, 20, 9 }, a2[16] = { 198, 18, 11, 5 };
+	struct mon_key k = { .family = 4, .src = a, .dst = b, .sport = 40000, .dport = 5201,
+			     .dscp_fwd = 8, .dscp_rev = MON_ANY };
+	int idx[MON_MAX_PATHS];
+	bool out[MON_MAX_PATHS];
+
+	drops_now = 0;
+	setup(&m, false);	/* 0: wan 198.18.10.0/23=198.18.20.0/24 */
+	CHECK(monitor_add_path(&m, "ef:198.18.10.0/23=198.18.20.0/24@dscp=46") == 1, "ef");
+	CHECK(monitor_add_path(&m, "cs1:198.18.10.0/23=198.18.20.0/24@dscp=8") == 2, "cs1");
+	CHECK(monitor_add_path(&m, "iperf:198.18.10.0/23=198.18.20.0/24@port=5201") == 3, "port");
+	CHECK(monitor_add_path(&m, "sub:198.18.10.0/24=198.18.20.0/28") == 4, "subnet");
+	/* Outbound data, DSCP 8, to port 5201, from 198.18.10.5: wan, cs1, iperf, sub. */
+	CHECK(monitor_match(&m, &k, idx, out, MON_MAX_PATHS) == 4, "four paths");
+	CHECK(idx[0] == 0 && idx[1] == 2 && idx[2] == 3 && idx[3] == 4, "which %d %d %d %d",
+	      idx[0], idx[1], idx[2], idx[3]);
+	CHECK(out[0] && out[1] && out[2] && out[3], "all outbound");
+	/* @max bounds what is written. */
+	CHECK(monitor_match(&m, &k, idx, out, 2) == 2 && idx[1] == 2, "max");
+	/* Its inbound ACK: DSCP 0 on the wire, but the flow's outbound data is DSCP 8. */
+	k = (struct mon_key){ .family = 4, .src = b, .dst = a, .sport = 5201, .dport = 40000,
+			      .dscp_fwd = 0, .dscp_rev = 8 };
+	CHECK(monitor_match(&m, &k, idx, out, MON_MAX_PATHS) == 4 && idx[1] == 2 && !out[1],
+	      "inbound ack in its class");
+	/* From 198.18.11.5: not in the /24 subnet; another port: not iperf. */
+	k = (struct mon_key){ .family = 4, .src = a2, .dst = b, .sport = 40001, .dport = 80,
+			      .dscp_fwd = 46, .dscp_rev = 0 };
+	CHECK(monitor_match(&m, &k, idx, out, MON_MAX_PATHS) == 2 && idx[0] == 0 && idx[1] == 1,
+	      "wan and ef only");
+	/* Unknown outbound DSCP (an inbound segment first): no DSCP class. */
+	k = (struct mon_key){ .family = 4, .src = b, .dst = a2, .sport = 80, .dport = 40001,
+			      .dscp_fwd = 0, .dscp_rev = MON_ANY };
+	CHECK(monitor_match(&m, &k, idx, out, MON_MAX_PATHS) == 1 && idx[0] == 0, "unknown dscp");
+
+	/* Fed to both: the whole path and the class see the same 1250 segments/s. */
+	for (int i = 0; i < 1250; i++) {
+		uint64_t ts = (uint64_t)i * SEC / 1250 + 1;
+		struct mon_seg s = { .ts_ns = ts, .outbound = true, .bytes = SEG };
+
+		monitor_tick(&m, ts);
+		monitor_segment(&m, 0, &s);
+		monitor_segment(&m, 2, &s);
+	}
+	monitor_finish(&m, SEC);
+	CHECK(ngot == 5, "windows %d", ngot);
+	CHECK(got[0].offered_bps == 10000000 && got[2].offered_bps == 10000000 &&
+	      got[1].offered_bps == 0, "rates %llu %llu %llu",
+	      (unsigned long long)got[0].offered_bps, (unsigned long long)got[2].offered_bps,
+	      (unsigned long long)got[1].offered_bps);
 }
 
 /* 1250 segments/s = 10 Mbit/s, no loss: under the limit, no estimate. */
@@ -322,6 +405,7 @@ int main(void)
 	RUN(test_monitor_ip_bits);
 	RUN(test_monitor_episode_start);
 	RUN(test_monitor_rtt_median);
+	RUN(test_monitor_classes);
 	RUN(test_monitor_under);
 	RUN(test_monitor_over);
 	RUN(test_monitor_step);
