@@ -30,6 +30,7 @@
 #   -f  capture DC2's wan0 (the far end, after the provider) into DIR/far.pcap
 #   -k  keep the lab up after the scenario until Ctrl-C (for other tools)
 #   -H  hold the lab up S seconds after the scenario, then remove it
+# The monitor's paths for it: lab/wan-sites.ini (analyze --monitor --sites).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/tests/lib.sh"
@@ -43,7 +44,7 @@ while getopts "d:b:S:P:n:s:q:Q:D:e:M:o:cfkH:h" o; do
 	q) limit=$OPTARG ;; Q) qtype=$OPTARG ;; D) dscp=$OPTARG ;;
 	o) outdir=$OPTARG ;; k) keep=1 ;; c) capture=1 ;; f) far=1 ;;
 	e) edge=$OPTARG ;; H) hold=$OPTARG ;; M) tap=$OPTARG ;;
-	*) sed -n "2,32p" "$0"; exit 2 ;;
+	*) sed -n "2,33p" "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))

@@ -6,7 +6,7 @@
 # `analyze --monitor` on the edge's monitor port (a mirror of its WAN link,
 # both ways) says over_limit within 2 windows of the bulk start, and never
 # before it (interactive rr alone).
-# timeout: 150
+# timeout: 180
 source "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd iperf3
@@ -42,6 +42,24 @@ t1=$(jq -s '[.[] | select(.type == "monitor_window" and .verdict == "over_limit"
 pre=$(jq -s --argjson t0 "${t0:-0}" '[.[] | select(.type == "monitor_window" and .t_s < $t0 and .verdict == "over_limit")] | length' "$D/win.ndjson")
 awk -v a="${t1:-x}" -v b="${t0:-y}" 'BEGIN { exit !(a != "x" && b != "y" && a - b <= 2.001 && a >= b) }' && [[ $pre -eq 0 ]]
 log_test "wan_lab: monitor: over_limit at ${t1:-none} s, bulk from ${t0:-none} s (<= 2 windows), none before ($pre)" $?
+# Per class (lab/wan-sites.ini): each DSCP class's downstream losses as the
+# monitor counts them against what wanemu dropped of that DSCP (its truth)
+# over the whole run. Replication is data one way (DC2's ACKs are DSCP 0):
+# within 10% (a segment lost twice is re-sent twice). Interactive rr also
+# sends pure ACKs marked AF41, whose loss is no retransmission: from 70% of
+# the drops up to 105%.
+"$DS_BIN" -j analyze -r "$D/mon0.pcap" --no-progress --monitor --sites "$DS_ROOT/lab/wan-sites.ini" \
+	>"$D/cls.json" 2>"$D/cls.err"
+log_test "wan_lab: analyze --monitor --sites lab/wan-sites.ini (exit $?)" $? "$(head -1 "$D/cls.err")"
+for c in interactive:34:0.7 replication:8:0.9; do
+	IFS=: read -r name dscp lo <<<"$c"
+	got=$(jq --arg n "$name" '.monitor.paths[] | select(.name == $n) | .down_rtx_segs' "$D/cls.json")
+	truth=$(jq -s --argjson d "$dscp" '[.[] | select(.type == "summary" and .from == "pa")][0].classes[] |
+		select(.dscp == $d) | .drops_tail + .drops_red + .drops_random' "$D/wanemu.ndjson")
+	hi=$([[ $name == interactive ]] && echo 1.05 || echo 1.1)
+	awk -v g="${got:-0}" -v t="${truth:-0}" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(t > 0 && g >= lo * t && g <= hi * t) }'
+	log_test "wan_lab: class $name (DSCP $dscp): monitor's downstream losses $got, wanemu dropped $truth ($lo..$hi)" $?
+done
 own=$(jq -s '[.[] | select(.type == "summary") | .sock_rx_drops + .drops_nobuf + .drops_oversize + .send_errors] | add' "$D/wanemu.ndjson")
 [[ $own -eq 0 ]]; log_test "wan_lab: wanemu drops nothing of its own ($own)" $?
 tests_exit
