@@ -46,9 +46,10 @@ struct side {
 	uint64_t sock_packets, sock_drops;
 };
 
+/* [0]: IF_A to IF_B, [1]: IF_B to IF_A (--dir scopes the model's options). */
 struct opts {
-	struct wan_cfg cfg;
-	struct wan_sched sched;
+	struct wan_cfg cfg[2];
+	struct wan_sched sched[2];
 	int dscp_mode, bleach;
 	uint64_t committed_mask;
 	const char *stats_path;
@@ -100,6 +101,10 @@ static void usage(FILE *f)
 "    --stats FILE       NDJSON ground truth every --interval and at exit\n"
 "    --interval MS      default 100\n"
 "    --duration S       stop after S seconds (default: until SIGINT/SIGTERM)\n"
+"    --dir a2b|b2a|both the model's options after it (line, cir, cir-burst,\n"
+"                       be, schedule, schedule-file, walk, limit, limit-bytes,\n"
+"                       red, delay, jitter, loss, seed) apply to IF_A -> IF_B,\n"
+"                       IF_B -> IF_A or both (default both); the others to both\n"
 "    -h, --help\n"
 "RATES\n"
 "    bit/s with k, M, G suffixes (powers of 1000): 62.2M, 4500k.\n"
@@ -167,6 +172,12 @@ static int load_schedule(struct wan_sched *s, const char *path)
 	return s->n ? 0 : bad("--schedule-file (empty)", path);
 }
 
+/* The walk of one direction: --walk's numbers until the duration is known. */
+struct walk_opt {
+	uint64_t v[3];
+	double period;
+};
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -176,55 +187,69 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "red", 1, 0, 'R' }, { "delay", 1, 0, 'd' }, { "jitter", 1, 0, 'j' },
 		{ "loss", 1, 0, 'p' }, { "dscp", 1, 0, 'D' }, { "committed", 1, 0, 'c' },
 		{ "seed", 1, 0, 's' }, { "stats", 1, 0, 'o' }, { "interval", 1, 0, 'i' },
-		{ "duration", 1, 0, 't' }, { "help", 0, 0, 'h' }, { 0 }
+		{ "duration", 1, 0, 't' }, { "dir", 1, 0, 'r' }, { "help", 0, 0, 'h' }, { 0 }
 	};
-	struct wan_cfg *c = &o->cfg;
-	uint64_t be = 40000000, walk[4];
-	double walk_period = 0, v;
-	bool have_sched = false;
+	uint64_t be[2] = { 40000000, 40000000 }, u;
+	struct walk_opt walk[2] = { 0 }, w;
+	struct wan_sched sc;
+	struct wan_cfg x;
+	bool have_sched[2] = { false, false };
+	unsigned int dirs = 3, k;
+	double v;
 	int ch, rc;
 
-	c->line_bps = 62200000;
-	c->cir_burst = 15000;
-	c->limit = 32;
-	c->delay_ns = 10000000;
-	c->red_w = 0.002;
-	c->seed = 1;
+	memset(&x, 0, sizeof(x));
+	x.line_bps = 62200000;
+	x.cir_burst = 15000;
+	x.limit = 32;
+	x.delay_ns = 10000000;
+	x.red_w = 0.002;
+	x.seed = 1;
+	o->cfg[0] = o->cfg[1] = x;
 	o->committed_mask = (1ULL << 46) | (1ULL << 34);
 	o->interval_ns = 100000000;
+/* Each direction --dir selects. */
+#define EACH(stmt) do { for (k = 0; k < 2; k++) if (dirs >> k & 1) { struct wan_cfg *c = &o->cfg[k]; (void)c; stmt; } } while (0)
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'L': if (wan_parse_rate(optarg, &c->line_bps) || !c->line_bps) return bad("--line", optarg); break;
-		case 'C': if (wan_parse_rate(optarg, &c->cir_bps)) return bad("--cir", optarg); break;
-		case 'B': c->cir_burst = strtoull(optarg, NULL, 0); break;
-		case 'E': if (wan_parse_rate(optarg, &be)) return bad("--be", optarg); break;
-		case 'S':
-			if (wan_sched_parse(&o->sched, optarg)) return bad("--schedule", optarg);
-			have_sched = true;
+		case 'r':
+			if (!strcmp(optarg, "a2b")) dirs = 1;
+			else if (!strcmp(optarg, "b2a")) dirs = 2;
+			else if (!strcmp(optarg, "both")) dirs = 3;
+			else return bad("--dir (a2b|b2a|both)", optarg);
 			break;
+		case 'L': if (wan_parse_rate(optarg, &u) || !u) return bad("--line", optarg); EACH(c->line_bps = u); break;
+		case 'C': if (wan_parse_rate(optarg, &u)) return bad("--cir", optarg); EACH(c->cir_bps = u); break;
+		case 'B': u = strtoull(optarg, NULL, 0); EACH(c->cir_burst = u); break;
+		case 'E': if (wan_parse_rate(optarg, &u)) return bad("--be", optarg); EACH(be[k] = u); break;
+		case 'S':
 		case 'F':
-			if ((rc = load_schedule(&o->sched, optarg))) return rc;
-			have_sched = true;
+			/* A schedule replaces the direction's earlier one. */
+			memset(&sc, 0, sizeof(sc));
+			if (ch == 'S' && wan_sched_parse(&sc, optarg)) return bad("--schedule", optarg);
+			if (ch == 'F' && (rc = load_schedule(&sc, optarg))) return rc;
+			EACH((o->sched[k] = sc, have_sched[k] = true, walk[k].period = 0));
 			break;
 		case 'W':
-			if (sscanf(optarg, "%lu,%lu,%lu,%lf", &walk[0], &walk[1], &walk[2], &walk_period) != 4)
+			if (sscanf(optarg, "%lu,%lu,%lu,%lf", &w.v[0], &w.v[1], &w.v[2], &w.period) != 4)
 				return bad("--walk (LO,HI,STEP,PERIOD_S in bit/s and s)", optarg);
-			if (walk_period <= 0 || walk[0] > walk[1]) return bad("--walk", optarg);
-			have_sched = true;
+			if (w.period <= 0 || w.v[0] > w.v[1]) return bad("--walk", optarg);
+			EACH((walk[k] = w, have_sched[k] = true));
 			break;
-		case 'l': c->limit = strtoul(optarg, NULL, 0); c->limit_bytes = false; if (!c->limit) return bad("--limit", optarg); break;
-		case 'b': c->limit = strtoul(optarg, NULL, 0); c->limit_bytes = true; if (!c->limit) return bad("--limit-bytes", optarg); break;
+		case 'l': u = strtoul(optarg, NULL, 0); if (!u) return bad("--limit", optarg); EACH((c->limit = u, c->limit_bytes = false)); break;
+		case 'b': u = strtoul(optarg, NULL, 0); if (!u) return bad("--limit-bytes", optarg); EACH((c->limit = u, c->limit_bytes = true)); break;
 		case 'R':
-			c->red_w = 0.002;
-			if (sscanf(optarg, "%lf,%lf,%lf,%lf", &c->red_min, &c->red_max, &c->red_pmax, &c->red_w) < 3 ||
-			    c->red_min < 0 || c->red_max <= c->red_min || c->red_pmax <= 0 || c->red_pmax > 1 ||
-			    c->red_w <= 0 || c->red_w > 1)
+			x.red_w = 0.002;
+			if (sscanf(optarg, "%lf,%lf,%lf,%lf", &x.red_min, &x.red_max, &x.red_pmax, &x.red_w) < 3 ||
+			    x.red_min < 0 || x.red_max <= x.red_min || x.red_pmax <= 0 || x.red_pmax > 1 ||
+			    x.red_w <= 0 || x.red_w > 1)
 				return bad("--red (MIN,MAX,PMAX[,W])", optarg);
-			c->red = true;
+			EACH((c->red_min = x.red_min, c->red_max = x.red_max, c->red_pmax = x.red_pmax,
+			      c->red_w = x.red_w, c->red = true));
 			break;
-		case 'd': v = atof(optarg); if (v < 0) return bad("--delay", optarg); c->delay_ns = v * 1e6; break;
-		case 'j': v = atof(optarg); if (v < 0) return bad("--jitter", optarg); c->jitter_ns = v * 1e6; break;
-		case 'p': v = atof(optarg); if (v < 0 || v > 100) return bad("--loss", optarg); c->loss_ppm = v * 1e4 + 0.5; break;
+		case 'd': v = atof(optarg); if (v < 0) return bad("--delay", optarg); EACH(c->delay_ns = v * 1e6); break;
+		case 'j': v = atof(optarg); if (v < 0) return bad("--jitter", optarg); EACH(c->jitter_ns = v * 1e6); break;
+		case 'p': v = atof(optarg); if (v < 0 || v > 100) return bad("--loss", optarg); EACH(c->loss_ppm = v * 1e4 + 0.5); break;
 		case 'D':
 			if (!strcmp(optarg, "honour") || !strcmp(optarg, "honor")) o->dscp_mode = DSCP_HONOUR;
 			else if (!strcmp(optarg, "ignore")) o->dscp_mode = DSCP_IGNORE;
@@ -235,7 +260,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			} else return bad("--dscp (honour|ignore|bleach[=V])", optarg);
 			break;
 		case 'c': if (parse_dscp_list(optarg, &o->committed_mask)) return bad("--committed", optarg); break;
-		case 's': c->seed = strtoull(optarg, NULL, 0); break;
+		case 's': u = strtoull(optarg, NULL, 0); EACH(c->seed = u); break;
 		case 'o': o->stats_path = optarg; break;
 		case 'i': v = atof(optarg); if (v <= 0) return bad("--interval", optarg); o->interval_ns = v * 1e6; break;
 		case 't': v = atof(optarg); if (v <= 0) return bad("--duration", optarg); o->duration_ns = v * 1e9; break;
@@ -243,14 +268,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (walk_period > 0) {
-		o->sched.n = 0;
-		if (wan_sched_walk(&o->sched, walk[0], walk[1], walk[2], walk_period * 1e9,
-				   o->duration_ns ? o->duration_ns : 3600e9, c->seed))
-			return bad("--walk (too many steps)", optarg ? optarg : "");
+#undef EACH
+	for (k = 0; k < 2; k++) {
+		if (walk[k].period > 0) {
+			o->sched[k].n = 0;
+			if (wan_sched_walk(&o->sched[k], walk[k].v[0], walk[k].v[1], walk[k].v[2],
+					   walk[k].period * 1e9, o->duration_ns ? o->duration_ns : 3600e9,
+					   o->cfg[k].seed))
+				return bad("--walk (too many steps)", "");
+		}
+		if (!have_sched[k])
+			wan_sched_add(&o->sched[k], 0, be[k], false);
 	}
-	if (!have_sched)
-		wan_sched_add(&o->sched, 0, be, false);
 	if (argc - optind != 2) {
 		fprintf(stderr, "wanemu: want two interfaces: IF_A IF_B (see --help)\n");
 		return 2;
@@ -482,7 +511,7 @@ static int run(struct side sd[2], const struct opts *o, FILE *out)
 		return 1;
 	}
 	for (i = 0; i < 2; i++)
-		if (wan_dir_init(&sd[i].dir, &o->cfg, &o->sched, t0, SLOTS)) {
+		if (wan_dir_init(&sd[i].dir, &o->cfg[i], &o->sched[i], t0, SLOTS)) {
 			fprintf(stderr, "wanemu: out of memory\n");
 			return 1;
 		}

@@ -3,7 +3,7 @@
 # (nft byte counters at the far end), one-way delay (ping), queue drops
 # exactly (nft counters on both sides against the emulator's per-class
 # counts), DSCP bleaching (a far-end tcpdump), RED drops.
-# timeout: 150
+# timeout: 180
 source "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd iperf3
@@ -91,4 +91,28 @@ emu_stop
 red=$(summ red .drops_red) tail=$(summ red .drops_tail)
 [[ $red -gt 0 ]]
 log_test "wanemu: RED drops present ($red red, $tail tail)" $?
+# 5. per direction: --dir b2a gives IF_B -> IF_A its own best effort.
+# UDP at 25 Mbit/s each way in turn: 10 Mbit/s A -> B, 20 Mbit/s B -> A,
+# each within 2% by the receiver's nft counter.
+ip netns exec "$A" nft add table ip t2 && ip netns exec "$A" nft add chain ip t2 i '{ type filter hook input priority 0; }' &&
+	ip netns exec "$A" nft add rule ip t2 i udp sport 5201 counter
+ip netns exec "$B" nft add table ip t2 && ip netns exec "$B" nft add chain ip t2 i '{ type filter hook input priority 0; }' &&
+	ip netns exec "$B" nft add rule ip t2 i udp dport 5201 counter
+cnt2() { ip netns exec "$1" nft -j list table ip t2 | jq ".nftables[] | .rule? // empty | .expr[] | .counter? // empty | .bytes"; }
+emu perdir --delay 5 --limit 30 --be 10M --dir b2a --be 20M
+# dir_rate NS IPERF_ARGS...: the IP bit rate NS receives, seconds 1.5 to 3.5 of 4
+dir_rate() {
+	local ns=$1 s1 s2
+	shift
+	bg_run "$B" SRV3 iperf3 -s -1 -B 198.18.1.2 --logfile "$D/srv3.txt"
+	busywait 3000 ns_listening "$B" 5201
+	bg_run "$A" CLI3 iperf3 -c 198.18.1.2 -u -b 25M -l 1400 -t 4 "$@" --logfile "$D/cli3.txt"
+	nap 1.5; s1="${EPOCHREALTIME/./} $(cnt2 "$ns")"; nap 2; s2="${EPOCHREALTIME/./} $(cnt2 "$ns")"
+	wait "$CLI3"; wait "$SRV3" 2>/dev/null
+	rate "$s1" "$s2"
+}
+ra=$(dir_rate "$B") rb=$(dir_rate "$A" -R)
+emu_stop
+within "$ra" 10000000; log_test "wanemu: --dir: A -> B 10 Mbit/s within 2% (got $ra bit/s IP)" $?
+within "$rb" 20000000; log_test "wanemu: --dir b2a: B -> A 20 Mbit/s within 2% (got $rb bit/s IP)" $?
 tests_exit
