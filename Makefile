@@ -126,6 +126,12 @@ $(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
+# lab/wanemu's frame parser: its model's file, not the lib.
+$(OUT)/fuzz/fuzz_wanframe: tests/fuzz/fuzz_wanframe.c lab/wanemu/wan_core.c $(WANEMU_HDRS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -o $@ $< lab/wanemu/wan_core.c -lm
+
 # Test-only programs (capture generators ...), linked with the lib.
 $(OUT)/tools/%: $(OUT)/tests/tools/%.o $(LIB_OBJS)
 	$(call msg,LINK,$@)

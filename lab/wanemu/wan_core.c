@@ -344,3 +344,57 @@ uint64_t wan_next_event(const struct wan_dir *d)
 	}
 	return t;
 }
+
+/* Where the IP header of Ethernet frame @f starts, past up to two VLAN tags, and its EtherType. */
+static size_t l3_off(const unsigned char *f, size_t len, unsigned int *type)
+{
+	size_t off = 12;
+
+	for (int tags = 0; off + 2 <= len; tags++) {
+		*type = (unsigned int)f[off] << 8 | f[off + 1];
+		if ((*type != 0x8100 && *type != 0x88a8) || tags == 2)
+			return off + 2;
+		off += 4;
+	}
+	*type = 0;
+	return len;
+}
+
+int wan_frame_dscp(const unsigned char *f, size_t len)
+{
+	unsigned int type;
+	size_t o = l3_off(f, len, &type);
+
+	if (type == 0x0800 && o + 20 <= len && f[o] >> 4 == 4)
+		return f[o + 1] >> 2;
+	if (type == 0x86dd && o + 40 <= len && f[o] >> 4 == 6)
+		return ((f[o] & 0x0f) << 2) | (f[o + 1] >> 6);
+	return -1;
+}
+
+void wan_frame_bleach(unsigned char *f, size_t len, int dscp)
+{
+	unsigned int type;
+	size_t o = l3_off(f, len, &type);
+
+	if (wan_frame_dscp(f, len) < 0)
+		return;
+	if (type == 0x0800) {
+		uint16_t old = (uint16_t)(f[o] << 8 | f[o + 1]), new, ck;
+		uint32_t sum;
+
+		f[o + 1] = (unsigned char)(dscp << 2 | (f[o + 1] & 3));
+		new = (uint16_t)(f[o] << 8 | f[o + 1]);
+		/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */
+		ck = (uint16_t)(f[o + 10] << 8 | f[o + 11]);
+		sum = (uint16_t)~ck + (uint16_t)~old + new;
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		ck = (uint16_t)~sum;
+		f[o + 10] = ck >> 8;
+		f[o + 11] = ck & 0xff;
+	} else {
+		f[o] = (unsigned char)((f[o] & 0xf0) | dscp >> 2);
+		f[o + 1] = (unsigned char)(((dscp & 3) << 6) | (f[o + 1] & 0x3f));
+	}
+}

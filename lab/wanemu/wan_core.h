@@ -10,6 +10,7 @@
 #define WAN_CORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define WAN_MAX_POINTS 4096
@@ -92,5 +93,13 @@ struct wan_pkt *wan_due(struct wan_dir *d, uint64_t now);
 uint64_t wan_next_event(const struct wan_dir *d);
 uint64_t wan_rng(uint64_t *s);
 int wan_parse_rate(const char *s, uint64_t *bps);
+
+/*
+ * A frame's DSCP (IPv4 or IPv6 in Ethernet, past up to two 802.1Q/802.1ad
+ * tags), or -1; and its rewrite to @dscp (ECN kept; IPv4's header checksum
+ * updated incrementally, RFC 1624). Frames with no IP header are left as they are.
+ */
+int wan_frame_dscp(const unsigned char *f, size_t len);
+void wan_frame_bleach(unsigned char *f, size_t len, int dscp);
 
 #endif

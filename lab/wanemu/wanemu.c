@@ -319,38 +319,6 @@ static int open_side(struct side *s)
 	return 0;
 }
 
-/* DSCP of an IPv4 or IPv6 frame (no VLAN), or -1. */
-static int frame_dscp(const unsigned char *f, size_t len)
-{
-	if (len >= 34 && f[12] == 0x08 && f[13] == 0x00)
-		return f[15] >> 2;
-	if (len >= 54 && f[12] == 0x86 && f[13] == 0xdd)
-		return ((f[14] & 0x0f) << 2) | (f[15] >> 6);
-	return -1;
-}
-
-/* Rewrite the DSCP, keep ECN; IPv4's header checksum updated as RFC 1624 says. */
-static void bleach(unsigned char *f, size_t len, int dscp)
-{
-	if (len >= 34 && f[12] == 0x08 && f[13] == 0x00) {
-		uint16_t old = (f[14] << 8) | f[15], new, ck;
-		uint32_t sum;
-
-		f[15] = (dscp << 2) | (f[15] & 3);
-		new = (f[14] << 8) | f[15];
-		ck = (f[24] << 8) | f[25];
-		sum = (uint16_t)~ck + (uint16_t)~old + new;
-		sum = (sum & 0xffff) + (sum >> 16);
-		sum = (sum & 0xffff) + (sum >> 16);
-		ck = ~sum;
-		f[24] = ck >> 8;
-		f[25] = ck & 0xff;
-	} else if (len >= 54 && f[12] == 0x86 && f[13] == 0xdd) {
-		f[14] = (f[14] & 0xf0) | (dscp >> 2);
-		f[15] = ((dscp & 3) << 6) | (f[15] & 0x3f);
-	}
-}
-
 static void count_drop(struct cls_stats *c, enum wan_verdict v)
 {
 	if (v == WAN_DROP_TAIL)
@@ -387,7 +355,7 @@ static void receive(struct side *s, const struct opts *o, uint64_t now)
 			s->drops_oversize++;	/* a GSO frame: offloads left on */
 			continue;
 		}
-		dscp = frame_dscp(pool[slot], n);
+		dscp = wan_frame_dscp(pool[slot], n);
 		c = &s->cls[dscp < 0 ? 0 : dscp];
 		p = (struct wan_pkt){ .t_in = now, .len = n, .slot = slot,
 				      .dscp = dscp < 0 ? 0 : dscp };
@@ -418,7 +386,7 @@ static void deliver(struct side *s, struct side *to, const struct opts *o, uint6
 		struct cls_stats *c = &s->cls[p->dscp];
 
 		if (o->dscp_mode == DSCP_BLEACH)
-			bleach(pool[p->slot], p->len, o->bleach);
+			wan_frame_bleach(pool[p->slot], p->len, o->bleach);
 		memcpy(sll.sll_addr, pool[p->slot], ETH_ALEN);
 		if (sendto(to->fd, pool[p->slot], p->len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 			s->send_errors++;
