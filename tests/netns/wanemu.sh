@@ -91,7 +91,21 @@ emu_stop
 red=$(summ red .drops_red) tail=$(summ red .drops_tail)
 [[ $red -gt 0 ]]
 log_test "wanemu: RED drops present ($red red, $tail tail)" $?
-# 5. per direction: --dir b2a gives IF_B -> IF_A its own best effort.
+# 5. Oversize: frames above wanemu's 2048-byte
+# slots are its own drops, counted as such: 5 pings of 3000 bytes over a
+# 4000-byte MTU (one 3042-byte frame each way at most: none gets through),
+# with 3 small ones that must pass.
+ip -n "$A" link set a0 mtu 4000 && ip -n "$P" link set pa mtu 4000 || exit 1
+emu oversize --delay 1
+ip netns exec "$A" ping -n -q -c 3 -i 0.1 -W 1 198.18.1.2 >/dev/null; small=$?
+ip netns exec "$A" ping -n -q -c 5 -i 0.1 -W 1 -s 3000 -M dont 198.18.1.2 >/dev/null
+emu_stop
+ip -n "$A" link set a0 mtu 1500; ip -n "$P" link set pa mtu 1500
+over=$(summ oversize .drops_oversize)
+[[ $small -eq 0 && $over -eq 5 ]]
+log_test "wanemu: 5 frames of 3042 bytes are drops_oversize ($over), small ones pass ($small)" $?
+
+# 6. per direction: --dir b2a gives IF_B -> IF_A its own best effort.
 # UDP at 25 Mbit/s each way in turn: 10 Mbit/s A -> B, 20 Mbit/s B -> A,
 # each within 2% by the receiver's nft counter.
 ip netns exec "$A" nft add table ip t2 && ip netns exec "$A" nft add chain ip t2 i '{ type filter hook input priority 0; }' &&
