@@ -137,6 +137,8 @@ int shape_tree_build(const struct shape_desc *d, struct shape_tree *t, char *err
 	r->parent = t->handle;	/* under the qdisc: TC_H_ROOT in the request */
 	r->rate_bps = r->ceil_bps = d->root_bps;
 	r->burst = r->cburst = burst_for(d->root_bps, d->mtu);
+	/* Unused by an inner class, but HTB warns when it computes one out of range. */
+	r->quantum = quantum_for(d->root_bps, d->mtu);
 	r->dscp = -1;
 	for (unsigned int i = 0; i < d->n; i++) {
 		const struct shape_class_desc *c = &d->cls[i];

@@ -48,7 +48,7 @@ struct shape_node {
 	uint32_t classid, parent;	/* tc's maj:min as one number */
 	uint64_t rate_bps, ceil_bps;
 	uint32_t burst, cburst;		/* bytes */
-	uint32_t quantum;		/* bytes; 0 for the root (inner classes use none) */
+	uint32_t quantum;		/* bytes */
 	unsigned int prio;
 	uint32_t leaf_handle;		/* 0 for the root class */
 	bool leaf_bytes;		/* bfifo (limit in bytes) or pfifo (packets) */

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tree written over rtnetlink, checked against what tc reads back, on
+ * the loopback device of a network namespace of the test's own (unshare);
+ * skipped without the privilege. The rate table against iproute2's rule.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/rtnetlink.h>
+
+#include "tcnl.h"
+#include "unit.h"
+
+#define MBIT 1000000ULL
+
+static void test_rtab(void)
+{
+	uint32_t tab[256];
+	/* 8 Mbit/s = 1 byte per us = 15.625 ticks; 1514 >> 3 = 189 <= 255: cell_log 3. */
+	int cl = tcnl_rtab(8 * MBIT, 1514, tab);
+
+	CHECK(cl == 3, "cell_log %d", cl);
+	CHECK(tab[0] == 125 && tab[255] == 32000, "%u %u", tab[0], tab[255]);
+	CHECK(tcnl_bytes2ticks(8 * MBIT, 1600) == 25000, "ticks");
+}
+
+/* The line of `tc class show dev lo` for @id, or "" */
+static void class_line(const char *id, char *out, size_t len)
+{
+	char cmd[128], line[512];
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(cmd, sizeof(cmd), "tc class show dev lo classid %s 2>/dev/null", id);
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f))
+		snprintf(out, len, "%s", line);
+	pclose(f);
+}
+
+static void desc(struct shape_desc *d, uint64_t root)
+{
+	memset(d, 0, sizeof(*d));
+	d->mtu = 1500;
+	d->floor_bps = 20 * MBIT;
+	d->line_bps = 80 * MBIT;
+	d->root_bps = root;
+	d->n = 2;
+	d->default_class = 1;
+	d->cls[0] = (struct shape_class_desc){ "voice", 2 * MBIT, 5 * MBIT, 0, 20, false, 46 };
+	d->cls[1] = (struct shape_class_desc){ "bulk", 8 * MBIT, 0, 7, 10, true, -1 };
+}
+
+static void test_create_change(void)
+{
+	struct shape_desc d;
+	struct shape_tree a, b;
+	struct shape_plan p;
+	char err[128], line[512];
+	struct nl nl;
+	int ret;
+
+	if (unshare(CLONE_NEWNET)) {
+		SKIP("test_create_change", "no CAP_SYS_ADMIN for a network namespace");
+		return;
+	}
+	desc(&d, 40 * MBIT);
+	CHECK(shape_tree_build(&d, &a, err, sizeof(err)) == 0, "%s", err);
+	desc(&d, 30 * MBIT);
+	CHECK(shape_tree_build(&d, &b, err, sizeof(err)) == 0, "%s", err);
+	CHECK(nl_open(&nl, NETLINK_ROUTE) == 0, "nl_open");
+	ret = tcnl_tree_create(&nl, 1, &a);
+	CHECK(ret == 0, "create %d %s", ret, nl.err);
+	class_line("1:1", line, sizeof(line));
+	CHECK(strstr(line, "rate 40Mbit ceil 40Mbit burst 5000b"), "%s", line);
+	class_line("1:11", line, sizeof(line));
+	/* bulk: ceil = R; bursts 1 ms at 8 Mbit = 1000 B -> one frame, 1514. */
+	CHECK(strstr(line, "leaf 11: prio 7 rate 8Mbit ceil 40Mbit burst 1514b cburst 5000b"),
+	      "%s", line);
+	CHECK(shape_plan(&a, &b, &p) == 0 && p.n == 2, "plan %u", p.n);
+	ret = tcnl_plan_write(&nl, 1, &p);
+	CHECK(ret == 0, "change %d %s", ret, nl.err);
+	class_line("1:11", line, sizeof(line));
+	CHECK(strstr(line, "rate 8Mbit ceil 30Mbit burst 1514b cburst 3750b"), "%s", line);
+	/* A change never creates: a class that is not there is ENOENT. */
+	b.node[1].classid = 0x10099;
+	p.n = 1;
+	p.w[0] = (struct shape_write){ SHAPE_W_CLASS, 1 };
+	p.result = b;
+	ret = tcnl_plan_write(&nl, 1, &p);
+	CHECK(ret == -ENOENT, "no class: %d '%s'", ret, nl.err);
+	nl_close(&nl);
+}
+
+int main(void)
+{
+	RUN(test_rtab);
+	RUN(test_create_change);
+	return unit_done();
+}
