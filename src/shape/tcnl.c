@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 
@@ -109,6 +112,35 @@ static int leaf(struct nl *nl, int ifindex, const struct shape_node *n, uint16_t
 	return nl_request(nl, nlh, NULL, NULL);
 }
 
+/*
+ * u32 on the qdisc: the DS field under mask 0xfc. IPv4: byte 1 of the
+ * header's first word; IPv6: the traffic class, bits 20..27 of it.
+ */
+static int dscp_filter(struct nl *nl, int ifindex, const struct shape_tree *t,
+		       const struct shape_node *n, bool v6)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct {
+		struct tc_u32_sel sel;
+		struct tc_u32_key key;
+	} s = { { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
+	uint16_t proto = v6 ? ETH_P_IPV6 : ETH_P_IP;
+	struct nlmsghdr *nlh = tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+				      0, t->handle);
+	struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *a;
+
+	tcm->tcm_info = TC_H_MAKE((v6 ? 2U : 1U) << 16, htons(proto));
+	s.key.mask = htonl(v6 ? 0x0fc00000 : 0x00fc0000);
+	s.key.val = htonl((uint32_t)n->dscp << (v6 ? 22 : 18));
+	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
+	a = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_put_u32(nlh, TCA_U32_CLASSID, n->classid);
+	mnl_attr_put(nlh, TCA_U32_SEL, sizeof(s), &s);
+	mnl_attr_nest_end(nlh, a);
+	return nl_request(nl, nlh, NULL, NULL);
+}
+
 int tcnl_tree_create(struct nl *nl, int ifindex, const struct shape_tree *t)
 {
 	int err = htb_root(nl, ifindex, t);
@@ -117,6 +149,10 @@ int tcnl_tree_create(struct nl *nl, int ifindex, const struct shape_tree *t)
 		err = htb_class(nl, ifindex, t, &t->node[i], NLM_F_CREATE | NLM_F_EXCL);
 	for (unsigned int i = 1; !err && i < t->n; i++)
 		err = leaf(nl, ifindex, &t->node[i], NLM_F_CREATE | NLM_F_EXCL);
+	for (unsigned int i = 1; !err && i < t->n; i++)
+		if (t->node[i].dscp >= 0)
+			err = dscp_filter(nl, ifindex, t, &t->node[i], false) ?:
+			      dscp_filter(nl, ifindex, t, &t->node[i], true);
 	return err;
 }
 

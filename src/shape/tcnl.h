@@ -24,7 +24,8 @@ uint32_t tcnl_bytes2ticks(uint64_t bps, uint32_t bytes);
 
 /**
  * tcnl_tree_create() - qdisc 1: htb, every class of @t and its leaf fifo
- * on device @ifindex (the root qdisc replaced). Return: 0 or -errno.
+ * on device @ifindex (the root qdisc replaced), and for each class with a
+ * DSCP a u32 filter on 1: (prio 1 IPv4, prio 2 IPv6). Return: 0 or -errno.
  */
 int tcnl_tree_create(struct nl *nl, int ifindex, const struct shape_tree *t);
 

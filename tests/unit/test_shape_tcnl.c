@@ -43,6 +43,25 @@ static void class_line(const char *id, char *out, size_t len)
 	pclose(f);
 }
 
+/* voice's DSCP 46 (EF): tos 0xb8 of the IPv4 word, 0x0b800000 in IPv6's. */
+static void filter_check(void)
+{
+	char all[4096] = "";
+	size_t len = 0;
+	FILE *f = popen("tc filter show dev lo parent 1: 2>/dev/null", "r");
+
+	if (!f)
+		return;
+	len = fread(all, 1, sizeof(all) - 1, f);
+	all[len] = 0;
+	pclose(f);
+	CHECK(strstr(all, "filter protocol ip pref 1 u32") &&
+	      strstr(all, "flowid 1:10") && strstr(all, "match 00b80000/00fc0000 at 0"),
+	      "%s", all);
+	CHECK(strstr(all, "filter protocol ipv6 pref 2 u32") &&
+	      strstr(all, "match 0b800000/0fc00000 at 0"), "%s", all);
+}
+
 static void desc(struct shape_desc *d, uint64_t root)
 {
 	memset(d, 0, sizeof(*d));
@@ -82,6 +101,7 @@ static void test_create_change(void)
 	/* bulk: ceil = R; bursts 1 ms at 8 Mbit = 1000 B -> one frame, 1514. */
 	CHECK(strstr(line, "leaf 11: prio 7 rate 8Mbit ceil 40Mbit burst 1514b cburst 5000b"),
 	      "%s", line);
+	filter_check();
 	CHECK(shape_plan(&a, &b, &p) == 0 && p.n == 2, "plan %u", p.n);
 	ret = tcnl_plan_write(&nl, 1, &p);
 	CHECK(ret == 0, "change %d %s", ret, nl.err);
