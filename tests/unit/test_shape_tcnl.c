@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <linux/rtnetlink.h>
 
+#include "state.h"
 #include "tcnl.h"
 #include "unit.h"
 
@@ -175,9 +176,73 @@ static void test_create_change(void)
 	nl_close(&nl);
 }
 
+/* What tc shows of lo, counters aside (no -s). */
+static void lo_state(char *out, size_t len)
+{
+	FILE *f = popen("tc qdisc show dev lo; tc class show dev lo; "
+			"tc filter show dev lo", "r");
+	size_t n = 0;
+
+	out[0] = 0;
+	if (!f)
+		return;
+	n = fread(out, 1, len - 1, f);
+	out[n] = 0;
+	pclose(f);
+}
+
+/* @setup (a user's own tc state) survives our tree and its restore exactly. */
+static void restore_case(struct nl *nl, const char *setup)
+{
+	static char before[16384], after[16384];
+	const char *path = "/tmp/ds_shape_state.test";
+	struct shape_desc d;
+	struct shape_tree t;
+	char err[128];
+	int ret;
+
+	if (system("tc qdisc del dev lo root 2>/dev/null; true") || (setup[0] && system(setup))) {
+		CHECK(0, "setup %s", setup);
+		return;
+	}
+	lo_state(before, sizeof(before));
+	ret = shape_state_save(nl, 1, path);
+	CHECK(ret == 0, "save %d %s", ret, nl->err);
+	desc(&d, 40 * MBIT);
+	CHECK(shape_tree_build(&d, &t, err, sizeof(err)) == 0, "%s", err);
+	ret = tcnl_tree_create(nl, 1, &t);
+	CHECK(ret == 0, "create %d %s", ret, nl->err);
+	ret = shape_state_restore(nl, path);
+	CHECK(ret == 0, "restore %d %s", ret, nl->err);
+	lo_state(after, sizeof(after));
+	CHECK(!strcmp(before, after), "%s: before\n%s\nafter\n%s", setup, before, after);
+	remove(path);
+}
+
+static void test_restore(void)
+{
+	struct nl nl;
+
+	if (unshare(CLONE_NEWNET)) {
+		SKIP("test_restore", "no CAP_SYS_ADMIN for a network namespace");
+		return;
+	}
+	CHECK(nl_open(&nl, NETLINK_ROUTE) == 0, "nl_open");
+	restore_case(&nl, "");		/* lo's default: noqueue */
+	restore_case(&nl, "tc qdisc add dev lo root handle 5: tbf rate 10mbit burst 10k latency 20ms");
+	restore_case(&nl, "tc qdisc add dev lo root handle 7: htb default 20 && "
+		     "tc class add dev lo parent 7: classid 7:10 htb rate 5mbit ceil 9mbit && "
+		     "tc class add dev lo parent 7: classid 7:20 htb rate 3mbit && "
+		     "tc qdisc add dev lo parent 7:10 handle 71: bfifo limit 30000 && "
+		     "tc filter add dev lo parent 7: protocol ip prio 3 u32 "
+		     "match ip dport 5001 0xffff flowid 7:10");
+	nl_close(&nl);
+}
+
 int main(void)
 {
 	RUN(test_rtab);
 	RUN(test_create_change);
+	RUN(test_restore);
 	return unit_done();
 }
