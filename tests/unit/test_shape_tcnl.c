@@ -176,13 +176,16 @@ static void test_create_change(void)
 	nl_close(&nl);
 }
 
-/* What tc shows of lo, counters aside (no -s). */
-static void lo_state(char *out, size_t len)
+/* What tc shows of @dev, counters aside (no -s). */
+static void dev_state(const char *dev, char *out, size_t len)
 {
-	FILE *f = popen("tc qdisc show dev lo; tc class show dev lo; "
-			"tc filter show dev lo", "r");
+	char cmd[256];
+	FILE *f;
 	size_t n = 0;
 
+	snprintf(cmd, sizeof(cmd), "tc qdisc show dev %s; tc class show dev %s; "
+		 "tc filter show dev %s", dev, dev, dev);
+	f = popen(cmd, "r");
 	out[0] = 0;
 	if (!f)
 		return;
@@ -192,8 +195,10 @@ static void lo_state(char *out, size_t len)
 }
 
 /* @setup (a user's own tc state) survives our tree and its restore exactly. */
-static void restore_case(struct nl *nl, const char *setup)
+static void restore_case_on(struct nl *nl, const char *dev, const char *setup)
 {
+	char cmd[128];
+	int ifindex = (int)if_nametoindex(dev);
 	static char before[16384], after[16384];
 	const char *path = "/tmp/ds_shape_state.test";
 	struct shape_desc d;
@@ -201,22 +206,28 @@ static void restore_case(struct nl *nl, const char *setup)
 	char err[128];
 	int ret;
 
-	if (system("tc qdisc del dev lo root 2>/dev/null; true") || (setup[0] && system(setup))) {
+	snprintf(cmd, sizeof(cmd), "tc qdisc del dev %s root 2>/dev/null; true", dev);
+	if (!ifindex || system(cmd) || (setup[0] && system(setup))) {
 		CHECK(0, "setup %s", setup);
 		return;
 	}
-	lo_state(before, sizeof(before));
-	ret = shape_state_save(nl, 1, path);
+	dev_state(dev, before, sizeof(before));
+	ret = shape_state_save(nl, ifindex, path);
 	CHECK(ret == 0, "save %d %s", ret, nl->err);
 	desc(&d, 40 * MBIT);
 	CHECK(shape_tree_build(&d, &t, err, sizeof(err)) == 0, "%s", err);
-	ret = tcnl_tree_create(nl, 1, &t);
+	ret = tcnl_tree_create(nl, ifindex, &t);
 	CHECK(ret == 0, "create %d %s", ret, nl->err);
 	ret = shape_state_restore(nl, path);
 	CHECK(ret == 0, "restore %d %s", ret, nl->err);
-	lo_state(after, sizeof(after));
+	dev_state(dev, after, sizeof(after));
 	CHECK(!strcmp(before, after), "%s: before\n%s\nafter\n%s", setup, before, after);
 	remove(path);
+}
+
+static void restore_case(struct nl *nl, const char *setup)
+{
+	restore_case_on(nl, "lo", setup);
 }
 
 static void test_restore(void)
@@ -236,6 +247,14 @@ static void test_restore(void)
 		     "tc qdisc add dev lo parent 7:10 handle 71: bfifo limit 30000 && "
 		     "tc filter add dev lo parent 7: protocol ip prio 3 u32 "
 		     "match ip dport 5001 0xffff flowid 7:10");
+	/* ifb has a queue: its default is the default_qdisc sysctl's, mq with 2 queues. */
+	if (system("ip link add ifb71 type ifb 2>/dev/null && ip link set ifb71 up && "
+		   "ip link add ifb72 numtxqueues 2 type ifb && ip link set ifb72 up")) {
+		SKIP("test_restore_ifb", "no ifb device");
+	} else {
+		restore_case_on(&nl, "ifb71", "");
+		restore_case_on(&nl, "ifb72", "");
+	}
 	nl_close(&nl);
 }
 
