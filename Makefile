@@ -6,7 +6,7 @@ OUT     := .output
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow \
            -Wno-unused-parameter -Wno-missing-field-initializers
-ENGINES := common rr analyze drops diagnose
+ENGINES := common rr analyze drops diagnose shape
 CPPFLAGS += -Isrc $(ENGINES:%=-Isrc/%) -Ilab/wanemu -I$(OUT)/bpf -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS)
 PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
