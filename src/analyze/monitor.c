@@ -225,7 +225,6 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	/* A D-SACK says an earlier retransmission was needless: its original was not lost. */
 	a->spurious_segs += s->now_spurious;
 	a->down_rtx -= unlost < a->down_rtx ? unlost : a->down_rtx;
-	p->deliv += unlost;
 	if (!s->outbound) {
 		a->acked += s->acked;
 		a->acks += s->acked > 0;
@@ -256,13 +255,9 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	slot = slot < MON_SLOTS ? slot : MON_SLOTS - 1;
 	a->offered += ip;
 	a->offered_payload += s->bytes;
-	p->deliv += ip;
 	a->slot_deliv[slot] += ip;
-	if (!s->retrans) {
-		a->first_tx += ip;
+	if (!s->retrans)
 		return;
-	}
-	a->rtx += ip;
 	a->rtx_segs++;
 	if (s->spurious) {
 		a->spurious_segs++;
@@ -273,15 +268,8 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	/* The original of this one did not get through: take it off what did. */
 	a->down_rtx += ip;
 	a->down_segs++;
-	p->deliv -= ip < p->deliv ? ip : p->deliv;
 	a->slot_deliv[slot] -= ip < a->slot_deliv[slot] ? ip : a->slot_deliv[slot];
 	a->slot_loss[slot] = 1;
-	if (!a->first_loss_ns) {
-		a->first_loss_ns = s->ts_ns;
-		a->deliv_at_first = p->deliv;
-	}
-	a->last_loss_ns = s->ts_ns;
-	a->deliv_at_last = p->deliv;
 }
 
 static int cmp_u32(const void *x, const void *y)

@@ -49,15 +49,13 @@ struct mon_seg {
 
 /* Byte counts are IP bytes (payload and headers), but acked: payload, scaled by payload_ip. */
 struct mon_acc {
-	uint64_t offered, first_tx, rtx, down_rtx, acked;
+	uint64_t offered, down_rtx, acked;
 	uint64_t offered_payload;
 	uint64_t rtx_segs, down_segs, spurious_segs;
 	uint64_t rtt_n;
 	/* The window's RTT samples (us), a deterministic reservoir beyond MON_RTT_KEEP: its median. */
 	uint32_t rtt_us[MON_RTT_KEEP];
 	uint32_t rtt_rand;
-	uint64_t first_loss_ns, last_loss_ns;	/* Flach: goodput between first and last loss */
-	uint64_t deliv_at_first, deliv_at_last;	/* delivered bytes at those losses */
 	uint64_t acks;
 	/* Twentieths of the window: delivered bytes, and whether anything was lost downstream. */
 	uint64_t slot_deliv[MON_SLOTS];
@@ -98,7 +96,6 @@ struct mon_path {
 	/* The class: the DSCP of the flow's outbound data, either end's port; MON_ANY. */
 	int dscp, port;
 	struct mon_acc acc;
-	uint64_t deliv;			/* running: offered minus downstream-lost */
 	uint64_t rtt_min_ns;
 	uint16_t last_hdr;		/* the last outbound data segment's headers */
 	bool slot_loss_last;		/* the last window's last twentieth saw loss */

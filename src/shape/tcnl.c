@@ -120,10 +120,12 @@ static int dscp_filter(struct nl *nl, int ifindex, const struct shape_tree *t,
 		       const struct shape_node *n, bool v6)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct {
+	/* A selector and its one key, as the kernel reads them: keys[] follows sel. */
+	union {
 		struct tc_u32_sel sel;
-		struct tc_u32_key key;
-	} s = { { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
+		uint8_t b[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)];
+	} s = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
+	struct tc_u32_key *key = s.sel.keys;
 	uint16_t proto = v6 ? ETH_P_IPV6 : ETH_P_IP;
 	struct nlmsghdr *nlh = tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex,
 				      0, t->handle);
@@ -131,8 +133,8 @@ static int dscp_filter(struct nl *nl, int ifindex, const struct shape_tree *t,
 	struct nlattr *a;
 
 	tcm->tcm_info = TC_H_MAKE((v6 ? 2U : 1U) << 16, htons(proto));
-	s.key.mask = htonl(v6 ? 0x0fc00000 : 0x00fc0000);
-	s.key.val = htonl((uint32_t)n->dscp << (v6 ? 22 : 18));
+	key->mask = htonl(v6 ? 0x0fc00000 : 0x00fc0000);
+	key->val = htonl((uint32_t)n->dscp << (v6 ? 22 : 18));
 	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
 	a = mnl_attr_nest_start(nlh, TCA_OPTIONS);
 	mnl_attr_put_u32(nlh, TCA_U32_CLASSID, n->classid);

@@ -10,7 +10,7 @@
 #define LEAF_MINOR0 0x10
 #define SMALL_BPS 500000ULL	/* changes under 0.5 Mbit/s are not written */
 
-static int fail(char *err, size_t len, const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4))) fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
