@@ -45,6 +45,20 @@ diag() {
 	DPID=$!
 }
 
+# running: diagnose's 4 rr streams and rr's control connection are up (its
+# workload begins after the tracer and captures). On a loaded machine that
+# start (BPF load, topology) can take seconds: a fixed nap let the interface
+# go before the workload had begun, and there was no verdict at all.
+running() {
+	(($(ip netns exec "$CLI_NS" ss -Htn state established dst "$SRV_IP" | wc -l) >= 5))
+}
+
+# started: running within 20 s, then 1 s of transactions.
+started() {
+	busywait 20000 running || return 1
+	nap 1
+}
+
 lab_pair off || { log_test "$NAME: lab" 1; tests_exit; }
 server || { log_test "$NAME: rr server" 1; tests_exit; }
 progs0=$(our_progs)
@@ -64,7 +78,7 @@ log_test "$NAME: without CAP_BPF/CAP_PERFMON: exit 3 ($(head -c 120 "$TMP/nb.err
 
 # Ctrl-C.
 diag "$TMP/int.json" "$TMP/int.err" --report "$TMP/rep" rr "$SRV_IP" --port $PORT --streams 4 -d 60
-nap 3
+started || log_test "$NAME: Ctrl-C: diagnose did not start" 1
 t0=${EPOCHREALTIME//[!0-9]/}
 kill -INT "$DPID"
 wait "$DPID"
@@ -82,7 +96,7 @@ log_test "$NAME: Ctrl-C: no BPF program, no process left" $?
 
 # The server dies mid-run.
 diag "$TMP/srv.json" "$TMP/srv.err" rr "$SRV_IP" --port $PORT --streams 4 -d 30 --timeout 3
-nap 3
+started || log_test "$NAME: server killed: diagnose did not start" 1
 kill -KILL "$SRV"
 { wait "$SRV"; } 2>/dev/null	# no "Killed" line from bash
 wait "$DPID"
@@ -94,7 +108,7 @@ log_test "$NAME: server killed: exit 1, a partial verdict marked interrupted" $?
 # The client's interface goes away mid-run.
 server || log_test "$NAME: rr server again" 1
 diag "$TMP/if.json" "$TMP/if.err" rr "$SRV_IP" --port $PORT --streams 4 -d 30 --timeout 3
-nap 3
+started || log_test "$NAME: interface deleted: diagnose did not start" 1
 ip -n "$CLI_NS" link del cli0
 wait "$DPID"
 rc=$?
