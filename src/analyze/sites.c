@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sites file: INI through inih. inih's handler does not get line numbers
- * in Debian's build (INI_HANDLER_LINENO 0), so the text is fed through our
- * own reader, which counts them; every error names FILE:LINE.
+ * in Debian's build (INI_HANDLER_LINENO 0), so the text is fed through
+ * ini_text_read(), which counts them; every error names FILE:LINE.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <ini.h>
 
+#include "initext.h"
 #include "sites.h"
 
 #define SITES_MAX 64
@@ -36,12 +37,11 @@ struct loader {
 	char *err;
 	size_t errlen;
 	int err_line;			/* 0: no error yet */
-	const char *pos;		/* the reader's */
-	int line, next_line;		/* of the text the reader gave last, and next */
-	int header_line;		/* of the last [section] line */
-	int headers, cur_headers;	/* [section] lines read; when the current opened */
+	struct ini_text rd;		/* the reader's: line numbers */
+	bool skip_others;		/* sections but [site]/[path] ignored */
+	int cur_headers;		/* rd.headers when the current section opened */
 	char cur[2 * NAME_MAX_LEN + 8];	/* the section the last key was in */
-	bool cur_is_site;
+	bool cur_is_site, cur_skipped;
 	int cur_idx;
 	struct site site[SITES_MAX];
 	int nsites;
@@ -57,6 +57,7 @@ static int fail(struct loader *l, int line, const char *fmt, ...)
 
 	if (l->err_line)
 		return 0;
+	l->rd.stop = true;
 	l->err_line = line > 0 ? line : 1;
 	n = snprintf(l->err, l->errlen, "%s:%d: ", l->fname, l->err_line);
 	if (n < 0 || (size_t)n >= l->errlen)
@@ -65,41 +66,6 @@ static int fail(struct loader *l, int line, const char *fmt, ...)
 	vsnprintf(l->err + n, l->errlen - n, fmt, ap);
 	va_end(ap);
 	return 0;
-}
-
-/* inih's reader: one line of at most @num - 2 characters per call, counted. */
-static char *reader(char *str, int num, void *stream)
-{
-	struct loader *l = stream;
-	const char *p = l->pos, *s;
-	int n = 0;
-
-	if (l->err_line || !*p)
-		return NULL;
-	/* Room for the newline and the NUL: a longer line is refused, not cut. */
-	while (n < num - 2 && p[n] && p[n] != '\n')
-		n++;
-	if (p[n] && p[n] != '\n') {
-		fail(l, l->next_line, "line longer than %d characters", num - 2);
-		return NULL;
-	}
-	if (p[n] == '\n')
-		n++;
-	memcpy(str, p, n);
-	str[n] = 0;
-	l->pos = p + n;
-	l->line = l->next_line++;
-	s = str;
-	/* inih skips a UTF-8 byte order mark on the first line (INI_ALLOW_BOM): so do we. */
-	if (l->line == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
-		s += 3;
-	for (; isspace((unsigned char)*s); s++)
-		;
-	if (*s == '[') {
-		l->header_line = l->line;
-		l->headers++;
-	}
-	return str;
 }
 
 static bool good_name(const char *s)
@@ -114,13 +80,24 @@ static bool good_name(const char *s)
 	return true;
 }
 
+bool sites_section(const char *section)
+{
+	size_t k = strcspn(section, " \t");
+
+	return k == 4 && (!strncmp(section, "site", 4) || !strncmp(section, "path", 4));
+}
+
 /* A new section: "site NAME" or "path NAME", each name once. */
 static int open_section(struct loader *l, const char *section)
 {
 	char kind[8], name[NAME_MAX_LEN + 2], extra;
-	int line = l->header_line;
+	int line = l->rd.header_line;
 
 	snprintf(l->cur, sizeof(l->cur), "%s", section);
+	/* Another file's sections (the shaper's [shape], [class NAME]): not ours. */
+	l->cur_skipped = l->skip_others && !sites_section(section);
+	if (l->cur_skipped)
+		return 1;
 	if (sscanf(section, "%7s %32s %c", kind, name, &extra) != 2 || !good_name(name) ||
 	    (strcmp(kind, "site") && strcmp(kind, "path")))
 		return fail(l, line, "bad section [%s] (want [site NAME] or [path NAME], NAME of "
@@ -157,7 +134,7 @@ static int site_key(struct loader *l, struct site *s, const char *name, const ch
 	const char *p = value;
 
 	if (strcmp(name, "prefix"))
-		return fail(l, l->line, "unknown key '%s' in [site %s] (want prefix)", name,
+		return fail(l, l->rd.line, "unknown key '%s' in [site %s] (want prefix)", name,
 			    s->name);
 	do {
 		size_t n;
@@ -168,19 +145,19 @@ static int site_key(struct loader *l, struct site *s, const char *name, const ch
 		if (!n)
 			break;
 		if (s->n == MON_MAX_PREFIXES)
-			return fail(l, l->line, "too many prefixes in [site %s] (at most %d)",
+			return fail(l, l->rd.line, "too many prefixes in [site %s] (at most %d)",
 				    s->name, MON_MAX_PREFIXES);
 		if (monitor_parse_prefix(p, n, &s->pfx[s->n]))
-			return fail(l, l->line, "bad prefix '%.*s' (want ADDR/LEN)", (int)n, p);
+			return fail(l, l->rd.line, "bad prefix '%.*s' (want ADDR/LEN)", (int)n, p);
 		for (int i = 0; i < s->n; i++)
 			if (!memcmp(&s->pfx[i], &s->pfx[s->n], sizeof(s->pfx[i])))
-				return fail(l, l->line, "duplicate prefix '%.*s' in [site %s]",
+				return fail(l, l->rd.line, "duplicate prefix '%.*s' in [site %s]",
 					    (int)n, p, s->name);
 		s->n++;
 		p += n;
 	} while (*p);
 	if (!s->n)
-		return fail(l, l->line, "empty prefix in [site %s]", s->name);
+		return fail(l, l->rd.line, "empty prefix in [site %s]", s->name);
 	return 1;
 }
 
@@ -193,21 +170,21 @@ static int path_key(struct loader *l, struct spath *p, const char *name, const c
 		char *dst = from ? p->from : p->to;
 
 		if (*dst)
-			return fail(l, l->line, "duplicate key '%s' in [path %s]", name, p->name);
+			return fail(l, l->rd.line, "duplicate key '%s' in [path %s]", name, p->name);
 		if (!good_name(value))
-			return fail(l, l->line, "bad site name '%s'", value);
+			return fail(l, l->rd.line, "bad site name '%s'", value);
 		snprintf(dst, NAME_MAX_LEN + 1, "%s", value);
-		*(from ? &p->from_line : &p->to_line) = l->line;
+		*(from ? &p->from_line : &p->to_line) = l->rd.line;
 		return 1;
 	}
 	if (strcmp(name, "dscp") && strcmp(name, "port"))
-		return fail(l, l->line, "unknown key '%s' in [path %s] (want from, to, dscp, port)",
+		return fail(l, l->rd.line, "unknown key '%s' in [path %s] (want from, to, dscp, port)",
 			    name, p->name);
 	if ((name[0] == 'd' ? p->def.dscp : p->def.port) != MON_ANY)
-		return fail(l, l->line, "duplicate key '%s' in [path %s]", name, p->name);
+		return fail(l, l->rd.line, "duplicate key '%s' in [path %s]", name, p->name);
 	snprintf(q, sizeof(q), "%s=%s", name, value);
 	if (monitor_parse_class(&p->def, q))
-		return fail(l, l->line, "bad %s '%s' (want %s)", name, value,
+		return fail(l, l->rd.line, "bad %s '%s' (want %s)", name, value,
 			    name[0] == 'd' ? "0 to 63" : "1 to 65535");
 	return 1;
 }
@@ -219,11 +196,14 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (l->err_line)
 		return 0;
 	if (!section[0])
-		return fail(l, l->line, "key '%s' outside a section", name);
+		return fail(l, l->rd.line, "key '%s' outside a section", name);
 	/* A [section] line since the last key: a new section, maybe of a name seen before. */
-	if ((l->headers != l->cur_headers || strcmp(section, l->cur)) && !open_section(l, section))
+	if ((l->rd.headers != l->cur_headers || strcmp(section, l->cur)) &&
+	    !open_section(l, section))
 		return 0;
-	l->cur_headers = l->headers;
+	l->cur_headers = l->rd.headers;
+	if (l->cur_skipped)
+		return 1;
 	if (l->cur_is_site)
 		return site_key(l, &l->site[l->cur_idx], name, value);
 	return path_key(l, &l->path[l->cur_idx], name, value);
@@ -280,7 +260,8 @@ static int resolve(struct loader *l, struct monitor *m)
 	return 1;
 }
 
-int sites_load(struct monitor *m, const char *text, const char *fname, char *err, size_t errlen)
+int sites_load_mode(struct monitor *m, const char *text, const char *fname, bool skip_others,
+		    char *err, size_t errlen)
 {
 	struct loader *l = calloc(1, sizeof(*l));
 	int ret;
@@ -292,18 +273,20 @@ int sites_load(struct monitor *m, const char *text, const char *fname, char *err
 	l->fname = fname;
 	l->err = err;
 	l->errlen = errlen;
-	l->pos = text;
-	l->next_line = 1;
-	ret = ini_parse_stream(reader, l, handler, l);
+	l->skip_others = skip_others;
+	ini_text_init(&l->rd, text);
+	ret = ini_parse_stream(ini_text_read, &l->rd, handler, l);
+	if (l->rd.long_line)
+		fail(l, l->rd.long_line, "line longer than %d characters", l->rd.max_len);
 	/* inih's own complaint (a line neither [section] nor KEY = VALUE) came first. */
 	if (ret > 0 && (!l->err_line || ret < l->err_line)) {
 		l->err_line = 0;
 		fail(l, ret, "syntax error (want [site NAME], [path NAME] or KEY = VALUE)");
 	} else if (ret < 0 && !l->err_line) {
-		fail(l, l->line, "out of memory");
+		fail(l, l->rd.line, "out of memory");
 	}
 	if (!l->err_line && !l->npaths)
-		fail(l, l->line ? l->line : 1, "no [path NAME] section");
+		fail(l, l->rd.line ? l->rd.line : 1, "no [path NAME] section");
 	if (!l->err_line)
 		resolve(l, m);
 	ret = !l->err_line ? 0 : strstr(err, "too many paths") ? -ENOSPC : -EINVAL;
@@ -311,52 +294,18 @@ int sites_load(struct monitor *m, const char *text, const char *fname, char *err
 	return ret;
 }
 
+int sites_load(struct monitor *m, const char *text, const char *fname, char *err, size_t errlen)
+{
+	return sites_load_mode(m, text, fname, false, err, errlen);
+}
+
 int sites_load_file(struct monitor *m, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t n = 0, cap = 0;
-	int ret = 0;
+	char *text;
+	int ret = ini_text_load(path, &text, err, errlen);
 
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	for (;;) {
-		size_t got;
-
-		if (cap - n < 4096) {
-			char *t = cap < (1U << 20) ? realloc(text, cap + 8192) : NULL;
-
-			if (!t) {
-				snprintf(err, errlen, "%s: too large (at most 1 MiB)", path);
-				ret = -EFBIG;
-				break;
-			}
-			text = t;
-			cap += 8192;
-		}
-		got = fread(text + n, 1, cap - n - 1, f);
-		n += got;
-		if (got)
-			continue;
-		if (ferror(f)) {
-			ret = -EIO;
-			snprintf(err, errlen, "%s: %s", path, strerror(EIO));
-		}
-		break;
-	}
-	fclose(f);
-	if (!ret) {
-		text[n] = 0;
-		if (memchr(text, 0, n)) {
-			snprintf(err, errlen, "%s: not a text file (holds a NUL byte)", path);
-			ret = -EINVAL;
-		} else {
-			ret = sites_load(m, text, path, err, errlen);
-		}
-	}
+	if (!ret)
+		ret = sites_load(m, text, path, err, errlen);
 	free(text);
 	return ret;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,9 @@
 #include "state.h"
 
 #define STATE_MAGIC "DSSHAPE1"
+#define STATE_FILE_MAX (64U << 20)
+/* A replayed request is built in MNL_SOCKET_BUFFER_SIZE, at least a 4 KiB page. */
+#define STATE_MSG_MAX (4096U - 64)
 
 struct state_hdr {
 	char magic[8];
@@ -134,22 +138,32 @@ int shape_state_save(struct nl *nl, int ifindex, const char *path)
 	return err;
 }
 
-static int read_file(const char *path, struct state_hdr *h, char **msgs)
+/* The whole file into *@buf (free() it), at most STATE_FILE_MAX bytes. */
+static int read_file(const char *path, char **buf, size_t *len)
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	int err = 0;
 
-	*msgs = NULL;
+	*buf = NULL;
+	*len = 0;
 	if (!f)
 		return -errno;
-	if (fread(h, sizeof(*h), 1, f) != 1 || memcmp(h->magic, STATE_MAGIC, 8) ||
-	    h->len > (64U << 20))
-		err = -EINVAL;
-	if (!err && !(*msgs = malloc(h->len ? h->len : 1)))
+	if (fstat(fileno(f), &st))
+		err = -errno;
+	else if (st.st_size > (off_t)STATE_FILE_MAX)
+		err = -EFBIG;
+	*len = err ? 0 : (size_t)st.st_size;
+	if (!err && !(*buf = malloc(*len ? *len : 1)))
 		err = -ENOMEM;
-	if (!err && h->len && fread(*msgs, h->len, 1, f) != 1)
-		err = -EINVAL;
+	/* A file that changes size under us is read as what it held at fstat(). */
+	if (!err && *len && fread(*buf, *len, 1, f) != 1)
+		err = -EIO;
 	fclose(f);
+	if (err) {
+		free(*buf);
+		*buf = NULL;
+	}
 	return err;
 }
 
@@ -236,18 +250,94 @@ static int replay(struct nl *nl, const struct nlmsghdr *saved, uint16_t type)
 	return nl_request(nl, nlh, NULL, NULL);
 }
 
-/* Messages well formed: each inside the buffer, with a tcmsg. */
-static bool msgs_ok(const char *p, uint32_t len)
+__attribute__((format(printf, 3, 4)))
+static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
-	for (uint32_t off = 0; off < len;) {
-		const struct nlmsghdr *nlh = (const void *)(p + off);
+	va_list ap;
 
-		if (len - off < sizeof(*nlh) || nlh->nlmsg_len > len - off ||
-		    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)))
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A message's attributes tile its payload after the tcmsg: each inside, none short. */
+static bool attrs_ok(const char *p, uint32_t len)
+{
+	uint32_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct tcmsg));
+
+	while (off < len) {
+		struct nlattr a;
+
+		if (len - off < sizeof(a))
 			return false;
-		off += NLMSG_ALIGN(nlh->nlmsg_len);
+		memcpy(&a, p + off, sizeof(a));
+		if (a.nla_len < sizeof(a) || a.nla_len > len - off)
+			return false;
+		off += NLA_ALIGN(a.nla_len);
 	}
 	return true;
+}
+
+/* Message @i at @p, @left bytes to the end: framed as the saver writes it. */
+static int msg_ok(const char *p, uint32_t left, unsigned int i, char *err, size_t errlen)
+{
+	struct nlmsghdr h;
+
+	if (left < sizeof(h))
+		return bad(err, errlen, "message %u cut after %u bytes", i, left);
+	memcpy(&h, p, sizeof(h));
+	if (h.nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)) || NLMSG_ALIGN(h.nlmsg_len) > left ||
+	    NLMSG_ALIGN(h.nlmsg_len) < h.nlmsg_len)
+		return bad(err, errlen, "message %u: length %u, %u bytes left", i, h.nlmsg_len,
+			   left);
+	if (h.nlmsg_len > STATE_MSG_MAX)
+		return bad(err, errlen, "message %u: length %u above %u", i, h.nlmsg_len,
+			   STATE_MSG_MAX);
+	if (h.nlmsg_type != RTM_NEWQDISC && h.nlmsg_type != RTM_NEWTCLASS &&
+	    h.nlmsg_type != RTM_NEWTFILTER)
+		return bad(err, errlen, "message %u: type %u, not a qdisc, class or filter", i,
+			   h.nlmsg_type);
+	if (!attrs_ok(p, h.nlmsg_len))
+		return bad(err, errlen, "message %u: attributes overrun it", i);
+	return 0;
+}
+
+int shape_state_parse(const void *buf, size_t len, struct shape_state_view *v, char *err,
+		      size_t errlen)
+{
+	const char *p = buf;
+	struct state_hdr h;
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	if (len < sizeof(h))
+		return bad(err, errlen, "truncated header (%zu of %zu bytes)", len, sizeof(h));
+	memcpy(&h, p, sizeof(h));
+	if (memcmp(h.magic, STATE_MAGIC, sizeof(h.magic)))
+		return bad(err, errlen, "not a shaper state file (no magic %s)", STATE_MAGIC);
+	if (h.len != len - sizeof(h))
+		return bad(err, errlen, "%s: the header says %u bytes of messages, the file holds %zu",
+			   h.len > len - sizeof(h) ? "truncated" : "trailing bytes", h.len,
+			   len - sizeof(h));
+	if (h.ifindex <= 0 || !h.ifname[0] || !memchr(h.ifname, 0, sizeof(h.ifname)))
+		return bad(err, errlen, "bad device (ifindex %d)", h.ifindex);
+	for (uint32_t off = 0; off < h.len; v->n++) {
+		struct nlmsghdr m;
+
+		ret = msg_ok(p + sizeof(h) + off, h.len - off, v->n, err, errlen);
+		if (ret)
+			return ret;
+		memcpy(&m, p + sizeof(h) + off, sizeof(m));
+		off += NLMSG_ALIGN(m.nlmsg_len);
+	}
+	v->ifindex = h.ifindex;
+	memcpy(v->ifname, h.ifname, sizeof(v->ifname));
+	v->netns_ino = h.netns_ino;
+	v->time = h.time;
+	v->msgs = p + sizeof(h);
+	v->len = h.len;
+	return 0;
 }
 
 #define FOR_MSG(nlh, p, len)                                                   \
@@ -345,25 +435,36 @@ static int del_root(struct nl *nl, int ifindex)
 
 int shape_state_restore(struct nl *nl, const char *path)
 {
-	struct state_hdr h;
-	char name[IF_NAMESIZE], *p;
+	struct shape_state_view v;
+	char name[IF_NAMESIZE], why[200], *buf;
 	struct stat st;
-	int err = read_file(path, &h, &p);
+	size_t len;
+	int err = read_file(path, &buf, &len);
 
-	if (!err && !msgs_ok(p, h.len))
-		err = -EINVAL;
-	h.ifname[IF_NAMESIZE - 1] = 0;
+	if (err) {
+		snprintf(nl->err, sizeof(nl->err), "%s: %s", path,
+			 err == -EFBIG ? "too large for a state file" : strerror(-err));
+		return err;
+	}
+	err = shape_state_parse(buf, len, &v, why, sizeof(why));
+	if (err)
+		snprintf(nl->err, sizeof(nl->err), "%s: %s", path, why);
 	/* The same device of the same namespace, or nothing is touched. */
-	if (!err && (!if_indextoname(h.ifindex, name) || strcmp(name, h.ifname)))
+	if (!err && (!if_indextoname(v.ifindex, name) || strcmp(name, v.ifname))) {
 		err = -ENODEV;
-	if (!err && (stat("/proc/self/ns/net", &st) || st.st_ino != h.netns_ino))
+		snprintf(nl->err, sizeof(nl->err), "%s: saved for %s (ifindex %d), not here", path,
+			 v.ifname, v.ifindex);
+	}
+	if (!err && (stat("/proc/self/ns/net", &st) || st.st_ino != v.netns_ino)) {
 		err = -EXDEV;
+		snprintf(nl->err, sizeof(nl->err), "%s: saved in another network namespace", path);
+	}
 	if (!err)
-		err = del_root(nl, h.ifindex);
+		err = del_root(nl, v.ifindex);
 	if (!err)
-		err = replay_tree(nl, p, h.len);
+		err = replay_tree(nl, v.msgs, v.len);
 	if (!err)
-		err = replay_filters(nl, p, h.len);
-	free(p);
+		err = replay_filters(nl, v.msgs, v.len);
+	free(buf);
 	return err;
 }

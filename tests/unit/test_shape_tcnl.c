@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/rtnetlink.h>
 
@@ -194,6 +195,61 @@ static void dev_state(const char *dev, char *out, size_t len)
 	pclose(f);
 }
 
+/* A copy of state file @path at @out cut to @keep bytes, the u32 at @at (if >= 0) set to @v. */
+static bool bad_copy(const char *path, const char *out, long keep, long at, uint32_t v)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+	bool ok;
+
+	if (f)
+		fclose(f);
+	if (!n || (size_t)keep > n || (at >= 0 && (size_t)at + 4 > n))
+		return false;
+	if (at >= 0)
+		memcpy(buf + at, &v, sizeof(v));
+	f = fopen(out, "w");
+	if (!f)
+		return false;
+	ok = fwrite(buf, 1, keep, f) == (size_t)keep;
+	return !fclose(f) && ok;
+}
+
+/* Each truncated or corrupt copy of @path: refused with its reason, @dev's state untouched. */
+static void restore_refused(struct nl *nl, const char *dev, const char *path)
+{
+	static const char *const why[] = { "truncated header", "truncated: the header says",
+					   "message 0: length" };
+	static char before[16384], after[16384];
+	const char *bad = "/tmp/ds_shape_state.bad";
+	struct stat st;
+	/* The header is 56 bytes; the first message's nlmsg_len right after it. */
+	long size = stat(path, &st) ? 0 : (long)st.st_size;
+	bool made[3];
+	int ret;
+
+	dev_state(dev, before, sizeof(before));
+	for (int i = 0; i < 3; i++) {
+		if (i == 0)
+			made[i] = bad_copy(path, bad, 20, -1, 0);
+		else if (i == 1)
+			made[i] = size > 56 && bad_copy(path, bad, size - 4, -1, 0);
+		else
+			made[i] = size > 56 && bad_copy(path, bad, size, 56, 0xffff);
+		if (!made[i])
+			continue;
+		ret = shape_state_restore(nl, bad);
+		CHECK(ret == -EINVAL && strstr(nl->err, why[i]) && !strncmp(nl->err, bad, strlen(bad)),
+		      "%s: bad copy %d: %d '%s'", dev, i, ret, nl->err);
+		dev_state(dev, after, sizeof(after));
+		CHECK(!strcmp(before, after), "%s: bad copy %d touched the device", dev, i);
+	}
+	/* lo's noqueue saves no message: a header alone. */
+	CHECK(made[0] && (size == 56 || (made[1] && made[2])), "%s: copies of %ld bytes", dev, size);
+	remove(bad);
+}
+
 /* @setup (a user's own tc state) survives our tree and its restore exactly. */
 static void restore_case_on(struct nl *nl, const char *dev, const char *setup)
 {
@@ -218,6 +274,7 @@ static void restore_case_on(struct nl *nl, const char *dev, const char *setup)
 	CHECK(shape_tree_build(&d, &t, err, sizeof(err)) == 0, "%s", err);
 	ret = tcnl_tree_create(nl, ifindex, &t);
 	CHECK(ret == 0, "create %d %s", ret, nl->err);
+	restore_refused(nl, dev, path);
 	ret = shape_state_restore(nl, path);
 	CHECK(ret == 0, "restore %d %s", ret, nl->err);
 	dev_state(dev, after, sizeof(after));

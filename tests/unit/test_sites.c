@@ -166,11 +166,46 @@ static void test_sites_limits(void)
 	}
 }
 
+/* The shaper's file: its own sections skipped unread, the sites and paths as in a sites file. */
+static void test_sites_skip_others(void)
+{
+	static const char text[] =
+		"[shape]\n"
+		"device = wan0\n"
+		"[class voice]\n"
+		"rate = 2mbit\n"
+		"[site a]\n"
+		"prefix = 198.18.0.0/24\n"
+		"[bogus section]\n"
+		"anything = at all\n"
+		"[path p]\n"
+		"from = a\n"
+		"to = a\n"
+		"dscp = 46\n";
+	struct monitor_opts o = { 0 };
+
+	monitor_init(&m, &o);
+	CHECK(sites_load_mode(&m, text, "t.ini", true, err, sizeof(err)) == 0, "skip: %s", err);
+	CHECK(m.npaths == 1 && !strcmp(m.path[0].name, "p") && m.path[0].dscp == 46, "path");
+	/* Without the mode, the same text stops at the first foreign section. */
+	CHECK(load(text) == -EINVAL && strstr(err, "t.ini:1: bad section [shape]"), "%s", err);
+	/* Sections of ours are still checked, and a path is still required. */
+	monitor_init(&m, &o);
+	CHECK(sites_load_mode(&m, "[shape]\ndevice = x\n[site a b]\nprefix = 198.18.0.0/24\n",
+			      "t.ini", true, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "t.ini:3: bad section [site a b]"), "%s", err);
+	CHECK(sites_load_mode(&m, "[shape]\ndevice = x\n", "t.ini", true, err, sizeof(err)) ==
+	      -EINVAL && strstr(err, "no [path NAME] section"), "%s", err);
+	CHECK(sites_section("site a") && sites_section("path") && !sites_section("sites a") &&
+	      !sites_section("class path"), "sites_section");
+}
+
 int main(void)
 {
 	RUN(test_sites_good);
 	RUN(test_sites_file);
 	RUN(test_sites_bad);
 	RUN(test_sites_limits);
+	RUN(test_sites_skip_others);
 	return unit_done();
 }
