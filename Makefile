@@ -13,7 +13,8 @@ PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 BPF_LIBS  := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 MNL_LIBS  := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
-LDLIBS  += $(PCAP_LIBS) $(BPF_LIBS) $(MNL_LIBS) $(INIH_LIBS) -lpthread -lm
+NFT_LIBS  := $(shell pkg-config --libs libnftables 2>/dev/null || echo -lnftables)
+LDLIBS  += $(PCAP_LIBS) $(BPF_LIBS) $(MNL_LIBS) $(INIH_LIBS) $(NFT_LIBS) -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 ifeq ($(V),1)

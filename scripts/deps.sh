@@ -5,7 +5,7 @@ set -eu
 
 PKGS="
 build-essential pkg-config
-clang llvm libclang-rt-14-dev libbpf-dev bpftool libmnl-dev
+clang llvm libclang-rt-14-dev libbpf-dev bpftool libmnl-dev libnftables-dev
 iproute2 nftables ethtool procps
 jq libpcap-dev libinih-dev tcpdump time
 sockperf iperf3 iputils-ping tcptrace tshark bpftrace
