@@ -243,6 +243,30 @@ static void test_probe_backoff(void)
 	CHECK(c.interval_ns == 2 * SEC && c.good_bps == c.r_bps, "%llu", (unsigned long long)c.interval_ns);
 }
 
+/* A probe back up to a rate already good holds but keeps the backoff. */
+static void test_probe_back_to_good(void)
+{
+	struct shape_ctl_cfg cfg = cfg_at(14850 * 1000ULL);
+	struct shape_ctl c;
+	struct shape_decision d;
+	struct shape_ctl_in in;
+	uint64_t ts = 0;
+
+	shape_ctl_init(&c, &cfg, 0, &d);
+	hold_until(&c, &ts, 2 * SEC, "");
+	CHECK(c.r_bps == 16335 * 1000ULL, "%llu", (unsigned long long)c.r_bps);
+	in = win(ts += WIN, c.r_bps, 15 * MBIT, 0, MON_SHALLOW);
+	shape_ctl_window(&c, &in, &d);
+	/* γ·15 = 13.5 is under the good 14.85, which the limit 15 leaves good. */
+	CHECK(d.r_new_bps == 13500 * 1000ULL && c.good_bps == 14850 * 1000ULL && c.interval_ns == 4 * SEC,
+	      "%llu %llu", (unsigned long long)d.r_new_bps, (unsigned long long)c.good_bps);
+	CHECK(hold_until(&c, &ts, ts + 4 * SEC, "probe") == 1 && c.r_bps == 14850 * 1000ULL, "%llu",
+	      (unsigned long long)c.r_bps);
+	CHECK(hold_until(&c, &ts, ts + WIN, "probe_held") == 1 && c.interval_ns == 4 * SEC, "%llu",
+	      (unsigned long long)c.interval_ns);
+	CHECK(hold_until(&c, &ts, ts + 4 * SEC - WIN, "probe") == 1, "no probe 4 s after");
+}
+
 /* After a cut, no probe for one base interval; at the line, no probe at all. */
 static void test_settle_and_line(void)
 {
@@ -490,6 +514,7 @@ int main(void)
 	RUN(test_heavy_loss);
 	RUN(test_low_demand_hold);
 	RUN(test_probe_backoff);
+	RUN(test_probe_back_to_good);
 	RUN(test_settle_and_line);
 	RUN(test_blind);
 	RUN(test_decision_json);
