@@ -229,7 +229,7 @@ if ((oracle)); then
 fi
 echo "lab: line $line bit/s, committed $cir, best effort $sched, queue $limit pkts $qtype, dscp $dscp" >&2
 echo "lab: monitor port: namespace $MON interface mon0 (a tap on the WAN link $EDGE wan - $PROV pa: $tap)" >&2
-((oracle)) && echo "lab: our edge's shaper: $EDGE wan htb, the oracle: $(oracle_points | awk '{ printf "%s%s:%s", NR > 1 ? "," : "", $1, $2 }')" >&2
+((oracle)) && echo "lab: our edge's shaper: $EDGE wan htb, the oracle: $(oracle_points | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $1, $2 }')" >&2
 ((oracle)) || [[ -z $edge ]] || echo "lab: our edge's shaper: $EDGE wan htb $edge" >&2
 echo "lab: truth: $truth; names: $outdir/lab.env" >&2
 
