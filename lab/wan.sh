@@ -30,7 +30,7 @@
 #   -A  the adaptive shaper: `dropscope shape -c CONFIG` on EDGE wan (e.g.
 #       lab/wan-shape.ini), from before the rr before bulk to the end of the
 #       scenario (after -k/-H), then TERM; it must exit 0.  DIR/shape.ndjson
-#       (its decisions), shape.state, shape.json (status), shape.err (stderr)
+#       (its decisions), shape.state, shape.json (status), shape.out, shape.err
 #   -M  what the tap copies: both directions (default) or out (DC1 -> DC2 only)
 #   -o  keep results in DIR: wanemu.ndjson (the truth), rr_before.json,
 #       rr_during.json, iperf3.json, nstat_dc1.txt, nft_dc1_{bulk,end}.txt
@@ -248,7 +248,8 @@ if [[ -n $shapecfg ]]; then
 	# A state file left by an earlier lab is for a namespace gone since.
 	rm -f "$outdir/shape.state"
 	bg_run "$EDGE" SHP "$BIN" shape -c "$shapecfg" --decisions "$outdir/shape.ndjson" \
-		--state "$outdir/shape.state" --status "$outdir/shape.json" 2>"$outdir/shape.err"
+		--state "$outdir/shape.state" --status "$outdir/shape.json" \
+		>"$outdir/shape.out" 2>"$outdir/shape.err"
 	busywait 5000 grep -q "ready" "$outdir/shape.err" || die "dropscope shape not ready: $(tail -1 "$outdir/shape.err")"
 	echo "lab: our edge's shaper: dropscope shape -c $shapecfg ($(grep -m1 ready "$outdir/shape.err"))" >&2
 fi
