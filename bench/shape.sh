@@ -25,9 +25,10 @@
 #   provider (wanemu's per-DSCP drops); rr p50/p99 during bulk against the
 #   base RTT (rr before bulk, p50); goodput = iperf3's received bits/s, and
 #   over the oracle's. Adaptive, from DIR/adaptive/shape.ndjson: R at the end
-#   of each phase, the time from each step until R is first within
-#   [0.85 C, C], the share of the phase's later decisions in that band, R's
-#   min/max against floor/line, the decisions' reasons.
+#   of each phase; the time from each step until R is first within
+#   [0.85 C, C] and the share of the phase's later decisions in that band;
+#   the settle time: from the step until R stays in band to the phase's end
+#   (a probe's own window aside); R's min/max against floor/line; reasons.
 # Goals (issue 12): AF41 loss < 0.1%, p99 <= 2x base, goodput >= 0.9x
 # oracle, settle <= 2 s after the step down, <= 30 s after the step up.
 # stdout: the table and PASS/MISS per goal. Exit 0 whatever the goals; 1 if
@@ -117,13 +118,19 @@ adaptive_report() {
 			  if (min < 0 || r < min) min = r; if (r > max) max = r
 			  if (t < bulk) next
 			  p = ph(t); last[p] = r; inb = r >= 0.85 * C[p] && r <= C[p]
-			  if (!(p in settle) && inb) settle[p] = t - st[p]
-			  if (p in settle) { after[p]++; inband[p] += inb } }
+			  if (!(p in first) && inb) first[p] = t - st[p]
+			  if (p in first) { after[p]++; inband[p] += inb }
+			  # Settled: in band from then on to the phase end, the windows of
+			  # probes aside (as the controller test counts).
+			  if ($3 == "probe" && !inb) next
+			  if (!inb) delete settle[p]
+			  else if (!(p in settle)) settle[p] = t - st[p] }
 			END {
 				for (p = 0; p < 3; p++) {
 					goal = p == 1 ? 2 : p == 2 ? 30 : -1
 					printf "adaptive %-10s t=%5.1f s C %5.1f Mbit/s: R at phase end %6.2f Mbit/s, ", nm[p], st[p], C[p] / 1e6, last[p] / 1e6
-					if (p in settle) printf "settled in %5.1f s, then %3.0f%% of windows in band", settle[p], 100 * inband[p] / after[p]
+					if (p in first) printf "first in band after %4.1f s (then %3.0f%% of windows), ", first[p], 100 * inband[p] / after[p]
+					if (p in settle) printf "settled (in band to the end) after %4.1f s", settle[p]
 					else printf "not settled within the phase (%.1f s)", (p < 2 ? st[p + 1] : end) - st[p]
 					if (goal > 0) printf "  (goal <= %d s: %s)", goal, (p in settle) && settle[p] <= goal ? "PASS" : "MISS"
 					printf "\n"
