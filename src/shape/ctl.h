@@ -45,6 +45,8 @@ struct shape_ctl_cfg {
 	uint64_t probe_base_ns;		/* 2 s: probe interval, and the settle time after a cut */
 	uint64_t probe_max_ns;		/* 8 s: the interval doubles up to it after a failed probe */
 	uint64_t blind_ns;		/* 3 s without a window: R ← floor */
+	bool settle;			/* no second cut in the window right after a cut */
+	double step_max_frac;		/* 0.25: the step doubles per held probe up to this share of R */
 };
 
 struct shape_ctl {
@@ -56,6 +58,8 @@ struct shape_ctl {
 	uint64_t since_ns;		/* the last change of R or cut: the interval counts from it */
 	uint64_t last_window_ns;	/* the last window's end (init: its now) */
 	bool probing;			/* R raised by a probe and not yet held */
+	uint64_t cut_ns;		/* the last cut (window end); 0: none */
+	unsigned int streak;		/* probes held in a row above the good R: the step doubles */
 	bool blind;			/* fallen back to the floor, no window since */
 };
 

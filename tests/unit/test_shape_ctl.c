@@ -25,6 +25,15 @@ static struct shape_ctl_cfg cfg_at(uint64_t start)
 	return cfg;
 }
 
+/* The rules one window at a time: a loss right after a cut is cut again. */
+static struct shape_ctl_cfg cfg_at_nosettle(uint64_t start)
+{
+	struct shape_ctl_cfg cfg = cfg_at(start);
+
+	cfg.settle = false;
+	return cfg;
+}
+
 /* A window of the shaped path ending at @ts: a greedy sender (demand 100 Mbit/s) at R. */
 static struct shape_ctl_in win(uint64_t ts, uint64_t offered, uint64_t delivered, uint64_t limit,
 			       enum mon_type type)
@@ -104,7 +113,7 @@ static void test_gamma_policer_vs_queue(void)
 /* L = min(the monitor's limit, delivered): a lower limit counts ... unless stale. */
 static void test_loss_limit(void)
 {
-	struct shape_ctl_cfg cfg = cfg_at(40 * MBIT);
+	struct shape_ctl_cfg cfg = cfg_at_nosettle(40 * MBIT);
 	struct shape_ctl c;
 	struct shape_decision d;
 	struct shape_ctl_in in = win(WIN, 40 * MBIT, 38 * MBIT, 30 * MBIT, MON_POLICER);
@@ -130,9 +139,51 @@ static void test_loss_limit(void)
 	      (unsigned long long)d.r_new_bps);
 }
 
-static void test_heavy_loss(void)
+/* The window after a cut shows the cut window's losses again: no second cut; the one after may cut. */
+static void test_settle(void)
 {
 	struct shape_ctl_cfg cfg = cfg_at(40 * MBIT);
+	struct shape_ctl c;
+	struct shape_decision d;
+	struct shape_ctl_in in = win(WIN, 40 * MBIT, 15 * MBIT, 0, MON_SHALLOW);
+
+	shape_ctl_init(&c, &cfg, 0, &d);
+	CHECK(shape_ctl_window(&c, &in, &d) && d.r_new_bps == 13500 * 1000ULL, "%s %llu", d.reason,
+	      (unsigned long long)d.r_new_bps);
+	in = win(2 * WIN, 13500 * 1000ULL, 10 * MBIT, 0, MON_SHALLOW);
+	CHECK(!shape_ctl_window(&c, &in, &d) && !strcmp(d.reason, "settle"), "%s", d.reason);
+	in = win(3 * WIN, 13500 * 1000ULL, 12500 * 1000ULL, 0, MON_SHALLOW);
+	CHECK(shape_ctl_window(&c, &in, &d) && !strcmp(d.reason, "loss") &&
+	      d.r_new_bps == 11250 * 1000ULL, "%s %llu", d.reason, (unsigned long long)d.r_new_bps);
+}
+
+/* Probes held in a row: the step doubles (10%, 20%, then 25% of R at most). */
+static void test_step_grows(void)
+{
+	struct shape_ctl_cfg cfg = cfg_at(10 * MBIT);
+	struct shape_ctl c;
+	struct shape_decision d;
+	uint64_t ts = 0, want[] = { 11000, 13200, 16500, 20625 };
+	unsigned int k = 0;
+
+	shape_ctl_init(&c, &cfg, 0, &d);
+	for (int i = 0; i < 200 && k < 4; i++) {
+		struct shape_ctl_in in;
+
+		ts += WIN;
+		in = win(ts, c.r_bps, c.r_bps, 0, MON_SHALLOW);
+		if (shape_ctl_window(&c, &in, &d) && !strcmp(d.reason, "probe")) {
+			CHECK(d.r_new_bps == want[k] * 1000ULL, "probe %u: %llu", k,
+			      (unsigned long long)d.r_new_bps);
+			k++;
+		}
+	}
+	CHECK(k == 4, "%u probes", k);
+}
+
+static void test_heavy_loss(void)
+{
+	struct shape_ctl_cfg cfg = cfg_at_nosettle(40 * MBIT);
 	struct shape_ctl c;
 	struct shape_decision d;
 	/* 60% lost: the monitor's limit (38, from older episodes) lags; cut to γ·15. */
@@ -512,6 +563,8 @@ int main(void)
 	RUN(test_start);
 	RUN(test_gamma_policer_vs_queue);
 	RUN(test_loss_limit);
+	RUN(test_settle);
+	RUN(test_step_grows);
 	RUN(test_heavy_loss);
 	RUN(test_low_demand_hold);
 	RUN(test_probe_backoff);
