@@ -241,6 +241,13 @@ badline=$(grep -n '^priority = 1$' "$D/bad.ini" | cut -d: -f1)
 err_case "bad config names $D/bad.ini:$badline" 2 u0 "bad\.ini:$badline:" \
 	ns_exec "$A" "$DS_BIN" shape -c "$D/bad.ini" -d 5
 
+# -j: the same error also as one JSON document {"error": ...} on stdout
+ns_exec "$A" "$DS_BIN" -j shape -c "$D/bad.ini" -d 5 >"$D/errj.out" 2>"$D/errj.err"
+rc=$?
+((rc == 2)) && one_line "$D/errj.err" &&
+	jq -se 'length == 1 and (.[0].error | type == "string" and test("bad\\.ini:'"$badline"':"))' "$D/errj.out" >/dev/null
+log_test "shape: error: -j bad config: exit $rc, {\"error\": \"...bad.ini:$badline: ...\"}" $? "$(head -c 200 "$D/errj.out")"
+
 cfg_write "$D/nodev.ini" nosuch0
 err_case "absent device" 1 - "nosuch0" ns_exec "$A" "$DS_BIN" shape -c "$D/nodev.ini" -d 5
 [[ ! -e $D/nosuch0.state ]]
@@ -334,7 +341,8 @@ log_test "shape: tree: classes, rates, ceils = min(ceil, R), prio, bursts, quant
 
 q=$(tc -n "$A" -j qdisc show dev wan0 | jq -c '[.[] | {kind, handle, parent: (.parent // "root"),
 	default: .options.default, limit: .options.limit}] | sort_by(.handle)')
-want='[{"kind":"htb","handle":"1:","parent":"root","default":"0x12","limit":null},{"kind":"bfifo","handle":"10:","parent":"1:10","default":null,"limit":2500},{"kind":"pfifo","handle":"11:","parent":"1:11","default":null,"limit":100},{"kind":"bfifo","handle":"12:","parent":"1:12","default":null,"limit":18750}]'
+# (sorted as strings: "1:" comes after "12:")
+want='[{"kind":"bfifo","handle":"10:","parent":"1:10","default":null,"limit":2500},{"kind":"pfifo","handle":"11:","parent":"1:11","default":null,"limit":100},{"kind":"bfifo","handle":"12:","parent":"1:12","default":null,"limit":18750},{"kind":"htb","handle":"1:","parent":"root","default":"0x12","limit":null}]'
 [[ $q == "$want" ]]
 log_test "shape: tree: htb 1: default 0x12, leaves bfifo 2500 B, pfifo 100, bfifo 18750 B" $? "got $q"
 
@@ -429,7 +437,7 @@ nap 0.6	# the last window's decision
 touch "$D/stop"
 wait "$SAMPLER"
 log_test "shape: load: iperf3 -t 8 ran (exit $crc)" "$crc" "$(head -c 200 "$D/cli.err")"
-mbit=$(jq -r '.end.sum_received.bits_per_second / 1e6 | floor' "$D/cli.json" 2>/dev/null)
+mbit=$(jq -r '.end.sum_received.bits_per_second / 1e5 | floor / 10' "$D/cli.json" 2>/dev/null)
 log_info "iperf3 received ${mbit:-?} Mbit/s; udpsend: $(cat "$D/udp.txt")"
 
 # invariants over every sample
@@ -490,6 +498,13 @@ nchg=$(jq -s '[.[] | select(.type == "decision" and .r_new_bps != .r_old_bps)] |
 ndec=$(jq -s 'length' "$D/wan0.ndjson" 2>/dev/null)
 ((${nchg:-0} >= 1))
 log_test "shape: load: decisions file: ${nchg:-?} changes of R in ${ndec:-?} decisions" $? "want >= 1"
+# every decision an object as the spec has it
+nk=$(jq -s '[.[] | select(.type == "decision" and has("ts_ns") and has("r_old_bps") and has("r_new_bps")
+	and has("reason") and has("clamp") and (.in | type == "object" and has("offered_bps")
+	and has("delivered_bps") and has("loss_share") and has("verdict") and has("limit_bps")
+	and has("path_type") and has("our_drops") and has("demand_bps") and has("window_ns")))] | length' "$D/wan0.ndjson" 2>/dev/null)
+[[ -n $ndec && $nk == "$ndec" ]]
+log_test "shape: load: decisions file: all $ndec objects carry the spec's keys" $? "${nk:-?} do"
 jq -r 'select(.r_new_bps != .r_old_bps) | "#   \(.ts_ns) \(.r_old_bps) -> \(.r_new_bps) \(.reason)"' "$D/wan0.ndjson" 2>/dev/null | head -12
 # the controller's last R and the tree's: equal but for what shape_plan
 # does not write (< 1% or < 0.5 Mbit/s) and tc's display (0.1%)
