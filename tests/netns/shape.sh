@@ -8,7 +8,8 @@
 # tbf) and e0 (a user's htb 2: with a bfifo of handle 1: under its class
 # 2:1: the kernel will not let a root htb 1: replace it; no prio here).
 #
-#   errors   bad config (2, FILE:LINE), absent device (1), no CAP_NET_ADMIN
+#   errors   bad config (2, FILE:LINE; -j {"error"}), absent device (1), no
+#            CAP_NET_ADMIN (3), only CAP_NET_ADMIN: no CAP_NET_RAW
 #            (3), state file exists (1), kernel refusal with its extack (1):
 #            one stderr line each, the device's tc state identical, no nft
 #            table, no state file.  --check prints the tree, touches nothing.
@@ -109,19 +110,19 @@ no_table() {
 }
 
 # cfg_write FILE DEV [EXTRA-SHAPE-LINE...]: a config of 3 classes on DEV, state,
-# status and decisions in $D (never the host's /run).
+# status and decisions in CFG_DIR or $D (never the host's /run).
 #   voice  1:10  1 Mbit/s, ceil 10, prio 0, 20 ms bfifo, matched by DSCP ef
 #   video  1:11  4 Mbit/s, ceil 80, prio 1, 100p pfifo, src 198.18.0.0/24
 #                tcp dport 5201, set_dscp af41 (34)
 #   other  1:12  3 Mbit/s, ceil = line, prio 2, 50 ms bfifo, the default
 cfg_write() {
-	local f=$1 dev=$2
+	local f=$1 dev=$2 sd=${CFG_DIR:-$D}
 
 	shift 2
 	{
 		printf '%s\n' "# shape.sh: $dev" "[shape]" "device = $dev" "floor = 8mbit" \
 			"line = 100mbit" "start = 40mbit" "window = 500ms" "path_type = queue" \
-			"state = $D/$dev.state" "status = $D/$dev.json" "decisions = $D/$dev.ndjson" "$@"
+			"state = $sd/$dev.state" "status = $sd/$dev.json" "decisions = $sd/$dev.ndjson" "$@"
 		cat <<-'EOF'
 
 			[class voice]
@@ -256,6 +257,15 @@ log_test "shape: error: absent device: no state file" $?
 err_case "without CAP_NET_ADMIN" 3 u0 "CAP_NET_ADMIN" \
 	ns_exec "$A" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 	"$DS_BIN" shape -c "$D/u0.ini" -d 5
+
+# Only CAP_NET_ADMIN (nobody, in a directory it may write): the capture's
+# CAP_NET_RAW is missing, found before or after the tree, nothing stays.
+mkdir -m 1777 "$D/nb" && CFG_DIR=$D/nb cfg_write "$D/nb.ini" u0
+err_case "without CAP_NET_RAW" 3 u0 "CAP_NET_RAW" \
+	ns_exec "$A" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+net_admin \
+	--ambient-caps=-all,+net_admin "$DS_BIN" shape -c "$D/nb.ini" -d 5
+[[ ! -e $D/nb/u0.state ]]
+log_test "shape: error: without CAP_NET_RAW: no state file" $?
 
 printf 'not ours\n' >"$D/u0.state"
 cp "$D/u0.state" "$D/u0.state.keep"
