@@ -14,7 +14,8 @@ BPF_LIBS  := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -l
 MNL_LIBS  := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 NFT_LIBS  := $(shell pkg-config --libs libnftables 2>/dev/null || echo -lnftables)
-LDLIBS  += $(PCAP_LIBS) $(BPF_LIBS) $(MNL_LIBS) $(INIH_LIBS) $(NFT_LIBS) -lpthread -lm
+SD_LIBS   := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+LDLIBS  += $(PCAP_LIBS) $(BPF_LIBS) $(MNL_LIBS) $(INIH_LIBS) $(NFT_LIBS) $(SD_LIBS) -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 ifeq ($(V),1)

@@ -9,7 +9,7 @@ clang llvm libclang-rt-14-dev libbpf-dev bpftool libmnl-dev libnftables-dev
 iproute2 nftables ethtool procps
 jq libpcap-dev libinih-dev tcpdump time
 sockperf iperf3 iputils-ping tcptrace tshark bpftrace
-libxml2-utils zlib1g-dev
+libxml2-utils zlib1g-dev libsystemd-dev
 "
 # Not here: qemu-system-x86, busybox-static and cpio (31 packages with
 # QEMU's libraries) and Debian's kernel package, only for

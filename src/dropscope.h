@@ -57,5 +57,6 @@ int do_rr(int argc, char **argv);
 int do_analyze(int argc, char **argv);
 int do_drops(int argc, char **argv);
 int do_diagnose(int argc, char **argv);
+int do_shape(int argc, char **argv);
 
 #endif

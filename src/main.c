@@ -22,6 +22,7 @@ static const struct cmd {
 	{ "analyze", do_analyze, "TCP loss analysis of a capture file or a live interface" },
 	{ "drops", do_drops, "where the kernel drops packets: counters and traced drops per device" },
 	{ "diagnose", do_diagnose, "one run, one verdict: which device dropped which segment of which slow transaction" },
+	{ "shape", do_shape, "the inline shaper: DSCP classes in an HTB tree whose rate follows the path's limit" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -394,7 +394,8 @@ static void close_path(struct monitor *m, struct mon_path *p, uint32_t idx, uint
 	fill_rates(p, &w);
 	if (w.loss_share >= MON_OVER_SHARE) {
 		w.verdict = MON_OVER;
-		p->ep_bps[p->ep_next] = episode_rate(m, p, &w);
+		w.episode_bps = episode_rate(m, p, &w);
+		p->ep_bps[p->ep_next] = w.episode_bps;
 		p->ep_start[p->ep_next] = w.start_ns;
 		p->ep_next = (p->ep_next + 1) % MON_EPISODES;
 		p->nep += p->nep < MON_EPISODES;

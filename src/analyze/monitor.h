@@ -74,6 +74,7 @@ struct mon_window {
 	uint64_t rtt_add_us;
 	uint64_t our_drops;		/* our own qdisc's drops in the window */
 	uint8_t verdict;		/* enum mon_verdict */
+	uint64_t episode_bps;		/* a loss window's own estimate of the limit; 0: none */
 	uint64_t limit_bps, limit_min_bps, limit_max_bps;	/* 0: none yet */
 	uint64_t limit_start_ns;	/* the window the estimate came from (its median) */
 	uint8_t type;			/* enum mon_type, so far */

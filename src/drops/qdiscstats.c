@@ -96,7 +96,8 @@ static int on_qdisc(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *a;
 	struct qdisc_stats *q;
 
-	if (nlh->nlmsg_type != RTM_NEWQDISC || mnl_nlmsg_get_payload_len(nlh) < sizeof(*tcm))
+	if ((nlh->nlmsg_type != RTM_NEWQDISC && nlh->nlmsg_type != RTM_NEWTCLASS) ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*tcm))
 		return MNL_CB_OK;
 	q = nl_array_add(d, sizeof(*q));
 	if (!q)
@@ -144,6 +145,28 @@ int qdiscstats_dump(struct nl *nl, struct qdisc_stats **out, size_t *n)
 	if (!err)
 		*out = v;
 	return err;
+}
+
+int classstats_dump(struct nl *nl, int ifindex, struct qdisc_stats **out, size_t *n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nl_array a = { 0 };
+	struct tcmsg *tcm;
+	int err;
+
+	nlh->nlmsg_type = RTM_GETTCLASS;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_ifindex = ifindex;	/* a class dump is per device */
+	err = nl_request(nl, nlh, on_qdisc, &a);
+	if (err) {
+		free(a.v);
+		return err;
+	}
+	*out = a.v;
+	*n = a.n;
+	return 0;
 }
 
 /*

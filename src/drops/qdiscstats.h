@@ -38,6 +38,13 @@ struct qdisc_stats {
 int qdiscstats_dump(struct nl *nl, struct qdisc_stats **out, size_t *n);
 
 /**
+ * classstats_dump() - RTM_GETTCLASS dump of device @ifindex: each class as
+ * a qdisc_stats (handle = its classid, kind = its qdisc's), same counters.
+ * Return: 0 or -errno.
+ */
+int classstats_dump(struct nl *nl, int ifindex, struct qdisc_stats **out, size_t *n);
+
+/**
  * qdisc_dev_drops() - packets dropped by device @ifindex's egress qdiscs.
  *
  * The sum of the drops of the device's root qdisc(s) only: a classful root

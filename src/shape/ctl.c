@@ -70,12 +70,16 @@ static bool lossy(const struct shape_ctl_in *in)
 	return in->verdict == MON_OVER || in->loss_share >= SHAPE_CTL_LOSS;
 }
 
-/* Our demand fills R: the window says something about the path at R. */
+/*
+ * Our demand fills R: the window says something about the path at R. Drops
+ * in our queues alone are no sign of it: a class's own ceiling or a small
+ * leaf drops too while the root idles.
+ */
 static bool filled(const struct shape_ctl *c, const struct shape_ctl_in *in)
 {
 	uint64_t demand = in->demand_bps ? in->demand_bps : in->offered_bps;
 
-	return in->our_drops || (double)demand >= SHAPE_CTL_FILL * (double)c->r_bps;
+	return (double)demand >= SHAPE_CTL_FILL * (double)c->r_bps;
 }
 
 static double gamma_for(const struct shape_ctl *c, enum mon_type t)
@@ -88,15 +92,18 @@ static double gamma_for(const struct shape_ctl *c, enum mon_type t)
 }
 
 /*
- * The path's limit as this lossy window shows it: the delivered rate (the
- * freshest measure after a step down), or the monitor's estimate when lower.
+ * The path's limit as this lossy window shows it: its own episode rate (what
+ * got through while the path dropped, monitor.c), else its delivered rate
+ * (the freshest measures after a step down; a window of slow start's
+ * overshoot delivers less than the path carries, its episode does not),
+ * or the monitor's estimate when lower.
  * That estimate is a median over past loss episodes: below a rate the path
  * has carried loss-free since, it is from before a step up and is ignored.
  * Never above R: the path lost what we sent, at most R.
  */
 static uint64_t limit_now(const struct shape_ctl *c, const struct shape_ctl_in *in)
 {
-	uint64_t l = in->delivered_bps;
+	uint64_t l = in->episode_bps ? in->episode_bps : in->delivered_bps;
 
 	if (in->limit_bps && in->limit_bps >= c->held_bps && in->limit_bps < l)
 		l = in->limit_bps;
@@ -124,12 +131,9 @@ static const char *on_loss(struct shape_ctl *c, const struct shape_ctl_in *in, u
 		if (c->good_bps < *r)
 			*r = c->good_bps;
 	}
-	if (in->loss_share >= c->cfg.heavy_loss) {
-		/* Implied by l ≤ delivered; said here because it is the rule. */
-		if (scale(g, in->delivered_bps) < *r)
-			*r = scale(g, in->delivered_bps);
+	/* Heavy loss names the cut; the cut is γ·L all the same (L is measured, not guessed). */
+	if (in->loss_share >= c->cfg.heavy_loss)
 		why = "heavy_loss";
-	}
 	/* A rate above the limit just measured is no longer good. */
 	if (c->good_bps > l)
 		c->good_bps = l;
@@ -205,6 +209,10 @@ static void in_json(struct json *j, const struct shape_ctl_in *in)
 	json_u64(j, "window_ns", in->len_ns);
 	json_u64(j, "offered_bps", in->offered_bps);
 	json_u64(j, "delivered_bps", in->delivered_bps);
+	if (in->episode_bps)
+		json_u64(j, "episode_bps", in->episode_bps);
+	else
+		json_null(j, "episode_bps");
 	json_double(j, "loss_share", in->loss_share, 4);
 	json_str(j, "verdict", in->verdict < MON_NVERDICTS ? mon_verdict_name[in->verdict] : "unknown");
 	if (in->limit_bps)

@@ -27,6 +27,7 @@ struct shape_ctl_in {
 	double loss_share;		/* downstream loss / offered */
 	enum mon_verdict verdict;
 	uint64_t limit_bps;		/* the monitor's estimate; 0: none */
+	uint64_t episode_bps;		/* this loss window's own estimate (mon_window's); 0: none */
 	enum mon_type type;
 	uint64_t our_drops;		/* packets our own qdisc dropped in the window */
 	uint64_t demand_bps;		/* arrived at our queue (sent + our drops); 0: unknown */

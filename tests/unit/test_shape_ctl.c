@@ -176,13 +176,14 @@ static void test_low_demand_hold(void)
 	}
 	CHECK(probes == 0 && held == 60 && c.r_bps == 20 * MBIT, "probes %d held %d", probes, held);
 
-	/* Our own queue dropping means demand exceeded R, whatever the estimate says. */
+	/* Our queues dropping is no demand at R: a class's own ceiling or leaf drops too. */
 	{
 		struct shape_ctl_in in = win(31 * SEC, 17 * MBIT, 17 * MBIT, 0, MON_TYPE_UNKNOWN);
 
 		in.demand_bps = 17 * MBIT;
 		in.our_drops = 3;
-		CHECK(shape_ctl_window(&c, &in, &d) && !strcmp(d.reason, "probe"), "%s", d.reason);
+		CHECK(!shape_ctl_window(&c, &in, &d) && !strcmp(d.reason, "hold_low_demand"), "%s",
+		      d.reason);
 	}
 }
 
@@ -329,7 +330,7 @@ static void test_decision_json(void)
 		"\"reason\":\"start\",\"clamp\":null,\"in\":null}\n"
 		"{\"type\":\"decision\",\"ts_ns\":1000000000,\"r_old_bps\":20000000,"
 		"\"r_new_bps\":17100000,\"reason\":\"loss\",\"clamp\":null,\"in\":{\"window_ns\":500000000,"
-		"\"offered_bps\":20000000,\"delivered_bps\":19000000,\"loss_share\":0.0500,"
+		"\"offered_bps\":20000000,\"delivered_bps\":19000000,\"episode_bps\":null,\"loss_share\":0.0500,"
 		"\"verdict\":\"over_limit\",\"limit_bps\":null,\"path_type\":\"shallow_queue\","
 		"\"our_drops\":4,\"demand_bps\":100000000}}\n";
 
