@@ -407,9 +407,11 @@ status_bracket() {
 	tc -n "$A" -s class show dev wan0 | cls_parse >"$D/t1.cls"
 	jq -r '.classes[] | "\(.classid) \(.sent_bytes) \(.sent_packets)"' "$D/st.json" >"$D/st.cls" 2>/dev/null ||
 		{ log_test "shape: status $label: -j status is JSON with classes" 1 "$(head -c 300 "$D/st.err")"; return; }
-	why=$(awk 'FILENAME ~ /t0/ && $2 != "root" { b0[$1] = $10; p0[$1] = $11; n0++; next }
-		FILENAME ~ /t1/ && $2 != "root" { b1[$1] = $10; p1[$1] = $11; next }
-		FILENAME ~ /st/ { n++; if (!($1 in b0)) { printf " %s not in tc", $1; continue }
+	# every class of tc, the root too (the status lists it as "root")
+	why=$(awk 'FNR == 1 { f++ }
+		f == 1 { b0[$1] = $10; p0[$1] = $11; n0++; next }
+		f == 2 { b1[$1] = $10; p1[$1] = $11; next }
+		f == 3 { n++; if (!($1 in b0)) { printf " %s not in tc", $1; next }
 			if ($2 < b0[$1] || $2 > b1[$1] || $3 < p0[$1] || $3 > p1[$1])
 				printf " %s bytes %s not in %s..%s or pkts %s not in %s..%s", $1, $2, b0[$1], b1[$1], $3, p0[$1], p1[$1] }
 		END { if (n != n0) printf " %d classes in status, %d in tc", n, n0 }' \
@@ -426,6 +428,36 @@ log_test "shape: status idle: R $r == root class rate in tc $root (= start)" $?
 rc=$?
 ((rc == 0)) && grep -q voice "$D/st.txt" && grep -q '1:11' "$D/st.txt" && grep -q other "$D/st.txt"
 log_test "shape: status (text): exit 0 (rc $rc), names voice, 1:11, other" $? "$(head -c 300 "$D/st.txt")"
+jq -e --arg dev wan0 --argjson pid "$S1" '.type == "status" and .pid == $pid and .device == $dev and
+	.dry_run == false and .floor_bps == 8000000 and .line_bps == 100000000 and
+	has("ts_ns") and has("limit_bps") and has("path_type") and (.decisions | type == "array") and
+	([.classes[] | [.name, .classid, .rate_bps, .ceil_bps, .prio, .dscp]] ==
+	 [["root", "1:1", 40000000, 40000000, 0, null], ["voice", "1:10", 1000000, 10000000, 0, 46],
+	  ["video", "1:11", 4000000, 40000000, 1, 34], ["other", "1:12", 3000000, 40000000, 2, null]]) and
+	all(.classes[]; has("dscp") and has("sent_bytes") and has("sent_packets") and has("drops") and
+	    has("overlimits") and has("backlog_bytes") and has("qlen") and has("rate_now_bps"))' \
+	"$D/st.json" >/dev/null
+log_test "shape: status -j: pid, device, floor, line, root + the 3 classes as in tc, the spec's keys" $? \
+	"$(head -c 300 "$D/st.json")"
+"$DS_BIN" -j shape status -c "$D/wan0.ini" >"$D/stc.json" 2>&1
+rc=$?
+((rc == 0)) && jq -e '.type == "status" and .device == "wan0"' "$D/stc.json" >/dev/null
+log_test "shape: status -c FILE finds the status file (exit $rc)" $? "$(head -c 200 "$D/stc.json")"
+
+# Classification by an arriving DSCP: A's output hook marks 50 datagrams to
+# port 5004 ef (46) before our postrouting chain; our voice rule (accept,
+# no re-mark) counts them and u32 puts them in 1:10.  Nothing else is ef.
+ns_exec "$A" nft -f - <<<'table inet efmark { chain out { type filter hook output priority 0;
+	udp dport 5004 ip dscp set ef; }; }' || exit 1
+p0=$(tc -n "$A" -s class show dev wan0 | cls_parse | awk '$1 == "1:10" { print $11 }')
+ns_exec "$A" "$SEND" -c 50 -s 100 -r 500 -t 5 198.18.1.2 5004 >/dev/null
+nap 0.2
+p1=$(tc -n "$A" -s class show dev wan0 | cls_parse | awk '$1 == "1:10" { print $11 }')
+nv=$(ns_exec "$A" nft -j list table inet dropscope_shape_wan0 | jq '[.nftables[] | select(.rule.comment == "voice") |
+	.rule.expr[] | select(.counter) | .counter.packets] | add')
+ns_exec "$A" nft delete table inet efmark
+((p1 - p0 == 50 && nv == 50))
+log_test "shape: tree: 50 datagrams marked ef: voice 1:10 sent $((p1 - p0)), voice rules counted $nv" $? "want 50, 50"
 
 # --- under load ---------------------------------------------------------------
 tc -n "$M" qdisc add dev x0 root tbf rate 16mbit burst 16kb latency 30ms || exit 1
