@@ -1,16 +1,19 @@
 #!/bin/bash
 # shape.sh - `dropscope shape` end to end, judged by tc's, nft's and the
-# kernel's own counters, never by what the shaper says of itself.
+# kernel's own counters, never by what the shaper says of itself (~35 s).
+# timeout: 150
 #
 # Topology: A -wan0/m0- M -x0/b0- B (IPv4, routed by M), and from A four
 # more veths to B for the restore and error cases: u0 (a user's htb 1: with
 # 2 classes, a bfifo leaf and a u32 filter on 1:), v0 (the same as htb 7:,
-# with u32 filters on 7: and on its class 7:1), t0 (a user's tbf) and e0 (a user's htb 2: with a bfifo of handle 1: under its class
-# 2:1: the kernel will not let a root htb 1: replace it; no prio here).
+# with u32 filters on 7: and on its class 7:1), t0 (a user's tbf) and e0
+# (a user's htb 2: with a bfifo of handle 1: under its class 2:1: the
+# kernel will not let a root htb 1: replace it; this kernel has no prio).
 #
 #   errors   bad config (2, FILE:LINE; -j {"error"}), absent device (1), no
 #            CAP_NET_ADMIN (3), only CAP_NET_ADMIN: no CAP_NET_RAW
-#            (3), state file exists (1), kernel refusal with its extack (1):
+#            (3), state file exists (1), kernel refusal with its extack (1),
+#            a rate of 7 bit/s the config takes and htb refuses (1):
 #            one stderr line each, the device's tc state identical, no nft
 #            table, no state file.  --check prints the tree, touches nothing.
 #   dry-run  u0 untouched while it runs, no table, no state; decisions out.
@@ -24,16 +27,16 @@
 #            sampled >= 5/s: children's rates <= root, ceils <= root ceil <=
 #            line, counters never go down, same class ids; at the end the
 #            htb's drops == the leaves' drops.
-#   SIGTERM  wan0 (noqueue) and u0 (user htb) exactly as before, table,
-#            state and status files gone, exit 0.
+#   SIGTERM  wan0 (noqueue), u0 and v0 (user htbs) exactly as before, table,
+#            state and status files gone, exit 0; sd_notify READY, WATCHDOG
+#            and STOPPING through a socket of ours.
 #   SIGKILL  t0 (user tbf): the tree stays; --restore gives it back and
 #            removes the table; a second --restore fails cleanly; a
 #            corrupt state file is refused with t0 untouched.
-# timeout: 200
 source "$(dirname "$0")/../lib.sh"
 source "$DS_ROOT/tests/drops_lib.sh"
 require_root
-require_cmd tc nft jq iperf3 setpriv
+require_cmd tc nft jq iperf3 setpriv python3
 SEND=$DS_ROOT/.output/tools/udpsend
 [[ -x $SEND ]] || { log_test "shape: tools" 4 "$SEND not built (make tools)"; exit 4; }
 [[ -x $DS_BIN ]] || { log_test "shape: binary" 4 "$DS_BIN not built"; exit 4; }
@@ -298,6 +301,14 @@ if [[ -n $ktext ]]; then
 else
 	log_test "shape: error: netlink refusal" 1 "tc got no extack text from the kernel on e0"
 fi
+
+# A refusal the configuration alone reaches: rates under 8 bit/s are 0
+# bytes/s, which htb refuses (EINVAL, without an extack text: none exists
+# for that check in sch_htb).  On wan0, still as created (noqueue).
+printf '%s\n' "[shape]" "device = wan0" "floor = 7" "line = 100mbit" "state = $D/wan0.state" \
+	"status = $D/wan0.json" "[class a]" "rate = 7" "depth = 10p" "default = yes" >"$D/tiny.ini"
+err_case "kernel refuses a rate of 7 bit/s (no extack exists)" 1 wan0 "Invalid argument$" \
+	ns_exec "$A" "$DS_BIN" shape -c "$D/tiny.ini" -d 5
 
 # --check: exit 0, the tree on stdout, nothing touched.
 ns_exec "$A" "$DS_BIN" shape --check -c "$D/u0.ini" >"$D/check.out" 2>"$D/check.err"
@@ -575,7 +586,7 @@ rc=$?
 same_snap wan0 "after SIGTERM" && no_table wan0 && [[ ! -e $D/wan0.state && ! -e $D/wan0.json ]]
 ok=$?
 log_test "shape: SIGTERM wan0: exit $rc, noqueue back, no table, no state/status file" $((rc != 0 || ok != 0)) \
-	"$(tail -c 300 "$D/s1.err")"
+	"$(grep -v ': ready' "$D/s1.err" | head -2 | tr '\n' ' ')"
 ds__bg_stop "$SRV"
 nchg=$(jq -s '[.[] | select(.type == "decision" and .r_new_bps != .r_old_bps)] | length' "$D/wan0.ndjson" 2>/dev/null)
 ndec=$(jq -s 'length' "$D/wan0.ndjson" 2>/dev/null)
@@ -593,7 +604,10 @@ log_test "shape: load: decisions file: all $ndec objects carry the spec's keys" 
 jq -r 'select(.r_new_bps != .r_old_bps) | "#   \(.ts_ns) \(.r_old_bps) -> \(.r_new_bps) \(.reason)"' "$D/wan0.ndjson" 2>/dev/null | head -12
 
 # u0: the user's root is htb 1:, the handle of ours: the shaper must
-# still start over it (the spec: save, then build the tree).
+# still start over it (the spec: save, then build the tree).  Fails with
+# cmd_shape.c of 36e34fb: a root "replace handle 1: htb" on an htb 1: is a
+# qdisc change to the kernel, which htb does not have ("Change operation
+# not supported by specified qdisc"); the start is undone cleanly.
 if shaper_start S2 "$D/s2.err" shape -c "$D/u0.ini" -d 30; then
 	tc -n "$A" class show dev u0 | grep -q '^class htb 1:12 ' &&
 		ns_exec "$A" nft list table inet dropscope_shape_u0 >/dev/null
@@ -603,7 +617,7 @@ if shaper_start S2 "$D/s2.err" shape -c "$D/u0.ini" -d 30; then
 	same_snap u0 "after SIGTERM" && no_table u0 && [[ ! -e $D/u0.state && ! -e $D/u0.json ]]
 	ok=$?
 	log_test "shape: SIGTERM u0: exit $rc, the user's htb, classes, bfifo, filter identical; files gone" \
-		$((rc != 0 || ok != 0)) "$(tail -c 300 "$D/s2.err")"
+		$((rc != 0 || ok != 0)) "$(grep -v ': ready' "$D/s2.err" | head -2 | tr '\n' ' ')"
 else
 	wait "$S2"
 	rc=$?
@@ -614,7 +628,9 @@ else
 fi
 
 # v0: the same user's tree under another handle (7:), with a filter on a
-# class too.  systemd's side of Type=notify, as a datagram socket of ours
+# class too.  Fails with 36e34fb: the restore stops at "File exists:
+# Filter already exists" (u32 filters on 7: and on 7:1 share one u32
+# handle space), the filter on 7:1 is lost, exit 1.  systemd's side of Type=notify, as a datagram socket of ours
 # (python3, 8 s at most): READY=1, WATCHDOG=1 each window, STOPPING=1.
 cfg_write "$D/v0.ini" v0
 bg_run "$A" NRCV timeout 10 python3 -c '
@@ -646,7 +662,7 @@ log_test "shape: sd_notify: READY=1 x$r, WATCHDOG=1 x$w in ~1.6 s, STOPPING=1 x$
 same_snap v0 "after SIGTERM" && no_table v0 && [[ ! -e $D/v0.state && ! -e $D/v0.json ]]
 ok=$?
 log_test "shape: SIGTERM v0: exit $rc, user's htb 7: with filters on 7: and 7:1 identical; files gone" \
-	$((rc != 0 || ok != 0)) "$(tail -c 300 "$D/s4.err")"
+	$((rc != 0 || ok != 0)) "$(grep -v ': ready' "$D/s4.err" | head -2 | tr '\n' ' ')"
 
 # --- SIGKILL, then --restore ---------------------------------------------------
 cfg_write "$D/t0.ini" t0
