@@ -208,15 +208,18 @@ static void on_decision(struct shape_run *r, const struct shape_decision *d)
 		r->nkeep--;
 	}
 	r->keep[r->nkeep++] = *d;
+	/* Whole lines: a reader (jq, tail -f) never sees half a decision. */
 	if (r->dec.f) {
 		shape_decision_json(&r->dec.j, d);
 		json_end_line(&r->dec.j);
 		json_flush(&r->dec.j);
+		fflush(r->dec.f);
 	}
 	if (ds.json) {
 		shape_decision_json(&r->out.j, d);
 		json_end_line(&r->out.j);
 		json_flush(&r->out.j);
+		fflush(r->out.f);
 	} else if (d->r_new_bps != d->r_old_bps) {
 		decision_text(stdout, d);
 		fflush(stdout);
@@ -702,10 +705,11 @@ static int shape_main(struct shape_args *args)
 		rc = EXIT_FAIL;
 	if (r->cfg.status[0])
 		unlink(r->cfg.status);
-	fprintf(stderr, "dropscope shape: %s restored; %llu decisions, %llu changes of R, "
-		"%llu tree writes (%llu failed)\n", r->cfg.device, (unsigned long long)r->decisions,
-		(unsigned long long)r->changes, (unsigned long long)r->writes,
-		(unsigned long long)r->write_errors);
+	fprintf(stderr, "dropscope shape: %s %s; %llu decisions, %llu changes of R, "
+		"%llu tree writes (%llu failed)\n", r->cfg.device,
+		args->dry_run ? "untouched (dry run)" : err ? "NOT restored" : "restored",
+		(unsigned long long)r->decisions, (unsigned long long)r->changes,
+		(unsigned long long)r->writes, (unsigned long long)r->write_errors);
 out_cap:
 	close_capture(r);
 	loop_free(&r->loop);

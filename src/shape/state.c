@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 
 #include "state.h"
+#include "tcnl.h"
 
 #define STATE_MAGIC "DSSHAPE1"
 #define STATE_FILE_MAX (64U << 20)
@@ -223,6 +224,34 @@ static void u32_flags(struct nlmsghdr *nlh)
 	}
 }
 
+/*
+ * A u32 hash table of one bucket: the root table the kernel makes with a
+ * filter chain's first key (800: for a qdisc's first chain, 801: for the
+ * next chain of the same qdisc, on a class too: they share one handle
+ * space). Re-created by hand it exists already (EEXIST).
+ */
+static bool u32_root_table(const struct nlmsghdr *nlh)
+{
+	const struct tcmsg *t = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *o;
+	bool u32 = false, one = false;
+
+	if (!t->tcm_handle || (t->tcm_handle & 0xfffff))
+		return false;	/* the chain's own line, or a key */
+	mnl_attr_for_each(a, nlh, sizeof(struct tcmsg)) {
+		if (mnl_attr_get_type(a) == TCA_KIND)
+			u32 = !mnl_attr_validate(a, MNL_TYPE_NUL_STRING) &&
+			      !strcmp(mnl_attr_get_str(a), "u32");
+		if (mnl_attr_get_type(a) != TCA_OPTIONS)
+			continue;
+		mnl_attr_for_each_nested(o, a)
+			if (mnl_attr_get_type(o) == TCA_U32_DIVISOR &&
+			    !mnl_attr_validate(o, MNL_TYPE_U32))
+				one = mnl_attr_get_u32(o) == 1;
+	}
+	return u32 && one;
+}
+
 static int replay(struct nl *nl, const struct nlmsghdr *saved, uint16_t type)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -403,34 +432,14 @@ static int replay_filters(struct nl *nl, const char *p, uint32_t len)
 
 		if (nlh->nlmsg_type != RTM_NEWTFILTER)
 			continue;
-		/*
-		 * Handle 0 is the filter chain's own line; u32's hash table 800:
-		 * is made by the kernel with the chain's first key.
-		 */
-		if (!t->tcm_handle || (!(t->tcm_handle & 0xfff) && (t->tcm_handle >> 20) == 0x800))
+		/* Handle 0 is the filter chain's own line; a root table comes with its first key. */
+		if (!t->tcm_handle || u32_root_table(nlh))
 			continue;
 		err = replay(nl, nlh, RTM_NEWTFILTER);
 		if (err)
 			return err;
 	}
 	return 0;
-}
-
-static int del_root(struct nl *nl, int ifindex)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct tcmsg *tcm;
-	int err;
-
-	nlh->nlmsg_type = RTM_DELQDISC;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-	tcm->tcm_ifindex = ifindex;
-	tcm->tcm_parent = TC_H_ROOT;
-	err = nl_request(nl, nlh, NULL, NULL);
-	/* The default root (handle 0) cannot be deleted: already what we want. */
-	return err == -ENOENT || err == -EINVAL ? 0 : err;
 }
 
 int shape_state_restore(struct nl *nl, const char *path)
@@ -460,7 +469,7 @@ int shape_state_restore(struct nl *nl, const char *path)
 		snprintf(nl->err, sizeof(nl->err), "%s: saved in another network namespace", path);
 	}
 	if (!err)
-		err = del_root(nl, v.ifindex);
+		err = tcnl_root_delete(nl, v.ifindex);
 	if (!err)
 		err = replay_tree(nl, v.msgs, v.len);
 	if (!err)

@@ -47,13 +47,33 @@ static struct nlmsghdr *tc_msg(char *buf, uint16_t type, uint16_t flags, int ifi
 	return nlh;
 }
 
+int tcnl_root_delete(struct nl *nl, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = tc_msg(buf, RTM_DELQDISC, 0, ifindex, 0, TC_H_ROOT);
+	int err = nl_request(nl, nlh, NULL, NULL);
+
+	/* The default root (handle 0) cannot be deleted: already what we want. */
+	return err == -ENOENT || err == -EINVAL ? 0 : err;
+}
+
+/*
+ * The user's root goes first (saved by then): a "replace" of a root htb 1:
+ * by ours is a change of it, which htb refuses ("Change operation not
+ * supported"), and a root holding a qdisc 1: below it cannot be replaced by
+ * a 1: ("Cannot move an existing qdisc to a different parent").
+ */
 static int htb_root(struct nl *nl, int ifindex, const struct shape_tree *t)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct tc_htb_glob g = { .version = 3, .rate2quantum = SHAPE_R2Q,
 				 .defcls = t->default_minor };
-	struct nlmsghdr *nlh = tc_msg(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE,
-				      ifindex, t->handle, TC_H_ROOT);
+	struct nlmsghdr *nlh;
+	int err = tcnl_root_delete(nl, ifindex);
+
+	if (err)
+		return err;
+	nlh = tc_msg(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, t->handle, TC_H_ROOT);
 	struct nlattr *o;
 
 	mnl_attr_put_strz(nlh, TCA_KIND, "htb");

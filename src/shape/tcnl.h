@@ -22,6 +22,9 @@ int tcnl_rtab(uint64_t bps, unsigned int mtu, uint32_t rtab[256]);
 /* Bytes sent at @bps in 64 ns ticks: what HTB's buffer/cbuffer carry. */
 uint32_t tcnl_bytes2ticks(uint64_t bps, uint32_t bytes);
 
+/* Delete device @ifindex's root qdisc (its default back); none to delete is 0. */
+int tcnl_root_delete(struct nl *nl, int ifindex);
+
 /**
  * tcnl_tree_create() - qdisc 1: htb, every class of @t and its leaf fifo
  * on device @ifindex (the root qdisc replaced), and for each class with a

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 
 #include "state.h"
@@ -174,6 +175,24 @@ static void test_create_change(void)
 	p.result = b;
 	ret = tcnl_plan_write(&nl, 1, &p);
 	CHECK(ret == -ENOENT, "no class: %d '%s'", ret, nl.err);
+	/* A refusal comes with the kernel's words (extack): replacing our root htb 1: by one. */
+	{
+		char buf[MNL_SOCKET_BUFFER_SIZE];
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		struct tcmsg *tcm;
+
+		nlh->nlmsg_type = RTM_NEWQDISC;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+		tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+		tcm->tcm_ifindex = 1;
+		tcm->tcm_handle = 0x10000;
+		tcm->tcm_parent = TC_H_ROOT;
+		mnl_attr_put_strz(nlh, TCA_KIND, "htb");
+		mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh, TCA_OPTIONS));
+		ret = nl_request(&nl, nlh, NULL, NULL);
+		CHECK(ret == -EINVAL && strstr(nl.err, "Change operation not supported"),
+		      "replace: %d '%s'", ret, nl.err);
+	}
 	nl_close(&nl);
 }
 
