@@ -23,8 +23,8 @@ void shape_ctl_cfg_default(struct shape_ctl_cfg *cfg, uint64_t floor, uint64_t l
 	cfg->probe_base_ns = 2000000000ULL;
 	cfg->probe_max_ns = 8000000000ULL;
 	cfg->blind_ns = 3000000000ULL;
-	cfg->settle = true;
-	cfg->step_max_frac = 0.25;
+	cfg->settle_ns = 500000000ULL;
+	cfg->step_max_frac = 0.5;
 }
 
 /* Clamp @r into floor..line, record the decision, apply it. */
@@ -148,7 +148,7 @@ static const char *on_loss(struct shape_ctl *c, const struct shape_ctl_in *in, u
 /*
  * max(step_frac·R, step_line_frac·line), the first share doubling with each
  * probe held in a row (up to step_max_frac): from the floor to a 40 Mbit/s
- * path of the lab in 8 probes, not 23.
+ * path of the lab in 7 probes, not 23.
  */
 static uint64_t step(const struct shape_ctl *c)
 {
@@ -179,9 +179,13 @@ static const char *on_hold(struct shape_ctl *c, const struct shape_ctl_in *in, u
 				c->streak++;
 		}
 	}
-	/* Probes held in a row, far from a loss, come twice as often. */
+	/*
+	 * Probes held in a row, far from a loss, come twice as often, and from
+	 * the third on every window: nothing known above is at stake.
+	 */
 	if (c->r_bps < c->cfg.line_bps && in->ts_ns >= c->since_ns &&
-	    in->ts_ns - c->since_ns >= (c->streak ? c->interval_ns / 2 : c->interval_ns)) {
+	    in->ts_ns - c->since_ns >= (c->streak >= 2 ? in->len_ns
+					: c->streak ? c->interval_ns / 2 : c->interval_ns)) {
 		*r = c->r_bps + step(c);
 		c->probing = true;
 		c->since_ns = in->ts_ns;
@@ -203,8 +207,8 @@ bool shape_ctl_window(struct shape_ctl *c, const struct shape_ctl_in *in, struct
 	 * where its retransmission is seen) and a RED queue's averaged length
 	 * (0.4 s in the lab). A second cut there halved R below the path.
 	 */
-	if (lossy(in) && c->cfg.settle && c->cut_ns && !c->probing &&
-	    in->ts_ns - in->len_ns < c->cut_ns + in->len_ns / 2) {
+	if (lossy(in) && c->cfg.settle_ns && c->cut_ns && !c->probing &&
+	    in->ts_ns - in->len_ns / 2 < c->cut_ns + c->cfg.settle_ns) {
 		why = "settle";
 		c->streak = 0;
 	} else if (lossy(in))

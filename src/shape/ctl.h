@@ -45,8 +45,8 @@ struct shape_ctl_cfg {
 	uint64_t probe_base_ns;		/* 2 s: probe interval, and the settle time after a cut */
 	uint64_t probe_max_ns;		/* 8 s: the interval doubles up to it after a failed probe */
 	uint64_t blind_ns;		/* 3 s without a window: R ← floor */
-	bool settle;			/* no second cut in the window right after a cut */
-	double step_max_frac;		/* 0.25: the step doubles per held probe up to this share of R */
+	uint64_t settle_ns;		/* 500 ms: no second cut in a window centred this soon after a cut */
+	double step_max_frac;		/* 0.5: the step doubles per held probe up to this share of R */
 };
 
 struct shape_ctl {

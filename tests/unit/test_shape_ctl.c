@@ -30,7 +30,7 @@ static struct shape_ctl_cfg cfg_at_nosettle(uint64_t start)
 {
 	struct shape_ctl_cfg cfg = cfg_at(start);
 
-	cfg.settle = false;
+	cfg.settle_ns = 0;
 	return cfg;
 }
 
@@ -157,13 +157,13 @@ static void test_settle(void)
 	      d.r_new_bps == 11250 * 1000ULL, "%s %llu", d.reason, (unsigned long long)d.r_new_bps);
 }
 
-/* Probes held in a row: the step doubles (10%, 20%, then 25% of R at most). */
+/* Probes held in a row: the step doubles (10%, 20%, 40%, then 50% of R at most). */
 static void test_step_grows(void)
 {
 	struct shape_ctl_cfg cfg = cfg_at(10 * MBIT);
 	struct shape_ctl c;
 	struct shape_decision d;
-	uint64_t ts = 0, want[] = { 11000, 13200, 16500, 20625 };
+	uint64_t ts = 0, want[] = { 11000, 13200, 18480, 27720 };
 	unsigned int k = 0;
 
 	shape_ctl_init(&c, &cfg, 0, &d);
