@@ -212,15 +212,9 @@ static void on_window(void *ctx, const struct mon_window *w)
 static uint64_t read_our_drops(void *ctx)
 {
 	struct run *r = ctx;
-	struct qdisc_stats *v;
-	uint64_t d;
-	size_t n;
+	uint64_t d, pk;
 
-	if (qdiscstats_dump(&r->nl, &v, &n))
-		return 0;
-	d = qdisc_dev_drops(v, n, r->qdisc_ifindex);
-	free(v);
-	return d;
+	return qdisc_dev_now(&r->nl, r->qdisc_ifindex, &d, &pk) ? 0 : d;
 }
 
 /*

@@ -232,18 +232,24 @@ static void on_decision(struct shape_run *r, const struct shape_decision *d)
 
 /* ---- the status file ---- */
 
-static void status_class(struct json *j, const struct shape_run *r, const struct shape_node *n,
-			 const struct qdisc_stats *q, uint64_t rate_now)
+/* A class's name, id, rates and prio: the keys status and --check share. */
+static void node_json(struct json *j, const struct shape_node *n)
 {
 	char id[16];
 
-	json_obj_open(j, NULL);
 	json_str(j, "name", n->name);
 	snprintf(id, sizeof(id), "%x:%x", n->classid >> 16, n->classid & 0xffff);
 	json_str(j, "classid", id);
 	json_u64(j, "rate_bps", n->rate_bps);
 	json_u64(j, "ceil_bps", n->ceil_bps);
 	json_u64(j, "prio", n->prio);
+}
+
+static void status_class(struct json *j, const struct shape_run *r, const struct shape_node *n,
+			 const struct qdisc_stats *q, uint64_t rate_now)
+{
+	json_obj_open(j, NULL);
+	node_json(j, n);
 	if (n->dscp >= 0)
 		json_u64(j, "dscp", (uint64_t)n->dscp);
 	else
@@ -369,20 +375,12 @@ static void on_window(void *ctx, const struct mon_window *w)
 static uint64_t read_our_drops(void *ctx)
 {
 	struct shape_run *r = ctx;
-	struct qdisc_stats *v;
-	uint64_t d;
-	size_t n;
+	uint64_t d, pk;
 
-	if (qdiscstats_dump(&r->nl, &v, &n))
+	if (qdisc_dev_now(&r->nl, r->ifindex, &d, &pk))
 		return 0;
-	d = qdisc_dev_drops(v, n, r->ifindex);
-	for (size_t i = 0; i < n; i++)
-		if (v[i].ifindex == r->ifindex && v[i].root)
-			r->q_pkts = v[i].packets;
-	free(v);
-	if (r->args->dry_run)
-		return 0;
-	return d;
+	r->q_pkts = pk;
+	return r->args->dry_run ? 0 : d;
 }
 
 static int on_packet(void *ctx, const struct capsrc_pkt *p)
@@ -727,22 +725,15 @@ out:
 
 static void tree_json(struct json *j, const struct shape_tree *t)
 {
-	char id[16];
-
 	json_arr_open(j, "classes");
 	for (unsigned int i = 0; i < t->n; i++) {
 		const struct shape_node *n = &t->node[i];
 
 		json_obj_open(j, NULL);
-		json_str(j, "name", n->name);
-		snprintf(id, sizeof(id), "%x:%x", n->classid >> 16, n->classid & 0xffff);
-		json_str(j, "classid", id);
-		json_u64(j, "rate_bps", n->rate_bps);
-		json_u64(j, "ceil_bps", n->ceil_bps);
+		node_json(j, n);
 		json_u64(j, "burst_bytes", n->burst);
 		json_u64(j, "cburst_bytes", n->cburst);
 		json_u64(j, "quantum_bytes", n->quantum);
-		json_u64(j, "prio", n->prio);
 		if (n->leaf_handle) {
 			json_str(j, "leaf", n->leaf_bytes ? "bfifo" : "pfifo");
 			json_u64(j, n->leaf_bytes ? "limit_bytes" : "limit_packets", n->leaf_limit);

@@ -53,17 +53,9 @@ __attribute__((format(printf, 3, 4)))
 static int fail(struct loader *l, int line, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (l->err_line)
-		return 0;
-	l->rd.stop = true;
-	l->err_line = line > 0 ? line : 1;
-	n = snprintf(l->err, l->errlen, "%s:%d: ", l->fname, l->err_line);
-	if (n < 0 || (size_t)n >= l->errlen)
-		return 0;
 	va_start(ap, fmt);
-	vsnprintf(l->err + n, l->errlen - n, fmt, ap);
+	ini_text_fail(&l->rd, &l->err_line, l->err, l->errlen, l->fname, line, fmt, ap);
 	va_end(ap);
 	return 0;
 }

@@ -103,3 +103,17 @@ int ini_text_load(const char *path, char **text, char *err, size_t errlen)
 		*text = buf;
 	return ret;
 }
+
+void ini_text_fail(struct ini_text *t, int *err_line, char *err, size_t errlen, const char *fname,
+		   int line, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (*err_line)
+		return;
+	t->stop = true;
+	*err_line = line > 0 ? line : 1;
+	n = snprintf(err, errlen, "%s:%d: ", fname, *err_line);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - n, fmt, ap);
+}

@@ -11,6 +11,7 @@
 #define DS_INITEXT_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 #define INI_TEXT_MAX (1U << 20)	/* a configuration file of more is refused */
@@ -40,5 +41,13 @@ char *ini_text_read(char *str, int num, void *stream);
  * INI_TEXT_MAX bytes: -EFBIG; a NUL byte inside: -EINVAL).
  */
 int ini_text_load(const char *path, char **text, char *err, size_t errlen);
+
+/**
+ * ini_text_fail() - a loader's first error: "FILE:LINE: " and the message
+ * into @err, its line (at least 1) into @err_line, no more lines from @t.
+ * Later errors are dropped: the first one is the reader's cause.
+ */
+void ini_text_fail(struct ini_text *t, int *err_line, char *err, size_t errlen, const char *fname,
+		   int line, const char *fmt, va_list ap);
 
 #endif

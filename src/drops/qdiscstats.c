@@ -215,3 +215,20 @@ void qdisc_stats_delta(const struct qdisc_stats *a, const struct qdisc_stats *b,
 	d->overlimits = b->overlimits - a->overlimits;
 	d->requeues = b->requeues - a->requeues;
 }
+
+int qdisc_dev_now(struct nl *nl, int ifindex, uint64_t *drops, uint64_t *packets)
+{
+	struct qdisc_stats *v;
+	size_t n;
+	int err = qdiscstats_dump(nl, &v, &n);
+
+	if (err)
+		return err;
+	*drops = qdisc_dev_drops(v, n, ifindex);
+	*packets = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ifindex == ifindex && v[i].root)
+			*packets += v[i].packets;
+	free(v);
+	return 0;
+}

@@ -53,6 +53,9 @@ int classstats_dump(struct nl *nl, int ifindex, struct qdisc_stats **out, size_t
  */
 uint64_t qdisc_dev_drops(const struct qdisc_stats *v, size_t n, int ifindex);
 
+/* One dump: device @ifindex's egress drops (as above) and its roots' packets. Return: 0 or -errno. */
+int qdisc_dev_now(struct nl *nl, int ifindex, uint64_t *drops, uint64_t *packets);
+
 /**
  * qdisc_stats_find() - the qdisc (@ifindex, @handle, @parent) in @v, or NULL.
  */
