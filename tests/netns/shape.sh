@@ -714,4 +714,29 @@ ns_exec "$A" "$DS_BIN" shape --restore "$D/t0.state" >/dev/null 2>"$D/r2.err"
 rc=$?
 ((rc == 1)) && one_line "$D/r2.err" && same_snap t0 "after a 2nd --restore"
 log_test "shape: --restore again (file gone): exit $rc, one line, t0 untouched" $? "$(head -c 200 "$D/r2.err")"
+# --- blind ---------------------------------------------------------------------
+# The capture (u0, an idle veth of A's) sees nothing of what our root sends
+# on wan0: those windows are none, and after 3 s R falls to the floor (8
+# Mbit/s): the kernel's root class says so, the decisions say "blind".
+cfg_write "$D/blind.ini" wan0 "capture = u0"
+rm -f "$D/wan0.ndjson"
+if shaper_start S9 "$D/s9.err" shape -c "$D/blind.ini" -d 30; then
+	bg_run "$A" UDP9 "$SEND" -c 3500 -s 1000 -r 500 -t 8 198.18.1.2 9 >"$D/udp9.txt" 2>&1
+	root_at_floor() {
+		tc -n "$A" class show dev wan0 classid 1:1 | grep -q "rate 8Mbit ceil 8Mbit"
+	}
+	busywait 6500 root_at_floor
+	rc=$?
+	log_test "shape: blind: the root class at the floor (8 Mbit/s) within 6.5 s" $rc \
+		"$(tc -n "$A" class show dev wan0 classid 1:1)"
+	wait "$UDP9"
+	shaper_stop "$S9" TERM
+	rc=$?
+	jq -se 'map(select(.reason == "blind")) | length == 1' "$D/wan0.ndjson" >/dev/null &&
+		((rc == 0)) && same_snap wan0 "after blind"
+	log_test "shape: blind: one \"blind\" decision, exit $rc, wan0 restored" $? \
+		"$(jq -c 'select(.reason != "steady") | [.reason, .r_new_bps]' "$D/wan0.ndjson" 2>&1 | paste -sd' ' | head -c 300)"
+else
+	log_test "shape: blind: ready" 1
+fi
 tests_exit
