@@ -611,8 +611,19 @@ static int take_device(struct shape_run *r)
 	return EXIT_OK;
 }
 
+/* A hang-up (the terminal gone) stops and restores like SIGTERM: the loop wakes within a tick. */
+static struct loop *hup_loop;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	if (hup_loop)
+		loop_stop(hup_loop);
+}
+
 static int run(struct shape_run *r)
 {
+	struct sigaction sa = { .sa_handler = on_hup };
 	int err;
 
 	if (ds_loop_init("shape", &r->loop))
@@ -626,6 +637,8 @@ static int run(struct shape_run *r)
 		ds_error("shape", "cannot set up the run loop: %s", strerror(-err));
 		return EXIT_FAIL;
 	}
+	hup_loop = &r->loop;
+	sigaction(SIGHUP, &sa, NULL);
 	write_status(r);
 	fprintf(stderr, "dropscope shape: ready: %s R %.2f Mbit/s (floor %.2f, line %.2f), "
 		"%u classes%s, capture %s\n", r->cfg.device, r->ctl.r_bps / 1e6,
@@ -633,6 +646,8 @@ static int run(struct shape_run *r)
 		r->args->dry_run ? ", dry run: nothing changed" : "", r->cfg.capture);
 	sd_notify(0, "READY=1");
 	err = loop_run(&r->loop);
+	signal(SIGHUP, SIG_DFL);
+	hup_loop = NULL;
 	sd_notify(0, "STOPPING=1");
 	if (err < 0 && !r->err) {
 		ds_error("shape", "run loop: %s", strerror(-err));

@@ -739,4 +739,13 @@ if shaper_start S9 "$D/s9.err" shape -c "$D/blind.ini" -d 30; then
 else
 	log_test "shape: blind: ready" 1
 fi
+# A hang-up (the terminal gone) restores like SIGTERM.
+if shaper_start S10 "$D/s10.err" shape -c "$D/wan0.ini" -d 30; then
+	shaper_stop "$S10" HUP
+	rc=$?
+	((rc == 0)) && same_snap wan0 "after SIGHUP" && no_table wan0 && [[ ! -e $D/wan0.state ]]
+	log_test "shape: SIGHUP: exit $rc, wan0 restored, table and state file gone" $? "$(tail -1 "$D/s10.err")"
+else
+	log_test "shape: SIGHUP: ready" 1
+fi
 tests_exit
