@@ -260,7 +260,9 @@ ip netns exec "$DC1" "$BIN" -j rr 198.18.20.1 --port 12867 --streams "$rr_stream
 # stream back by 1, 3, 7 s of SYN backoff and move its share of the run out
 # of the capacity dip.
 rr_up() { (($(ip netns exec "$DC1" ss -Htn state established dst 198.18.20.1 | wc -l) > rr_streams)); }
-bg_run "$DC1" RRD sh -c 'exec "$0" -j rr 198.18.20.1 --port 12867 --streams "$1" --duration "$2" >"$3"' \
+# --timeout 30: at 20% loss a transaction may wait out 6 RTOs (12.6 s), a
+# stall the lab is there to show, not to fail on (rr's default is 10 s).
+bg_run "$DC1" RRD sh -c 'exec "$0" -j rr 198.18.20.1 --port 12867 --streams "$1" --duration "$2" --timeout 30 >"$3"' \
 	"$BIN" "$rr_streams" $((secs - bulk_at - 1)) "$outdir/rr_during.json"
 busywait 5000 rr_up || die "rr during bulk did not connect"
 echo "BULK_T_NS=$(($(mono_us) * 1000))" >>"$outdir/lab.env"

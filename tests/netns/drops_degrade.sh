@@ -48,7 +48,7 @@ NS_NFT='[.devices[] | select(.netns == $c or .netns == $s) | .events.NETFILTER_D
 out=$TMP/nokfree.json
 n0=$(loss_count "$SRV_NS")
 if drops_start "$out" --no-probe kfree_skb && traffic && drops_stop; then
-	echo "  TcpRetransSegs $RETRANS, report $(sum "$out" "$NS_TCP"), flows $(sum "$out" "$NS_FLOWS")"
+	echo "  TcpRetransSegs $RETRANS, report $(sum "$out" "$NS_TCP"), flows $(sum "$out" "$NS_FLOWS"), tracer_lost $(jq .tracer_lost "$out")"
 	[[ $(jq -r '.tracing.probes["skb:kfree_skb"]' "$out") == disabled &&
 		$(jq -r '.tracing.probes["tcp:tcp_retransmit_skb"]' "$out") == on ]]
 	log_test "drops --no-probe kfree_skb: reported as disabled" $?
@@ -81,7 +81,7 @@ if drops_start "$out"; then
 	traffic && drops_stop
 	rc=$?
 	echo "  CapEff $cap CapPrm $prm while running; TcpRetransSegs $RETRANS," \
-		"report $(sum "$out" "$NS_TCP"), flows $(sum "$out" "$NS_FLOWS"), exit $rc"
+		"report $(sum "$out" "$NS_TCP"), flows $(sum "$out" "$NS_FLOWS"), tracer_lost $(jq .tracer_lost "$out"), exit $rc"
 	[[ $cap == 0000000000000000 && $prm == 0000000000000000 ]]
 	log_test "drops: no capability left after attaching" $?
 	[[ $rc -eq 0 && $(sum "$out" "$NS_TCP") -eq $RETRANS && $(sum "$out" "$NS_FLOWS") -eq $RETRANS ]]
