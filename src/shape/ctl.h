@@ -45,7 +45,8 @@ struct shape_ctl_cfg {
 	uint64_t probe_base_ns;		/* 2 s: probe interval, and the settle time after a cut */
 	uint64_t probe_max_ns;		/* 8 s: the interval doubles up to it after a failed probe */
 	uint64_t blind_ns;		/* 3 s without a window: R ← floor */
-	uint64_t settle_ns;		/* 500 ms: no second cut in a window centred this soon after a cut */
+	uint64_t probe_hold_ns;		/* 500 ms loss-free: a probe held */
+	uint64_t settle_ns;		/* 1 s: no second cut in a window centred this soon after a cut */
 	double step_max_frac;		/* 0.5: the step doubles per held probe up to this share of R */
 };
 

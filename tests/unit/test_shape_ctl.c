@@ -139,7 +139,7 @@ static void test_loss_limit(void)
 	      (unsigned long long)d.r_new_bps);
 }
 
-/* The window after a cut shows the cut window's losses again: no second cut; the one after may cut. */
+/* Windows centred within 1 s of a cut show its losses again: no second cut; the one after may cut. */
 static void test_settle(void)
 {
 	struct shape_ctl_cfg cfg = cfg_at(40 * MBIT);
@@ -153,6 +153,8 @@ static void test_settle(void)
 	in = win(2 * WIN, 13500 * 1000ULL, 10 * MBIT, 0, MON_SHALLOW);
 	CHECK(!shape_ctl_window(&c, &in, &d) && !strcmp(d.reason, "settle"), "%s", d.reason);
 	in = win(3 * WIN, 13500 * 1000ULL, 12500 * 1000ULL, 0, MON_SHALLOW);
+	CHECK(!shape_ctl_window(&c, &in, &d) && !strcmp(d.reason, "settle"), "%s", d.reason);
+	in = win(4 * WIN, 13500 * 1000ULL, 12500 * 1000ULL, 0, MON_SHALLOW);
 	CHECK(shape_ctl_window(&c, &in, &d) && !strcmp(d.reason, "loss") &&
 	      d.r_new_bps == 11250 * 1000ULL, "%s %llu", d.reason, (unsigned long long)d.r_new_bps);
 }
@@ -179,6 +181,39 @@ static void test_step_grows(void)
 		}
 	}
 	CHECK(k == 4, "%u probes", k);
+}
+
+/* Short windows: a probe is held after 500 ms loss-free, so a loss in its second window fails it. */
+static void test_probe_hold(void)
+{
+	struct shape_ctl_cfg cfg = cfg_at(10 * MBIT);
+	struct shape_ctl c;
+	struct shape_decision d;
+	uint64_t ts = 0, q = WIN / 2;	/* 250 ms windows */
+	struct shape_ctl_in in;
+	int i;
+
+	shape_ctl_init(&c, &cfg, 0, &d);
+	for (i = 0; i < 40; i++) {
+		ts += q;
+		in = win(ts, c.r_bps, c.r_bps, 0, MON_SHALLOW);
+		in.len_ns = q;
+		shape_ctl_window(&c, &in, &d);
+		if (!strcmp(d.reason, "probe"))
+			break;
+	}
+	CHECK(i < 40 && c.probing, "no probe in 10 s");
+	ts += q;
+	in = win(ts, c.r_bps, c.r_bps, 0, MON_SHALLOW);
+	in.len_ns = q;
+	shape_ctl_window(&c, &in, &d);
+	CHECK(!strcmp(d.reason, "probe_wait") && c.probing, "%s", d.reason);
+	ts += q;
+	in = win(ts, c.r_bps, c.r_bps * 95 / 100, 0, MON_SHALLOW);
+	in.len_ns = q;
+	shape_ctl_window(&c, &in, &d);
+	CHECK(!strcmp(d.reason, "probe_failed") && c.interval_ns == 4 * SEC, "%s %llu", d.reason,
+	      (unsigned long long)c.interval_ns);
 }
 
 static void test_heavy_loss(void)
@@ -565,6 +600,7 @@ int main(void)
 	RUN(test_loss_limit);
 	RUN(test_settle);
 	RUN(test_step_grows);
+	RUN(test_probe_hold);
 	RUN(test_heavy_loss);
 	RUN(test_low_demand_hold);
 	RUN(test_probe_backoff);
