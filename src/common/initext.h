@@ -48,6 +48,6 @@ int ini_text_load(const char *path, char **text, char *err, size_t errlen);
  * Later errors are dropped: the first one is the reader's cause.
  */
 void ini_text_fail(struct ini_text *t, int *err_line, char *err, size_t errlen, const char *fname,
-		   int line, const char *fmt, va_list ap);
+		   int line, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
 
 #endif
