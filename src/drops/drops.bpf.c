@@ -216,11 +216,17 @@ static __always_inline void count_rtx(const struct rtx_key *k, __u32 kind, __u32
 	if (!v)
 		return;
 	v->events++;
-	/* A transmit that failed is not in TcpRetransSegs (TCPRetransFail has it). */
-	if (err) {
+	/*
+	 * TcpRetransSegs counts a retransmission once __tcp_retransmit_skb()
+	 * hands it to tcp_transmit_skb(): what fails before (-EBUSY, still in
+	 * the host's queue; -ENOMEM) is not in it, but a local queue's drop on
+	 * the way out (NET_XMIT_DROP, err 1) is, as well as in TCPRetransFail.
+	 * Counting every failure out left the flows 1 or 2 short of the counter.
+	 */
+	if (err)
 		v->failed += segs;
+	if (err < 0)
 		return;
-	}
 	v->segs += segs;
 	v->bytes += bytes;
 	if (kind < RK_NKINDS)

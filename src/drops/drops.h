@@ -48,7 +48,8 @@ struct rtx_val {
 	__u64 segs;		/* tcp_skb_pcount() of those sent: what TcpRetransSegs adds */
 	__u64 events;		/* tracepoint hits, failed ones included */
 	__u64 bytes;		/* of those sent */
-	__u64 failed;		/* segments whose transmit failed (err != 0): TCPRetransFail */
+	__u64 failed;		/* segments whose transmit failed (err != 0): TCPRetransFail;
+				 * err > 0 (a local drop after the counter) is in segs too */
 	__u64 kind[RK_NKINDS];	/* segments sent, by kind */
 };
 
