@@ -44,6 +44,7 @@
 #include "qdiscstats.h"
 #include "sites.h"
 #include "state.h"
+#include "status.h"
 #include "tcnl.h"
 #include "tree.h"
 
@@ -153,7 +154,7 @@ static int build_tree(struct shape_run *r, uint64_t root_bps, struct shape_tree 
 }
 
 /* R as decided into the kernel, if due: every change in place, children or parent first. */
-static void write_tree(struct shape_run *r, bool force)
+static void write_tree(struct shape_run *r)
 {
 	struct shape_tree next;
 	struct shape_plan plan;
@@ -163,7 +164,7 @@ static void write_tree(struct shape_run *r, bool force)
 
 	if (r->args->dry_run || r->want_bps == r->tree.node[0].rate_bps)
 		return;
-	if (!force && r->written_ns && now - r->written_ns < SHAPE_WRITE_GAP_NS)
+	if (r->written_ns && now - r->written_ns < SHAPE_WRITE_GAP_NS)
 		return;
 	if (build_tree(r, r->want_bps, &next) || shape_plan(&r->tree, &next, &plan))
 		return;
@@ -227,7 +228,7 @@ static void on_decision(struct shape_run *r, const struct shape_decision *d)
 	if (d->r_new_bps != d->r_old_bps)
 		r->changes++;
 	r->want_bps = d->r_new_bps;
-	write_tree(r, false);
+	write_tree(r);
 }
 
 /* ---- the status file ---- */
@@ -245,8 +246,8 @@ static void node_json(struct json *j, const struct shape_node *n)
 	json_u64(j, "prio", n->prio);
 }
 
-static void status_class(struct json *j, const struct shape_run *r, const struct shape_node *n,
-			 const struct qdisc_stats *q, uint64_t rate_now)
+static void status_class(struct json *j, const struct shape_node *n, const struct qdisc_stats *q,
+			 uint64_t rate_now)
 {
 	json_obj_open(j, NULL);
 	node_json(j, n);
@@ -262,7 +263,6 @@ static void status_class(struct json *j, const struct shape_run *r, const struct
 	json_u64(j, "qlen", q ? q->qlen : 0);
 	json_u64(j, "rate_now_bps", rate_now);
 	json_obj_close(j);
-	(void)r;
 }
 
 static void write_status(struct shape_run *r)
@@ -319,7 +319,7 @@ static void write_status(struct shape_run *r)
 			rate = (q->bytes - r->cls_bytes[i]) * 8 * NSEC_PER_SEC / (now - r->cls_at);
 		if (q)
 			r->cls_bytes[i] = q->bytes;
-		status_class(&j, r, nd, q, rate);
+		status_class(&j, nd, q, rate);
 	}
 	json_arr_close(&j);
 	json_arr_open(&j, "decisions");
@@ -431,7 +431,7 @@ static int on_tick(void *ctx, uint64_t now)
 	monitor_tick(r->mon, cap_now(r, now));
 	if (shape_ctl_blind(&r->ctl, cap_now(r, now), &d))
 		on_decision(r, &d);
-	write_tree(r, false);
+	write_tree(r);
 	if (!r->last_pkt_mono)
 		sd_notify(0, "WATCHDOG=1");
 	return 0;
@@ -820,33 +820,17 @@ static int do_check(struct shape_args *args)
 	return rc;
 }
 
-/* The device the state file names, from its header (state.c's layout). */
+/* Put back what STATE holds, for the device it names; our nft table goes too. */
 static int do_restore(const char *path)
 {
-	struct shape_state_view v;
 	struct nl nl = { 0 };
-	char why[256], dev[IF_NAMESIZE];
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char why[512], dev[IF_NAMESIZE];
 	int err;
 
-	f = fopen(path, "r");
-	if (!f) {
-		ds_error("shape", "cannot read %s: %s", path, strerror(errno));
+	if (shape_state_device(path, dev, sizeof(dev), why, sizeof(why))) {
+		ds_error("shape", "%s", why);
 		return EXIT_FAIL;
 	}
-	buf = malloc(1 << 22);
-	if (buf)
-		len = fread(buf, 1, 1 << 22, f);
-	fclose(f);
-	if (!buf || shape_state_parse(buf, len, &v, why, sizeof(why))) {
-		ds_error("shape", "%s: %s", path, buf ? why : "out of memory");
-		free(buf);
-		return EXIT_FAIL;
-	}
-	snprintf(dev, sizeof(dev), "%s", v.ifname);
-	free(buf);
 	if (!(privs_effective() & (1ULL << CAP_NET_ADMIN_BIT))) {
 		ds_error("shape", "restoring %s needs CAP_NET_ADMIN (or root)", dev);
 		return EXIT_NOPERM;
@@ -866,71 +850,6 @@ static int do_restore(const char *path)
 	unlink(path);
 	fprintf(stderr, "dropscope shape: %s restored from %s\n", dev, path);
 	return EXIT_OK;
-}
-
-/* The value after "KEY": in @s, as a number; 0 when absent. */
-static uint64_t scan_u64(const char *s, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(s, pat);
-	return p ? strtoull(p + strlen(pat), NULL, 10) : 0;
-}
-
-static void scan_str(const char *s, const char *key, char *out, size_t len)
-{
-	char pat[64];
-	const char *p, *e;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	out[0] = 0;
-	p = strstr(s, pat);
-	if (!p)
-		return;
-	p += strlen(pat);
-	e = strchr(p, '"');
-	if (e && (size_t)(e - p) < len)
-		snprintf(out, len, "%.*s", (int)(e - p), p);
-}
-
-static void status_text(const char *s)
-{
-	const char *c, *d;
-	char dev[IF_NAMESIZE + 1], type[16], name[SHAPE_NAME_LEN + 1], id[16], reason[32];
-	uint64_t limit = scan_u64(s, "limit_bps");
-
-	scan_str(s, "device", dev, sizeof(dev));
-	scan_str(s, "path_type", type, sizeof(type));
-	printf("%s: R %.2f Mbit/s (floor %.2f, line %.2f), ", dev, scan_u64(s, "r_bps") / 1e6,
-	       scan_u64(s, "floor_bps") / 1e6, scan_u64(s, "line_bps") / 1e6);
-	if (limit)
-		printf("limit %.2f Mbit/s", limit / 1e6);
-	else
-		printf("limit unknown");
-	printf(", path %s%s\n", type, strstr(s, "\"dry_run\":true") ? ", dry run" : "");
-	printf("  %-6s %-16s %10s %10s %4s %14s %10s %8s %10s\n", "class", "name", "rate", "ceil",
-	       "prio", "sent", "drops", "backlog", "now");
-	c = strstr(s, "\"classes\":[");
-	d = strstr(s, "\"decisions\":[");
-	while (c && (c = strstr(c + 1, "{\"name\":")) && (!d || c < d)) {
-		scan_str(c, "name", name, sizeof(name));
-		scan_str(c, "classid", id, sizeof(id));
-		printf("  %-6s %-16s %10.3f %10.3f %4llu %14llu %10llu %8llu %10.3f\n", id, name,
-		       scan_u64(c, "rate_bps") / 1e6, scan_u64(c, "ceil_bps") / 1e6,
-		       (unsigned long long)scan_u64(c, "prio"),
-		       (unsigned long long)scan_u64(c, "sent_bytes"),
-		       (unsigned long long)scan_u64(c, "drops"),
-		       (unsigned long long)scan_u64(c, "backlog_bytes"),
-		       scan_u64(c, "rate_now_bps") / 1e6);
-	}
-	printf("  (rates in Mbit/s, sent in bytes)\nlast decisions:\n");
-	while (d && (d = strstr(d + 1, "{\"type\":\"decision\""))) {
-		scan_str(d, "reason", reason, sizeof(reason));
-		printf("  %-16s R %.2f -> %.2f Mbit/s\n", reason, scan_u64(d, "r_old_bps") / 1e6,
-		       scan_u64(d, "r_new_bps") / 1e6);
-	}
 }
 
 static int do_status(struct shape_args *args)
@@ -972,7 +891,7 @@ static int do_status(struct shape_args *args)
 		free(buf);
 		return EXIT_FAIL;
 	}
-	pid = (pid_t)scan_u64(buf, "pid");
+	pid = (pid_t)shape_status_u64(buf, "pid");
 	if (pid <= 0 || (kill(pid, 0) && errno == ESRCH)) {
 		ds_error("shape", "%s: its shaper (pid %d) is gone", path, (int)pid);
 		free(buf);
@@ -981,7 +900,7 @@ static int do_status(struct shape_args *args)
 	if (ds.json)
 		fwrite(buf, 1, len, stdout);
 	else
-		status_text(buf);
+		shape_status_text(stdout, buf);
 	free(buf);
 	return EXIT_OK;
 }

@@ -442,6 +442,27 @@ static int replay_filters(struct nl *nl, const char *p, uint32_t len)
 	return 0;
 }
 
+int shape_state_device(const char *path, char *ifname, size_t len, char *err, size_t errlen)
+{
+	struct shape_state_view v;
+	char why[200], *buf;
+	size_t n;
+	int ret = read_file(path, &buf, &n);
+
+	if (ret) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+			 ret == -EFBIG ? "too large for a state file" : strerror(-ret));
+		return ret;
+	}
+	ret = shape_state_parse(buf, n, &v, why, sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "%s: %s", path, why);
+	else
+		snprintf(ifname, len, "%s", v.ifname);
+	free(buf);
+	return ret;
+}
+
 int shape_state_restore(struct nl *nl, const char *path)
 {
 	struct shape_state_view v;

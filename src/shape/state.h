@@ -33,6 +33,12 @@ struct shape_state_view {
 int shape_state_parse(const void *buf, size_t len, struct shape_state_view *v, char *err,
 		      size_t errlen);
 
+/*
+ * The device a state file was saved for, into @ifname; a file that cannot be
+ * read or fails shape_state_parse() gives -errno and "PATH: reason" in @err.
+ */
+int shape_state_device(const char *path, char *ifname, size_t len, char *err, size_t errlen);
+
 /* Return: 0 or -errno (nl->err holds the kernel's reason). */
 int shape_state_save(struct nl *nl, int ifindex, const char *path);
 
