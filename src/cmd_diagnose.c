@@ -245,20 +245,39 @@ static int on_packet(void *ctx, const struct capsrc_pkt *p)
 	return 0;
 }
 
+static void cap_stopped(struct cap *c)
+{
+	snprintf(c->r->stop_why, sizeof(c->r->stop_why), "capture on %s: %s", c->spec,
+		 capsrc_error(c->src));
+}
+
 static int on_readable(void *ctx, int fd, uint32_t events)
 {
 	struct cap *c = ctx;
 	int n = capsrc_dispatch(c->src, -1, on_packet, c);
 
-	(void)fd, (void)events;
+	/* An error event libpcap did not call one: the interface went down. */
+	if (n >= 0 && (events & (EPOLLERR | EPOLLHUP)) && capsrc_gone(c->src))
+		n = -EIO;
 	if (n < 0 && n != -ECANCELED) {
 		/* The interface went away: stop everything, say why. */
-		snprintf(c->r->stop_why, sizeof(c->r->stop_why), "capture on %s: %s", c->spec,
-			 capsrc_error(c->src));
+		cap_stopped(c);
 		loop_del_fd(&c->r->loop, fd);
 		loop_stop(&c->r->loop);
 	}
 	return 0;
+}
+
+/*
+ * After the run: a capture whose interface was deleted while the error
+ * event came before the deletion was complete said nothing; the workload
+ * then stalled on its timeout. Name the capture, not the timeout.
+ */
+static void caps_check_gone(struct diag_run *r)
+{
+	for (size_t i = 0; i < r->ncap && !r->stop_why[0]; i++)
+		if (capsrc_gone(r->cap[i].src))
+			cap_stopped(&r->cap[i]);
 }
 
 /* ---- set-up ---- */
@@ -494,6 +513,7 @@ static int run_workload(struct diag_run *r, const char *host)
 	r->t0_ns = now_ns();
 	err = rr_client_run(&cfg, &r->res);
 	r->res_ok = true;
+	caps_check_gone(r);
 	/* The connections' last retransmissions (FINs) come after the workload. */
 	if (!r->res.interrupted && !r->stop_why[0] && loop_resume(&r->loop) &&
 	    !loop_set_deadline(&r->loop, LINGER_NS))
@@ -528,6 +548,7 @@ static int run_flows(struct diag_run *r)
 	r->t0_ns = now_ns();
 	err = loop_run(&r->loop);
 	r->res.interrupted = r->loop.signo != 0;
+	caps_check_gone(r);
 	for (size_t i = 0; i < r->ncap; i++) {
 		capsrc_drain(r->cap[i].src, on_packet, &r->cap[i]);
 		analyzer_finish(&r->cap[i].a);
@@ -968,13 +989,14 @@ int do_diagnose(int argc, char **argv)
 		rc = EXIT_FAIL;
 	} else {
 		rc = verdict(r);
-		if (err) {
-			fprintf(stderr, "dropscope diagnose: %s (partial verdict above)\n",
-				r->res.error[0] ? r->res.error : strerror(-err));
-			rc = EXIT_FAIL;
-		} else if (r->stop_why[0]) {
+		/* A capture that lost its interface explains the workload's stall. */
+		if (r->stop_why[0]) {
 			fprintf(stderr, "dropscope diagnose: %s (partial verdict above)\n",
 				r->stop_why);
+			rc = EXIT_FAIL;
+		} else if (err) {
+			fprintf(stderr, "dropscope diagnose: %s (partial verdict above)\n",
+				r->res.error[0] ? r->res.error : strerror(-err));
 			rc = EXIT_FAIL;
 		}
 	}

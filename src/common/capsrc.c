@@ -544,6 +544,21 @@ int capsrc_linktype(const struct capsrc *c)
 	return pcap_datalink(c->p);
 }
 
+bool capsrc_gone(struct capsrc *c)
+{
+	struct sockaddr_ll sll = { 0 };
+	socklen_t len = sizeof(sll);
+	int fd = c->live && c->p ? pcap_get_selectable_fd(c->p) : -1;
+
+	/* packet_notifier() sets the socket's ifindex to -1 at NETDEV_UNREGISTER. */
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&sll, &len) ||
+	    sll.sll_family != AF_PACKET)
+		return false;
+	if (sll.sll_ifindex == -1)
+		snprintf(c->err, sizeof(c->err), "the interface disappeared");
+	return sll.sll_ifindex == -1;
+}
+
 const char *capsrc_error(const struct capsrc *c)
 {
 	return c->err;

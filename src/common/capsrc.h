@@ -74,6 +74,14 @@ int capsrc_dispatch(struct capsrc *c, int max, capsrc_cb cb, void *ctx);
  * Return: packets delivered, or -EIO.
  */
 int capsrc_drain(struct capsrc *c, capsrc_cb cb, void *ctx);
+/*
+ * Live: true once the capture's interface was deleted (its packet socket
+ * no longer has one). The kernel reports only the interface going down
+ * (which libpcap does not call an error while the name still exists), and
+ * nothing at the unregistration that follows: ask after an error event or
+ * a stall. Files and "any": false.
+ */
+bool capsrc_gone(struct capsrc *c);
 /* DLT_* of the source; with pcapng_read.c, the first interface's (-1: none yet). */
 int capsrc_linktype(const struct capsrc *c);
 const char *capsrc_error(const struct capsrc *c);

@@ -109,11 +109,16 @@ log_test "$NAME: server killed: exit 1, a partial verdict marked interrupted" $?
 server || log_test "$NAME: rr server again" 1
 diag "$TMP/if.json" "$TMP/if.err" rr "$SRV_IP" --port $PORT --streams 4 -d 30 --timeout 3
 started || log_test "$NAME: interface deleted: diagnose did not start" 1
+# Down first, then deleted: the error event comes while the name still
+# exists (what a plain delete does when the reader is quick), the deletion
+# then reports nothing.
+ip -n "$CLI_NS" link set cli0 down
+nap 0.3
 ip -n "$CLI_NS" link del cli0
 wait "$DPID"
 rc=$?
 jq -e '.interrupted == true and (.stopped // "" | test("cli0"))' "$TMP/if.json" >/dev/null &&
-	((rc == 1))
+	((rc == 1)) && grep -q "capture on cli0" "$TMP/if.err"
 log_test "$NAME: interface deleted: exit 1, the verdict says the capture on cli0 stopped it" $? \
 	"rc=$rc $(jq -c '{interrupted, stopped}' "$TMP/if.json" 2>&1) $(tail -n 2 "$TMP/if.err")"
 tests_exit
