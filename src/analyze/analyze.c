@@ -151,6 +151,8 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end why)
 		a->paths[(uintptr_t)f->ext - 1].t.c.capture_gaps += gaps.capture_gaps;
 	if (a->o.keep_flows || a->o.top_flows)
 		keep_summary(a, f);
+	free(f->sacked);
+	f->sacked = NULL;
 }
 
 
@@ -305,8 +307,24 @@ static void monitor_feed(struct analyzer *a, struct flow *f, int dir,
 			m.unlost_segs++;
 		}
 	}
-	if (una_valid && h->una_valid && seq_after(h->una, una0) && h->una - una0 < (1U << 30))
+	/*
+	 * What the ACK delivered, its SACK blocks counted (the cumulative ACK
+	 * stands still through a recovery); without memory for them, una's move.
+	 */
+	if (!f->sacked && h->una_valid && (s->flags & TCPF_ACK))
+		f->sacked = calloc(2, sizeof(*f->sacked));
+	if (f->sacked && h->una_valid && (s->flags & TCPF_ACK)) {
+		struct mon_range blk[PKT_MAX_SACK];
+
+		for (int i = 0; i < s->nsack && i < PKT_MAX_SACK; i++) {
+			blk[i].start = s->sack[i].start;
+			blk[i].end = s->sack[i].end;
+		}
+		m.acked = mon_sacked_update(&f->sacked[dir], h->una, blk, s->nsack);
+	} else if (una_valid && h->una_valid && seq_after(h->una, una0) &&
+		   h->una - una0 < (1U << 30)) {
 		m.acked = h->una - una0;
+	}
 	/* Every path it belongs to (a path and its classes) gets the segment. */
 	for (int i = 0; i < n; i++) {
 		m.outbound = out[i];

@@ -52,6 +52,7 @@ struct flow {
 	struct inv_flow inv;		/* the inventory's, when it runs */
 	struct tcp_conn conn;
 	void *ext;			/* the user's per-flow data */
+	struct mon_sacked *sacked;	/* the monitor's, per ACK direction; freed by the user */
 	/* Per direction: the DSCP of its data (of its first segment until data). */
 	uint8_t dscp[2];
 	uint8_t dscp_seen;		/* bit dir: any segment, bit dir + 2: data */

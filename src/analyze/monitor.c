@@ -23,6 +23,92 @@ const char *const mon_type_name[MON_NTYPES] = {
 	[MON_SHALLOW] = "shallow_queue", [MON_DEEP] = "deep_queue",
 };
 
+static int32_t sdiff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+static uint64_t sacked_bytes(const struct mon_sacked *b)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < b->n; i++)
+		t += b->r[i].end - b->r[i].start;
+	return t;
+}
+
+/* Merge [@s, @e) (above una) into the sorted ranges. */
+static void sacked_add(struct mon_sacked *b, uint32_t s, uint32_t e)
+{
+	int i = 0, j;
+
+	while (i < b->n && sdiff(b->r[i].end, s) < 0)
+		i++;
+	/* Ranges i..j-1 touch or overlap [s, e): fold them in. */
+	for (j = i; j < b->n && sdiff(b->r[j].start, e) <= 0; j++) {
+		if (sdiff(b->r[j].start, s) < 0)
+			s = b->r[j].start;
+		if (sdiff(b->r[j].end, e) > 0)
+			e = b->r[j].end;
+	}
+	if (j == i) {
+		if (b->n == MON_SACK_RANGES) {
+			if (i == b->n)
+				return;		/* above every island, and no room */
+			b->n--;			/* the highest goes */
+		}
+		memmove(&b->r[i + 1], &b->r[i], (b->n - i) * sizeof(b->r[0]));
+		b->n++;
+	} else if (j > i + 1) {
+		memmove(&b->r[i + 1], &b->r[j], (b->n - j) * sizeof(b->r[0]));
+		b->n -= (uint8_t)(j - i - 1);
+	}
+	b->r[i].start = s;
+	b->r[i].end = e;
+}
+
+uint32_t mon_sacked_update(struct mon_sacked *b, uint32_t una, const struct mon_range *blk, int n)
+{
+	uint64_t before, adv = 0;
+	int k = 0;
+
+	if (!b->init || sdiff(una, b->una) >= (1 << 30) || sdiff(una, b->una) <= -(1 << 30)) {
+		b->init = true;
+		b->una = una;
+		b->n = 0;
+		return 0;
+	}
+	before = sacked_bytes(b);
+	if (sdiff(una, b->una) > 0) {
+		adv = una - b->una;
+		b->una = una;
+	}
+	for (int i = 0; i < n; i++) {
+		uint32_t s0 = blk[i].start, e0 = blk[i].end;
+
+		/* Only above una, and not absurd (a D-SACK below una, a window's worth at most). */
+		if (sdiff(e0, s0) <= 0 || sdiff(e0, b->una) <= 0 || sdiff(e0, b->una) >= (1 << 30))
+			continue;
+		if (sdiff(s0, b->una) < 0)
+			s0 = b->una;
+		sacked_add(b, s0, e0);
+	}
+	/* Ranges the cumulative ACK passed: theirs are in adv now. */
+	while (k < b->n && sdiff(b->r[k].end, b->una) <= 0)
+		k++;
+	if (k) {
+		memmove(&b->r[0], &b->r[k], (b->n - k) * sizeof(b->r[0]));
+		b->n -= (uint8_t)k;
+	}
+	if (b->n && sdiff(b->r[0].start, b->una) < 0)
+		b->r[0].start = b->una;
+	{
+		uint64_t after = adv + sacked_bytes(b);
+
+		return after > before ? (uint32_t)(after - before) : 0;
+	}
+}
+
 void monitor_init(struct monitor *m, const struct monitor_opts *o)
 {
 	memset(m, 0, sizeof(*m));
@@ -215,6 +301,85 @@ int monitor_match(const struct monitor *m, const struct mon_key *k, int *idx, bo
 	return n;
 }
 
+/* The slice @ts_ns falls in, counted from the first window's start. */
+static struct mon_recent *recent_at(const struct monitor *m, struct mon_path *p, uint64_t ts_ns)
+{
+	uint64_t g = (ts_ns > m->first_ns ? (ts_ns - m->first_ns) / MON_RECENT_NS : 0) + 1;
+	struct mon_recent *e = &p->recent[g % MON_RECENT];
+
+	if (e->g != g) {
+		memset(e, 0, sizeof(*e));
+		e->g = g;
+	}
+	return e;
+}
+
+/* The slices from the one holding @from_ns to @g: sums into @out (g: its slice). */
+static void recent_sum(const struct monitor *m, const struct mon_path *p, uint64_t from_ns,
+		       uint64_t g, struct mon_recent *out)
+{
+	uint64_t first = (from_ns > m->first_ns ? (from_ns - m->first_ns) / MON_RECENT_NS : 0) + 1;
+
+	memset(out, 0, sizeof(*out));
+	if (g >= MON_RECENT && first <= g - MON_RECENT)
+		first = g - MON_RECENT + 1;
+	for (uint64_t i = first; i <= g; i++) {
+		const struct mon_recent *e = &p->recent[i % MON_RECENT];
+
+		if (e->g != i)
+			continue;
+		out->offered += e->offered;
+		out->offered_payload += e->offered_payload;
+		out->down += e->down;
+		out->acked += e->acked;
+		out->down_segs += e->down_segs;
+	}
+	out->g = first;
+}
+
+/*
+ * A downstream loss was just counted at @ts_ns: is the last MON_ALARM_NS
+ * lossy enough, and has the loss lasted long enough to be measured, to say
+ * so now? The rate is the ACKs' (IP bits) since the loss began.
+ */
+static void alarm_check(struct monitor *m, struct mon_path *p, uint32_t idx, uint64_t ts_ns)
+{
+	uint64_t g = recent_at(m, p, ts_ns)->g, from, start, span, need;
+	struct mon_alarm a = { .path = idx, .ts_ns = ts_ns };
+	struct mon_recent loss, ack;
+
+	if (!p->loss_last_ns || ts_ns > p->loss_last_ns + MON_ALARM_NS)
+		p->loss_first_ns = ts_ns;
+	p->loss_last_ns = ts_ns;
+	if (p->alarm_ns && ts_ns < p->alarm_ns + MON_ALARM_NS)
+		return;
+	recent_sum(m, p, ts_ns > MON_ALARM_NS ? ts_ns - MON_ALARM_NS : 0, g, &loss);
+	if (loss.down_segs < MON_ALARM_SEGS || !loss.offered ||
+	    (double)loss.down < MON_OVER_SHARE * (double)loss.offered)
+		return;
+	from = p->loss_first_ns - (p->rtt_min_ns / 4 < p->loss_first_ns ? p->rtt_min_ns / 4 : 0);
+	if (ts_ns > MON_ALARM_NS && from < ts_ns - MON_ALARM_NS)
+		from = ts_ns - MON_ALARM_NS;
+	need = p->rtt_min_ns > MON_ALARM_MIN_NS ? p->rtt_min_ns : MON_ALARM_MIN_NS;
+	if (need > MON_ALARM_NS)
+		need = MON_ALARM_NS;
+	recent_sum(m, p, from, g, &ack);
+	start = m->first_ns + (ack.g - 1) * MON_RECENT_NS;
+	span = ts_ns > start ? ts_ns - start : 0;
+	if (span < need)
+		return;
+	p->alarm_ns = ts_ns;
+	p->alarms++;
+	a.span_ns = span;
+	a.down_segs = loss.down_segs;
+	a.offered_bps = (uint64_t)((double)ack.offered * 8e9 / (double)span);
+	a.delivered_bps = (uint64_t)((double)ack.acked * 8e9 / (double)span *
+				     (ack.offered_payload ? (double)ack.offered /
+								  (double)ack.offered_payload : 1));
+	a.loss_share = (double)loss.down / (double)loss.offered;
+	m->o.on_alarm(m->o.ctx, &a);
+}
+
 void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 {
 	struct mon_path *p = &m->path[path];
@@ -228,6 +393,8 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	if (!s->outbound) {
 		a->acked += s->acked;
 		a->acks += s->acked > 0;
+		if (m->o.on_alarm && s->acked)
+			recent_at(m, p, s->ts_ns)->acked += s->acked;
 		return;
 	}
 	if (s->rtt_ns) {
@@ -256,6 +423,12 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	a->offered += ip;
 	a->offered_payload += s->bytes;
 	a->slot_deliv[slot] += ip;
+	if (m->o.on_alarm) {
+		struct mon_recent *e = recent_at(m, p, s->ts_ns);
+
+		e->offered += ip;
+		e->offered_payload += s->bytes;
+	}
 	if (!s->retrans)
 		return;
 	a->rtx_segs++;
@@ -270,6 +443,13 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	a->down_segs++;
 	a->slot_deliv[slot] -= ip < a->slot_deliv[slot] ? ip : a->slot_deliv[slot];
 	a->slot_loss[slot] = 1;
+	if (m->o.on_alarm) {
+		struct mon_recent *e = recent_at(m, p, s->ts_ns);
+
+		e->down += ip;
+		e->down_segs++;
+		alarm_check(m, p, (uint32_t)path, s->ts_ns);
+	}
 }
 
 static int cmp_u32(const void *x, const void *y)

@@ -31,6 +31,21 @@ extern const char *const mon_type_name[MON_NTYPES];
 /* Added RTT at and above which it is a deep queue, ns. */
 #define MON_DEEP_ADD_NS 50000000ULL
 
+/*
+ * The early alarm (monitor_opts.on_alarm): downstream loss in the last
+ * MON_ALARM_NS, at least MON_ALARM_SEGS segments and MON_OVER_SHARE of what
+ * was offered, raised when a lost segment makes it so, not at the window's
+ * end, and at most once per MON_ALARM_NS. Its rate is what the ACKs
+ * delivered since the loss began: from a quarter RTT before its first
+ * retransmission (the ACKs of data that met the full queue or the empty
+ * bucket start then), over at least an RTT (and MON_ALARM_MIN_NS).
+ */
+#define MON_RECENT_NS 5000000ULL	/* 5 ms slices kept across windows */
+#define MON_RECENT 32			/* 160 ms of them */
+#define MON_ALARM_NS 60000000ULL	/* 60 ms: 3 RTTs of the lab's 20 */
+#define MON_ALARM_MIN_NS 30000000ULL
+#define MON_ALARM_SEGS 3
+
 /* One segment's outcome, as the analyzer saw it. */
 struct mon_seg {
 	uint64_t ts_ns;
@@ -60,6 +75,24 @@ struct mon_acc {
 	/* Twentieths of the window: delivered bytes, and whether anything was lost downstream. */
 	uint64_t slot_deliv[MON_SLOTS];
 	uint8_t slot_loss[MON_SLOTS];
+};
+
+/* One slice of MON_RECENT_NS, kept across windows for the alarm. */
+struct mon_recent {
+	uint64_t g;			/* its number since the first window's start, plus 1; 0: empty */
+	uint64_t offered, offered_payload, down, acked;
+	uint32_t down_segs;
+};
+
+/* An early alarm of one path: what its last span showed. */
+struct mon_alarm {
+	uint32_t path;
+	uint64_t ts_ns;			/* the segment that raised it */
+	uint64_t span_ns;		/* of the ACKs: from the loss's start to @ts_ns */
+	uint64_t offered_bps;
+	uint64_t delivered_bps;		/* ACKed in the span (IP bits/s); 0: no ACK seen */
+	uint32_t down_segs;
+	double loss_share;
 };
 
 /* A closed window of one path. */
@@ -105,16 +138,23 @@ struct mon_path {
 	uint64_t type_votes[MON_NTYPES];
 	uint64_t windows, by_verdict[MON_NVERDICTS], our_drops, down_segs;
 	struct mon_window last;
+	struct mon_recent recent[MON_RECENT];
+	uint64_t loss_first_ns;		/* the first downstream loss after MON_ALARM_NS without */
+	uint64_t loss_last_ns;
+	uint64_t alarm_ns;		/* the last alarm; 0: none */
+	uint64_t alarms;
 };
 
 typedef void (*mon_window_cb)(void *ctx, const struct mon_window *w);
 /* Cumulative drops of our own edge qdisc; the monitor takes differences. */
 typedef uint64_t (*mon_drops_fn)(void *ctx);
+typedef void (*mon_alarm_cb)(void *ctx, const struct mon_alarm *a);
 
 struct monitor_opts {
 	uint64_t window_ns;		/* 0: 1 s */
 	mon_window_cb on_window;
 	mon_drops_fn our_drops;		/* optional */
+	mon_alarm_cb on_alarm;		/* optional: loss seen before the window ends */
 	void *ctx;
 };
 
@@ -136,6 +176,32 @@ struct mon_key {
 	int dscp_fwd;			/* of the flow's data from src to dst; MON_ANY: unknown */
 	int dscp_rev;			/* ... from dst to src */
 };
+
+/*
+ * What an ACK newly delivered, SACK blocks counted (RFC 6675's scoreboard,
+ * receiver side): during a loss recovery the cumulative ACK stands still
+ * while the path carries data all along, so una's advance alone reads the
+ * path's rate far under its limit just when the limit is measured.
+ */
+#define MON_SACK_RANGES 16
+struct mon_range {
+	uint32_t start, end;
+};
+
+struct mon_sacked {
+	bool init;
+	uint32_t una;
+	uint8_t n;
+	struct mon_range r[MON_SACK_RANGES];	/* SACKed above una, sorted, apart */
+};
+
+/**
+ * mon_sacked_update() - the ACK's cumulative @una and its @n SACK blocks:
+ * how many bytes above the last una they cover that nothing covered before
+ * (the first call, and a jump of 1 GiB or more, only take @una in). Beyond
+ * MON_SACK_RANGES islands the highest are forgotten (not counted).
+ */
+uint32_t mon_sacked_update(struct mon_sacked *b, uint32_t una, const struct mon_range *blk, int n);
 
 void monitor_init(struct monitor *m, const struct monitor_opts *o);
 /**

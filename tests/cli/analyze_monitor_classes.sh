@@ -23,14 +23,15 @@ read -ra args < <(sed -n 's/^#[[:space:]]*args:[[:space:]]*//p' "$SCN")
 # The truth, from the scenario's construction (bytes x 8 over 1 s), in IP
 # bytes as the monitor counts them (1000-byte segments with 20 + 20 bytes of
 # headers: x 1.04; the ACKed payload scaled by the same share):
-# X (DSCP 8, port 5201): 44 segments offered, 4 lost, 40001 payload bytes acknowledged;
-# Y (DSCP 46, from 198.18.10.2): 62, 2, 60001.
+# X (DSCP 8, port 5201): 44 segments offered, 4 lost, 40000 payload bytes acknowledged
+# (the handshake's ACK of the SYN, one sequence number, is no payload);
+# Y (DSCP 46, from 198.18.10.2): 62, 2, 60000.
 declare -A want=(
-	[wan]="881920 49920 832016 acks"
-	[bulk]="366080 33280 332808 acks"
-	[iperf]="366080 33280 332808 acks"
-	[voice]="515840 16640 499208 acks"
-	[host]="515840 16640 499208 acks"
+	[wan]="881920 49920 832000 acks"
+	[bulk]="366080 33280 332800 acks"
+	[iperf]="366080 33280 332800 acks"
+	[voice]="515840 16640 499200 acks"
+	[host]="515840 16640 499200 acks"
 	[idle]="0 0 0 data"
 )
 

@@ -399,6 +399,108 @@ static void test_monitor_ip_bits(void)
 	      "acked %llu", (unsigned long long)got[0].delivered_bps);
 }
 
+static struct mon_alarm alarms[32];
+static int nalarms;
+
+static void on_alarm(void *ctx, const struct mon_alarm *a)
+{
+	(void)ctx;
+	if (nalarms < 32)
+		alarms[nalarms++] = *a;
+}
+
+/*
+ * The early alarm: 1000 segments a second of 1000 bytes, each ACKed at
+ * once (8 Mbit/s). From 1.5 s every 10th is lost downstream (retransmitted,
+ * never ACKed): the fourth loss, at 1.539 s, raises it (its ACKs since the
+ * first loss span 34 ms, over 30); then one every 60 ms at most. Before
+ * 1.5 s, one lost segment alone raises none.
+ */
+static void test_monitor_alarm(void)
+{
+	struct monitor_opts o = { .window_ns = SEC, .on_window = on_window, .on_alarm = on_alarm };
+	struct monitor m;
+
+	ngot = nalarms = 0;
+	monitor_init(&m, &o);
+	CHECK(monitor_add_path(&m, "wan:198.18.10.0/23=198.18.20.0/24") == 0, "add");
+	for (int i = 0; i < 2000; i++) {
+		uint64_t ts = (uint64_t)i * SEC / 1000 + 1;
+		bool lost = (i >= 1500 && i % 10 == 9) || i == 700;
+		struct mon_seg s = { .ts_ns = ts, .outbound = true, .bytes = SEG };
+		struct mon_seg ack = { .ts_ns = ts, .outbound = false, .acked = lost ? 0 : SEG };
+
+		monitor_tick(&m, ts);
+		monitor_segment(&m, 0, &s);
+		monitor_segment(&m, 0, &ack);
+		if (lost) {
+			s.retrans = s.downstream = true;
+			monitor_segment(&m, 0, &s);
+		}
+	}
+	monitor_finish(&m, 2 * SEC);
+	/* 1.539, 1.599, ... 1.959 s. */
+	CHECK(nalarms == 8, "%d alarms", nalarms);
+	/* The fourth loss (i = 1539): ACKs from the 5 ms slice of the first (1.505 s on), 34 ms. */
+	CHECK(alarms[0].ts_ns == 1539 * SEC / 1000 + 1 && alarms[0].down_segs == 4 &&
+	      alarms[0].span_ns == 34 * SEC / 1000, "first at %llu, %u segs, span %llu",
+	      (unsigned long long)alarms[0].ts_ns, alarms[0].down_segs,
+	      (unsigned long long)alarms[0].span_ns);
+	/*
+	 * 35 segments ACKed but 4 (31 kB) and 39 sent (39 kB, retransmissions
+	 * counted) over 34 ms: delivered 7.294 Mbit/s, offered 9.176.
+	 */
+	CHECK(alarms[0].delivered_bps / 1000 == 7294 && alarms[0].offered_bps / 1000 == 9176,
+	      "delivered %llu offered %llu", (unsigned long long)alarms[0].delivered_bps,
+	      (unsigned long long)alarms[0].offered_bps);
+	for (int i = 1; i < nalarms; i++)
+		CHECK(alarms[i].ts_ns >= alarms[i - 1].ts_ns + 60 * SEC / 1000 &&
+		      alarms[i].ts_ns >= 1500 * SEC / 1000, "alarm %d at %llu", i,
+		      (unsigned long long)alarms[i].ts_ns);
+	CHECK(m.path[0].alarms == (uint64_t)nalarms && ngot == 2, "%llu alarms, %d windows",
+	      (unsigned long long)m.path[0].alarms, ngot);
+}
+
+/* The SACK scoreboard: each byte delivered once, whether SACKed first or ACKed. */
+static void test_monitor_sacked(void)
+{
+	struct mon_sacked b = { 0 };
+	struct mon_range r[3];
+	uint32_t base = 0xfffff000u;	/* across the wrap */
+
+	CHECK(mon_sacked_update(&b, base, NULL, 0) == 0 && b.init, "init");
+	CHECK(mon_sacked_update(&b, base + 1000, NULL, 0) == 1000, "plain ACK");
+	/* 1000..2000 lost: 2000..5000 SACKed in three ACKs, one repeated. */
+	r[0] = (struct mon_range){ base + 2000, base + 3000 };
+	CHECK(mon_sacked_update(&b, base + 1000, r, 1) == 1000, "first SACK");
+	r[0] = (struct mon_range){ base + 2000, base + 4000 };
+	CHECK(mon_sacked_update(&b, base + 1000, r, 1) == 1000, "grown");
+	CHECK(mon_sacked_update(&b, base + 1000, r, 1) == 0, "repeated");
+	/* An island beyond a second hole, then the hole between filled. */
+	r[0] = (struct mon_range){ base + 5000, base + 6000 };
+	r[1] = (struct mon_range){ base + 2000, base + 4000 };
+	CHECK(mon_sacked_update(&b, base + 1000, r, 2) == 1000 && b.n == 2, "island, %u", b.n);
+	r[0] = (struct mon_range){ base + 4000, base + 5000 };
+	CHECK(mon_sacked_update(&b, base + 1000, r, 1) == 1000 && b.n == 1, "merged, %u", b.n);
+	/* The retransmission of 1000..2000 arrives: una jumps to 6000, only its 1000 new. */
+	CHECK(mon_sacked_update(&b, base + 6000, NULL, 0) == 1000 && b.n == 0, "filled");
+	/* A D-SACK below una counts nothing. */
+	r[0] = (struct mon_range){ base + 1000, base + 2000 };
+	CHECK(mon_sacked_update(&b, base + 6000, r, 1) == 0, "dsack");
+	/* 17 islands: the 17th, above the rest with no room left, is not counted. */
+	{
+		uint32_t sum = 0;
+
+		for (int i = 0; i < 17; i++) {
+			r[0] = (struct mon_range){ base + 7000 + 2000 * i, base + 8000 + 2000 * i };
+			sum += mon_sacked_update(&b, base + 6000, r, 1);
+		}
+		CHECK(sum == 16000 && b.n == MON_SACK_RANGES, "%u, %u", sum, b.n);
+	}
+	/* A jump of 2 GiB: taken as a new start. */
+	CHECK(mon_sacked_update(&b, base + 0x80000000u, NULL, 0) == 0 && b.n == 0, "jump");
+}
+
 int main(void)
 {
 	RUN(test_monitor_parse);
@@ -412,5 +514,7 @@ int main(void)
 	RUN(test_monitor_spurious);
 	RUN(test_monitor_type);
 	RUN(test_monitor_acks_drops);
+	RUN(test_monitor_alarm);
+	RUN(test_monitor_sacked);
 	return unit_done();
 }
