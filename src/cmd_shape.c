@@ -51,7 +51,7 @@
 #define CAP_NET_ADMIN_BIT 12
 #define CAP_NET_RAW_BIT 13
 #define SHAPE_TICK_NS (100 * NSEC_PER_MSEC)
-#define SHAPE_WRITE_GAP_NS (250 * NSEC_PER_MSEC)	/* at most 4 tree writes a second */
+#define SHAPE_WRITES_PER_S 4			/* at most 4 tree writes in any second */
 #define SHAPE_KEEP_DECISIONS 10			/* in the status file */
 #define SHAPE_BLIND_PKTS 20			/* sent by our root in a window the capture saw empty */
 
@@ -102,7 +102,8 @@ struct shape_run {
 	struct shape_tree tree;		/* as in the kernel */
 	struct shape_ctl ctl;
 	uint64_t want_bps;		/* R decided, maybe not yet written */
-	uint64_t written_ns;		/* the last tree write (monotonic) */
+	uint64_t written_ns[SHAPE_WRITES_PER_S];	/* the last writes (monotonic), a ring */
+	unsigned int written_next;
 	struct capsrc *src;
 	struct analyzer a;
 	bool a_ok;
@@ -164,7 +165,11 @@ static void write_tree(struct shape_run *r)
 
 	if (r->args->dry_run || r->want_bps == r->tree.node[0].rate_bps)
 		return;
-	if (r->written_ns && now - r->written_ns < SHAPE_WRITE_GAP_NS)
+	/*
+	 * At most 4 in any second, not one per 250 ms: a cut on an early alarm
+	 * goes in at once, also 100 ms after a window's probe was written.
+	 */
+	if (r->written_ns[r->written_next] && now - r->written_ns[r->written_next] < NSEC_PER_SEC)
 		return;
 	if (build_tree(r, r->want_bps, &next) || shape_plan(&r->tree, &next, &plan))
 		return;
@@ -172,7 +177,8 @@ static void write_tree(struct shape_run *r)
 		pr_warn("dropscope shape: not written, the tree would break a rule: %s\n", why);
 		return;
 	}
-	r->written_ns = now;
+	r->written_ns[r->written_next] = now;
+	r->written_next = (r->written_next + 1) % SHAPE_WRITES_PER_S;
 	if (!plan.n) {
 		r->tree = plan.result;
 		return;
@@ -372,6 +378,29 @@ static void on_window(void *ctx, const struct mon_window *w)
 	sd_notify(0, "WATCHDOG=1");
 }
 
+/* Loss seen before the window's end: the controller may cut now. */
+static void on_alarm(void *ctx, const struct mon_alarm *a)
+{
+	struct shape_run *r = ctx;
+	struct shape_ctl_in in = { 0 };
+	struct shape_decision d;
+
+	if (a->path != 0)
+		return;
+	in.ts_ns = a->ts_ns;
+	in.len_ns = a->span_ns;
+	in.offered_bps = a->offered_bps;
+	in.delivered_bps = a->delivered_bps;
+	in.episode_bps = a->delivered_bps;
+	in.loss_share = a->loss_share;
+	in.verdict = MON_OVER;
+	in.limit_bps = r->limit_bps;
+	in.type = r->path_type;
+	in.demand_bps = a->offered_bps;
+	if (shape_ctl_alarm(&r->ctl, &in, &d))
+		on_decision(r, &d);
+}
+
 static uint64_t read_our_drops(void *ctx)
 {
 	struct shape_run *r = ctx;
@@ -476,7 +505,7 @@ static int open_capture(struct shape_run *r)
 	struct capsrc_opts co = { .iface = r->cfg.capture, .snaplen = 256,
 				  .buffer_mb = 16 };
 	struct monitor_opts mo = { .window_ns = r->cfg.window_ns, .on_window = on_window, .ctx = r,
-				   .our_drops = read_our_drops };
+				   .our_drops = read_our_drops, .on_alarm = on_alarm };
 	struct analyze_opts ao = { 0 };
 	char err[256];
 	int ret;

@@ -17,6 +17,8 @@
 
 #define SHAPE_CTL_LOSS MON_OVER_SHARE	/* loss share at which a window is lossy */
 #define SHAPE_CTL_FILL 0.9		/* demand ≥ 0.9 R: we fill R, the window teaches */
+#define SHAPE_CTL_FELL 0.75		/* an alarm's delivered < 0.75 R: cut even while settling */
+#define SHAPE_CTL_ROSE 1.1		/* a probe held above 1.1 x the last cut's limit: it rose */
 
 /* One window of the shaped path, as the monitor closed it (rates: IP bits/s). */
 struct shape_ctl_in {
@@ -43,7 +45,7 @@ struct shape_ctl_cfg {
 	double step_frac;		/* probe step: max(step_frac·R, step_line_frac·line) */
 	double step_line_frac;		/* 0.10 and 0.01 */
 	uint64_t probe_base_ns;		/* 2 s: probe interval, and the settle time after a cut */
-	uint64_t probe_max_ns;		/* 8 s: the interval doubles up to it after a failed probe */
+	uint64_t probe_max_ns;		/* 4 s: the interval doubles up to it after a failed probe */
 	uint64_t blind_ns;		/* 3 s without a window: R ← floor */
 	uint64_t probe_hold_ns;		/* 500 ms loss-free: a probe held */
 	uint64_t settle_ns;		/* 1 s: no second cut in a window centred this soon after a cut */
@@ -60,6 +62,7 @@ struct shape_ctl {
 	uint64_t last_window_ns;	/* the last window's end (init: its now) */
 	bool probing;			/* R raised by a probe and not yet held */
 	uint64_t cut_ns;		/* the last cut (window end); 0: none */
+	uint64_t cut_limit_bps;		/* the limit that cut measured */
 	unsigned int streak;		/* probes held in a row above the good R: the step doubles */
 	bool blind;			/* fallen back to the floor, no window since */
 };
@@ -91,6 +94,14 @@ void shape_ctl_init(struct shape_ctl *c, const struct shape_ctl_cfg *cfg, uint64
  * Return: true when R changed (@d is written either way).
  */
 bool shape_ctl_window(struct shape_ctl *c, const struct shape_ctl_in *in, struct shape_decision *d);
+
+/**
+ * shape_ctl_alarm() - decide on the monitor's early alarm @in (a span of the
+ * current window: len_ns its span, delivered_bps its ACKed rate): the cut
+ * of a lossy window, now rather than at the window's end, unless it falls
+ * in the settle time of the last cut. Return: true when R changed.
+ */
+bool shape_ctl_alarm(struct shape_ctl *c, const struct shape_ctl_in *in, struct shape_decision *d);
 
 /**
  * shape_ctl_blind() - the fail-safe: no window for blind_ns before @now_ns

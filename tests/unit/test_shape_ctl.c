@@ -183,7 +183,10 @@ static void test_step_grows(void)
 	CHECK(k == 4, "%u probes", k);
 }
 
-/* Short windows: a probe is held after 500 ms loss-free, so a loss in its second window fails it. */
+/*
+ * Short windows, near a loss: a probe is held after 500 ms loss-free, so a
+ * loss in its second window fails it. Far from any, after one window.
+ */
 static void test_probe_hold(void)
 {
 	struct shape_ctl_cfg cfg = cfg_at(10 * MBIT);
@@ -194,6 +197,13 @@ static void test_probe_hold(void)
 	int i;
 
 	shape_ctl_init(&c, &cfg, 0, &d);
+	/* Near a loss: a cut at 9.9 (the path's limit) first. */
+	ts += q;
+	in = win(ts, c.r_bps, 9900 * 1000ULL, 0, MON_SHALLOW);
+	in.len_ns = q;
+	shape_ctl_window(&c, &in, &d);
+	CHECK(!strcmp(d.reason, "loss") && c.r_bps == 8910 * 1000ULL, "%s %llu", d.reason,
+	      (unsigned long long)c.r_bps);
 	for (i = 0; i < 40; i++) {
 		ts += q;
 		in = win(ts, c.r_bps, c.r_bps, 0, MON_SHALLOW);
@@ -214,6 +224,21 @@ static void test_probe_hold(void)
 	shape_ctl_window(&c, &in, &d);
 	CHECK(!strcmp(d.reason, "probe_failed") && c.interval_ns == 4 * SEC, "%s %llu", d.reason,
 	      (unsigned long long)c.interval_ns);
+
+	/* No loss yet: held after its window, the next (20%) in the same decision. */
+	shape_ctl_init(&c, &cfg, 0, &d);
+	ts = 2 * SEC;
+	in = win(ts, c.r_bps, c.r_bps, 0, MON_SHALLOW);
+	in.len_ns = q;
+	shape_ctl_window(&c, &in, &d);
+	CHECK(!strcmp(d.reason, "probe") && c.r_bps == 11 * MBIT, "%s %llu", d.reason,
+	      (unsigned long long)c.r_bps);
+	ts += q;
+	in = win(ts, c.r_bps, c.r_bps, 0, MON_SHALLOW);
+	in.len_ns = q;
+	shape_ctl_window(&c, &in, &d);
+	CHECK(!strcmp(d.reason, "probe") && c.good_bps == 11 * MBIT && c.r_bps == 13200 * 1000ULL,
+	      "%s %llu", d.reason, (unsigned long long)c.r_bps);
 }
 
 static void test_heavy_loss(void)
@@ -273,7 +298,7 @@ static void test_low_demand_hold(void)
 	}
 }
 
-/* Probe timing, step, held/failed, backoff 2 → 4 → 8 → 8, back to base on a new good R. */
+/* Probe timing, step, held/failed, backoff 2 → 4 → 4, back to base on a new good R. */
 static void test_probe_backoff(void)
 {
 	struct shape_ctl_cfg cfg = cfg_at(10 * MBIT);
@@ -287,8 +312,10 @@ static void test_probe_backoff(void)
 	CHECK(hold_until(&c, &ts, 2 * SEC, "probe") == 1, "no probe at 2 s");
 	/* 10% of 10 = 1 Mbit/s beats 1% of the line (0.622). */
 	CHECK(c.r_bps == 11 * MBIT && c.probing, "%llu", (unsigned long long)c.r_bps);
+	/* Held after its window; no loss yet: the next, 20%, at once. */
 	hold_until(&c, &ts, ts + WIN, "");
-	CHECK(!c.probing && c.good_bps == 11 * MBIT && c.interval_ns == 2 * SEC, "held");
+	CHECK(c.good_bps == 11 * MBIT && c.interval_ns == 2 * SEC && c.probing &&
+	      c.r_bps == 13200 * 1000ULL, "held");
 
 	/* At 6 Mbit/s 1% of the line is the larger step. */
 	cfg.start_bps = 6 * MBIT;
@@ -302,7 +329,7 @@ static void test_probe_backoff(void)
 	shape_ctl_init(&c, &cfg, 0, &d);
 	ts = 0;
 	for (int k = 0; k < 4; k++) {
-		static const uint64_t want[] = { 4 * SEC, 8 * SEC, 8 * SEC, 8 * SEC };
+		static const uint64_t want[] = { 4 * SEC, 4 * SEC, 4 * SEC, 4 * SEC };
 		uint64_t t0 = ts;
 		int n = 0;
 
@@ -324,10 +351,15 @@ static void test_probe_backoff(void)
 		CHECK(c.interval_ns == want[k], "interval %llu", (unsigned long long)c.interval_ns);
 	}
 	/* The path grows: the next probe holds above the good rate, the interval is 2 s again. */
-	hold_until(&c, &ts, ts + 8 * SEC, "");
-	CHECK(c.probing, "no probe after 8 s");
-	hold_until(&c, &ts, ts + WIN, "");
-	CHECK(c.interval_ns == 2 * SEC && c.good_bps == c.r_bps, "%llu", (unsigned long long)c.interval_ns);
+	hold_until(&c, &ts, ts + 4 * SEC, "");
+	CHECK(c.probing, "no probe after 4 s");
+	{
+		uint64_t probe = c.r_bps;
+
+		hold_until(&c, &ts, ts + WIN, "");
+		CHECK(c.interval_ns == 2 * SEC && c.good_bps == probe, "%llu",
+		      (unsigned long long)c.interval_ns);
+	}
 }
 
 /* A probe back up to a rate already good holds but keeps the backoff. */
@@ -576,10 +608,10 @@ static void sim_check(enum mon_type type)
 	CHECK(r.settled[2] >= 0 && r.settled[2] <= (int64_t)(30 * SEC), "up %lld", (long long)r.settled[2]);
 	CHECK(r.rmin >= FLOOR && r.rmax <= LINE, "R %llu..%llu", (unsigned long long)r.rmin,
 	      (unsigned long long)r.rmax);
-	/* Once settled, only failed probes lose, and the backoff spaces them 4 s, then 8 s. */
+	/* Once settled, only failed probes lose, and the backoff spaces them 4 s (its most). */
 	CHECK(r.loss_not_probe == 0, "%d settled lossy windows not after a probe", r.loss_not_probe);
 	CHECK(r.min_gap_first >= 4 * SEC, "first gap %.1f s", r.min_gap_first / 1e9);
-	CHECK(r.min_gap_later >= 8 * SEC, "later gap %.1f s", r.min_gap_later / 1e9);
+	CHECK(r.min_gap_later >= 4 * SEC, "later gap %.1f s", r.min_gap_later / 1e9);
 	CHECK(r.loss_after[1] >= 1 && r.loss_after[2] >= 1, "no probe found the limit");
 }
 
@@ -591,6 +623,95 @@ static void test_closed_loop_policer(void)
 static void test_closed_loop_queue(void)
 {
 	sim_check(MON_SHALLOW);
+}
+
+/* An early alarm: a span of 60 ms, its ACKed rate. */
+static struct shape_ctl_in alarm_in(uint64_t ts, uint64_t offered, uint64_t delivered)
+{
+	struct shape_ctl_in in = win(ts, offered, delivered, 0, MON_SHALLOW);
+
+	in.len_ns = 60 * SEC / 1000;
+	in.episode_bps = delivered;
+	in.verdict = MON_OVER;
+	return in;
+}
+
+/*
+ * The early alarm cuts as a lossy window would (γ·its ACKed rate), not
+ * again in the settle time, fails a probe at once (with its backoff), and
+ * one without ACKs sizes nothing.
+ */
+static void test_alarm(void)
+{
+	struct shape_ctl_cfg cfg = cfg_at(40 * MBIT);
+	struct shape_ctl c;
+	struct shape_decision d;
+	struct shape_ctl_in in;
+	uint64_t ts = 0;
+
+	shape_ctl_init(&c, &cfg, 0, &d);
+	in = alarm_in(SEC / 10, 40 * MBIT, 0);
+	CHECK(!shape_ctl_alarm(&c, &in, &d) && c.r_bps == 40 * MBIT, "no ACKs: %llu",
+	      (unsigned long long)c.r_bps);
+	/* The path fell to 15: 0.9 · 15 = 13.5 at once. */
+	in = alarm_in(SEC / 10, 40 * MBIT, 15 * MBIT);
+	CHECK(shape_ctl_alarm(&c, &in, &d) && d.r_new_bps == 13500 * 1000ULL &&
+	      !strcmp(d.reason, "early_heavy_loss") && d.has_in, "%s %llu", d.reason,
+	      (unsigned long long)d.r_new_bps);
+	/* Its retransmissions go on for a while: no second cut within 1 s, alarm or window... */
+	in = alarm_in(SEC / 2, 14 * MBIT, 13 * MBIT);
+	CHECK(!shape_ctl_alarm(&c, &in, &d) && c.r_bps == 13500 * 1000ULL, "%llu",
+	      (unsigned long long)c.r_bps);
+	in = win(SEC / 2, 14 * MBIT, 10 * MBIT, 0, MON_SHALLOW);
+	shape_ctl_window(&c, &in, &d);
+	CHECK(!strcmp(d.reason, "settle") && c.r_bps == 13500 * 1000ULL, "%s", d.reason);
+
+	/* A probe 2 s after the cut; its loss shows 100 ms later: failed now, interval 4 s. */
+	ts = SEC / 2;
+	while (!c.probing && ts < 10 * SEC) {
+		ts += WIN;
+		in = win(ts, c.r_bps, c.r_bps, 0, MON_SHALLOW);
+		shape_ctl_window(&c, &in, &d);
+	}
+	CHECK(c.probing && c.r_bps == 14850 * 1000ULL, "%llu", (unsigned long long)c.r_bps);
+	in = alarm_in(ts + SEC / 10, 14850 * 1000ULL, 14900 * 1000ULL);
+	CHECK(shape_ctl_alarm(&c, &in, &d) && !strcmp(d.reason, "probe_failed") &&
+	      d.r_new_bps == 13365 * 1000ULL && c.interval_ns == 4 * SEC && !c.probing,
+	      "%s %llu %llu", d.reason, (unsigned long long)d.r_new_bps,
+	      (unsigned long long)c.interval_ns);
+	/* Settling, an alarm whose ACKs carry under 0.75 R: the path fell again (to 8). */
+	in = alarm_in(ts + SEC / 2, 13 * MBIT, 8 * MBIT);
+	CHECK(shape_ctl_alarm(&c, &in, &d) && c.r_bps == 7200 * 1000ULL &&
+	      !strcmp(d.reason, "early_heavy_loss"), "%s %llu", d.reason, (unsigned long long)c.r_bps);
+}
+
+/*
+ * A probe that holds above the limit the last cut measured: the limit rose
+ * (a step up), so steps grow at once, not only 4 s away from the cut.
+ */
+static void test_limit_rose(void)
+{
+	struct shape_ctl_cfg cfg = cfg_at(20 * MBIT);
+	struct shape_ctl c;
+	struct shape_decision d;
+	struct shape_ctl_in in;
+	uint64_t ts = WIN;
+
+	shape_ctl_init(&c, &cfg, 0, &d);
+	in = win(ts, 20 * MBIT, 15 * MBIT, 0, MON_SHALLOW);
+	shape_ctl_window(&c, &in, &d);
+	CHECK(c.r_bps == 13500 * 1000ULL && c.cut_limit_bps == 15 * MBIT, "%llu",
+	      (unsigned long long)c.r_bps);
+	/* The path is now 30: probes 13.5 → 14.85 (under 15: the step stays) → 16.335 → ... */
+	hold_until(&c, &ts, ts + 3 * SEC, "");
+	CHECK(c.streak == 0 && c.r_bps == 14850 * 1000ULL, "streak %u R %llu", c.streak,
+	      (unsigned long long)c.r_bps);
+	hold_until(&c, &ts, ts + 2 * SEC, "");
+	CHECK(c.streak >= 1 && c.r_bps > 16 * MBIT, "streak %u R %llu", c.streak,
+	      (unsigned long long)c.r_bps);
+	/* From 13.5 to 27 (0.9 of the new 30) within 6 s of the first probe past 15. */
+	hold_until(&c, &ts, ts + 6 * SEC, "");
+	CHECK(c.r_bps >= 27 * MBIT, "R %llu at %.1f s", (unsigned long long)c.r_bps, ts / 1e9);
 }
 
 int main(void)
@@ -608,6 +729,8 @@ int main(void)
 	RUN(test_settle_and_line);
 	RUN(test_blind);
 	RUN(test_decision_json);
+	RUN(test_alarm);
+	RUN(test_limit_rose);
 	RUN(test_closed_loop_policer);
 	RUN(test_closed_loop_queue);
 	return unit_done();
