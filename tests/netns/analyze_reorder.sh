@@ -108,6 +108,27 @@ round() {
 	fi
 }
 
+# rtx_diff DIR: the retransmissions (port, seq, len, times) one side's file
+# counts and the other does not (the same packets, but for reordering and
+# nft's drops after both capture points), a few of each way, with their
+# classes: what a count that differs from the kernels' is made of.
+rtx_diff() {
+	local dir=$1 side
+
+	for side in srv cli; do
+		"$BIN" analyze -r "$dir/$side.pcap" --events "$dir/$side.ev" >/dev/null 2>&1 ||
+			{ echo "  (no events from $side.pcap)"; return; }
+		jq -r 'select(.type == "retrans") | "\(.sport) \(.seq) \(.len) \(.class)"' \
+			"$dir/$side.ev" | sort >"$dir/$side.rtx"
+	done
+	# Keyed by port, seq, len: the classes differ from side to side, the copies do not.
+	awk '{ k = $1 " " $2 " " $3; n[FILENAME, k]++; c[FILENAME, k] = c[FILENAME, k] " " $4; keys[k] }
+	     END { for (k in keys) { a = n[ARGV[1], k] + 0; b = n[ARGV[2], k] + 0
+			if (a != b) printf "  rtx %s: srv0 %d (%s) cli0 %d (%s)\n", k, a,
+				c[ARGV[1], k], b, c[ARGV[2], k] } }' "$dir/srv.rtx" "$dir/cli.rtx" |
+		sort | head -n 12
+}
+
 # show DIR FILE: one line of what analyze found in DIR/FILE.json.
 show() {
 	jq -r '"retrans_segs=\(.retrans_segs) (fast \(.by_class.fast) rto \(.by_class.rto)" +
@@ -152,6 +173,7 @@ check_round() {
 	[[ $k =~ ^[0-9]+$ ]] && ((k > 0))
 	log_test "$NAME: $label: srv0 saw reordering ($k segments)" $?
 	k=$(json_num "$dir/live.json" retrans_segs)
+	[[ $k == "$KERNEL" ]] || rtx_diff "$dir"
 	[[ $k == "$KERNEL" ]]
 	log_test "$NAME: $label: srv0 (receiver) retrans_segs $k == kernels' $KERNEL" $?
 	k=$(json_num "$dir/live.json" ambiguous)
