@@ -313,18 +313,10 @@ static void monitor_feed(struct analyzer *a, struct flow *f, int dir,
 	 */
 	if (!f->sacked && h->una_valid && (s->flags & TCPF_ACK))
 		f->sacked = calloc(2, sizeof(*f->sacked));
-	if (f->sacked && h->una_valid && (s->flags & TCPF_ACK)) {
-		struct mon_range blk[PKT_MAX_SACK];
-
-		for (int i = 0; i < s->nsack && i < PKT_MAX_SACK; i++) {
-			blk[i].start = s->sack[i].start;
-			blk[i].end = s->sack[i].end;
-		}
-		m.acked = mon_sacked_update(&f->sacked[dir], h->una, blk, s->nsack);
-	} else if (una_valid && h->una_valid && seq_after(h->una, una0) &&
-		   h->una - una0 < (1U << 30)) {
+	if (f->sacked && h->una_valid && (s->flags & TCPF_ACK))
+		m.acked = mon_sacked_update(&f->sacked[dir], h->una, s->sack, s->nsack);
+	else if (una_valid && h->una_valid && seq_after(h->una, una0) && h->una - una0 < (1U << 30))
 		m.acked = h->una - una0;
-	}
 	/* Every path it belongs to (a path and its classes) gets the segment. */
 	for (int i = 0; i < n; i++) {
 		m.outbound = out[i];

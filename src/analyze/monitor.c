@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "monitor.h"
+#include "tcptrack.h"
 
 const char *const mon_verdict_name[MON_NVERDICTS] = {
 	[MON_UNDER] = "under_limit", [MON_AT] = "at_limit", [MON_OVER] = "over_limit",
@@ -22,11 +23,6 @@ const char *const mon_type_name[MON_NTYPES] = {
 	[MON_TYPE_UNKNOWN] = "unknown", [MON_POLICER] = "policer",
 	[MON_SHALLOW] = "shallow_queue", [MON_DEEP] = "deep_queue",
 };
-
-static int32_t sdiff(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b);
-}
 
 static uint64_t sacked_bytes(const struct mon_sacked *b)
 {
@@ -42,13 +38,13 @@ static void sacked_add(struct mon_sacked *b, uint32_t s, uint32_t e)
 {
 	int i = 0, j;
 
-	while (i < b->n && sdiff(b->r[i].end, s) < 0)
+	while (i < b->n && seq_before(b->r[i].end, s))
 		i++;
 	/* Ranges i..j-1 touch or overlap [s, e): fold them in. */
-	for (j = i; j < b->n && sdiff(b->r[j].start, e) <= 0; j++) {
-		if (sdiff(b->r[j].start, s) < 0)
+	for (j = i; j < b->n && !seq_after(b->r[j].start, e); j++) {
+		if (seq_before(b->r[j].start, s))
 			s = b->r[j].start;
-		if (sdiff(b->r[j].end, e) > 0)
+		if (seq_after(b->r[j].end, e))
 			e = b->r[j].end;
 	}
 	if (j == i) {
@@ -67,46 +63,45 @@ static void sacked_add(struct mon_sacked *b, uint32_t s, uint32_t e)
 	b->r[i].end = e;
 }
 
-uint32_t mon_sacked_update(struct mon_sacked *b, uint32_t una, const struct mon_range *blk, int n)
+uint32_t mon_sacked_update(struct mon_sacked *b, uint32_t una, const struct sack_block *blk, int n)
 {
-	uint64_t before, adv = 0;
+	uint32_t jump = una - b->una;
+	uint64_t before, after, adv = 0;
 	int k = 0;
 
-	if (!b->init || sdiff(una, b->una) >= (1 << 30) || sdiff(una, b->una) <= -(1 << 30)) {
+	/* A move of 1 GiB or more either way: a new start. */
+	if (!b->init || (jump >= 1U << 30 && jump <= 0U - (1U << 30))) {
 		b->init = true;
 		b->una = una;
 		b->n = 0;
 		return 0;
 	}
 	before = sacked_bytes(b);
-	if (sdiff(una, b->una) > 0) {
-		adv = una - b->una;
+	if (seq_after(una, b->una)) {
+		adv = jump;
 		b->una = una;
 	}
 	for (int i = 0; i < n; i++) {
-		uint32_t s0 = blk[i].start, e0 = blk[i].end;
+		uint32_t s0 = blk[i].start, e0 = blk[i].end, up = e0 - b->una;
 
 		/* Only above una, and not absurd (a D-SACK below una, a window's worth at most). */
-		if (sdiff(e0, s0) <= 0 || sdiff(e0, b->una) <= 0 || sdiff(e0, b->una) >= (1 << 30))
+		if (!seq_after(e0, s0) || !up || up >= 1U << 30)
 			continue;
-		if (sdiff(s0, b->una) < 0)
+		if (seq_before(s0, b->una))
 			s0 = b->una;
 		sacked_add(b, s0, e0);
 	}
 	/* Ranges the cumulative ACK passed: theirs are in adv now. */
-	while (k < b->n && sdiff(b->r[k].end, b->una) <= 0)
+	while (k < b->n && !seq_after(b->r[k].end, b->una))
 		k++;
 	if (k) {
 		memmove(&b->r[0], &b->r[k], (b->n - k) * sizeof(b->r[0]));
 		b->n -= (uint8_t)k;
 	}
-	if (b->n && sdiff(b->r[0].start, b->una) < 0)
+	if (b->n && seq_before(b->r[0].start, b->una))
 		b->r[0].start = b->una;
-	{
-		uint64_t after = adv + sacked_bytes(b);
-
-		return after > before ? (uint32_t)(after - before) : 0;
-	}
+	after = adv + sacked_bytes(b);
+	return after > before ? (uint32_t)(after - before) : 0;
 }
 
 void monitor_init(struct monitor *m, const struct monitor_opts *o)
@@ -384,6 +379,7 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 {
 	struct mon_path *p = &m->path[path];
 	struct mon_acc *a = &p->acc;
+	struct mon_recent *e = NULL;	/* the alarm's slice, when an alarm is asked for */
 	uint64_t slot, unlost = s->unlost + (uint64_t)s->unlost_segs * p->last_hdr;
 	uint32_t ip;
 
@@ -424,8 +420,7 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	a->offered_payload += s->bytes;
 	a->slot_deliv[slot] += ip;
 	if (m->o.on_alarm) {
-		struct mon_recent *e = recent_at(m, p, s->ts_ns);
-
+		e = recent_at(m, p, s->ts_ns);
 		e->offered += ip;
 		e->offered_payload += s->bytes;
 	}
@@ -443,9 +438,7 @@ void monitor_segment(struct monitor *m, int path, const struct mon_seg *s)
 	a->down_segs++;
 	a->slot_deliv[slot] -= ip < a->slot_deliv[slot] ? ip : a->slot_deliv[slot];
 	a->slot_loss[slot] = 1;
-	if (m->o.on_alarm) {
-		struct mon_recent *e = recent_at(m, p, s->ts_ns);
-
+	if (e) {
 		e->down += ip;
 		e->down_segs++;
 		alarm_check(m, p, (uint32_t)path, s->ts_ns);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pkt.h"
+
 enum mon_verdict { MON_UNDER, MON_AT, MON_OVER, MON_NVERDICTS };
 enum mon_type { MON_TYPE_UNKNOWN, MON_POLICER, MON_SHALLOW, MON_DEEP, MON_NTYPES };
 
@@ -184,15 +186,11 @@ struct mon_key {
  * path's rate far under its limit just when the limit is measured.
  */
 #define MON_SACK_RANGES 16
-struct mon_range {
-	uint32_t start, end;
-};
-
 struct mon_sacked {
 	bool init;
 	uint32_t una;
 	uint8_t n;
-	struct mon_range r[MON_SACK_RANGES];	/* SACKed above una, sorted, apart */
+	struct sack_block r[MON_SACK_RANGES];	/* SACKed above una, sorted, apart */
 };
 
 /**
@@ -201,7 +199,7 @@ struct mon_sacked {
  * (the first call, and a jump of 1 GiB or more, only take @una in). Beyond
  * MON_SACK_RANGES islands the highest are forgotten (not counted).
  */
-uint32_t mon_sacked_update(struct mon_sacked *b, uint32_t una, const struct mon_range *blk, int n);
+uint32_t mon_sacked_update(struct mon_sacked *b, uint32_t una, const struct sack_block *blk, int n);
 
 void monitor_init(struct monitor *m, const struct monitor_opts *o);
 /**

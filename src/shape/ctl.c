@@ -118,11 +118,13 @@ static uint64_t scale(double g, uint64_t v)
 	return (uint64_t)(g * (double)v);
 }
 
-static const char *on_loss(struct shape_ctl *c, const struct shape_ctl_in *in, uint64_t *r)
+/* @early: on the monitor's alarm, not at a window's end (the reasons say so). */
+static const char *on_loss(struct shape_ctl *c, const struct shape_ctl_in *in, uint64_t *r,
+			   bool early)
 {
 	double g = gamma_for(c, in->type);
 	uint64_t l = limit_now(c, in);
-	const char *why = "loss";
+	const char *why = early ? "early_loss" : "loss";
 
 	*r = scale(g, l);
 	if (c->probing) {
@@ -139,7 +141,7 @@ static const char *on_loss(struct shape_ctl *c, const struct shape_ctl_in *in, u
 	}
 	/* Heavy loss names the cut; the cut is γ·L all the same (L is measured, not guessed). */
 	if (in->loss_share >= c->cfg.heavy_loss)
-		why = "heavy_loss";
+		why = early ? "early_heavy_loss" : "heavy_loss";
 	/* A rate above the limit just measured is no longer good. */
 	if (c->good_bps > l)
 		c->good_bps = l;
@@ -238,7 +240,7 @@ bool shape_ctl_window(struct shape_ctl *c, const struct shape_ctl_in *in, struct
 		why = "settle";
 		c->streak = 0;
 	} else if (lossy(in))
-		why = on_loss(c, in, &r);
+		why = on_loss(c, in, &r, false);
 	else if (!filled(c, in))
 		why = "hold_low_demand";
 	else
@@ -263,11 +265,7 @@ bool shape_ctl_alarm(struct shape_ctl *c, const struct shape_ctl_in *in, struct 
 	if (c->cfg.settle_ns && c->cut_ns && !c->probing && in->ts_ns < c->cut_ns + c->cfg.settle_ns &&
 	    (double)in->delivered_bps >= SHAPE_CTL_FELL * (double)c->r_bps)
 		return false;
-	why = on_loss(c, in, &r);
-	if (!strcmp(why, "loss"))
-		why = "early_loss";
-	else if (!strcmp(why, "heavy_loss"))
-		why = "early_heavy_loss";
+	why = on_loss(c, in, &r, true);
 	return decide(c, in->ts_ns, in, r, why, d);
 }
 

@@ -465,34 +465,34 @@ static void test_monitor_alarm(void)
 static void test_monitor_sacked(void)
 {
 	struct mon_sacked b = { 0 };
-	struct mon_range r[3];
+	struct sack_block r[3];
 	uint32_t base = 0xfffff000u;	/* across the wrap */
 
 	CHECK(mon_sacked_update(&b, base, NULL, 0) == 0 && b.init, "init");
 	CHECK(mon_sacked_update(&b, base + 1000, NULL, 0) == 1000, "plain ACK");
 	/* 1000..2000 lost: 2000..5000 SACKed in three ACKs, one repeated. */
-	r[0] = (struct mon_range){ base + 2000, base + 3000 };
+	r[0] = (struct sack_block){ base + 2000, base + 3000 };
 	CHECK(mon_sacked_update(&b, base + 1000, r, 1) == 1000, "first SACK");
-	r[0] = (struct mon_range){ base + 2000, base + 4000 };
+	r[0] = (struct sack_block){ base + 2000, base + 4000 };
 	CHECK(mon_sacked_update(&b, base + 1000, r, 1) == 1000, "grown");
 	CHECK(mon_sacked_update(&b, base + 1000, r, 1) == 0, "repeated");
 	/* An island beyond a second hole, then the hole between filled. */
-	r[0] = (struct mon_range){ base + 5000, base + 6000 };
-	r[1] = (struct mon_range){ base + 2000, base + 4000 };
+	r[0] = (struct sack_block){ base + 5000, base + 6000 };
+	r[1] = (struct sack_block){ base + 2000, base + 4000 };
 	CHECK(mon_sacked_update(&b, base + 1000, r, 2) == 1000 && b.n == 2, "island, %u", b.n);
-	r[0] = (struct mon_range){ base + 4000, base + 5000 };
+	r[0] = (struct sack_block){ base + 4000, base + 5000 };
 	CHECK(mon_sacked_update(&b, base + 1000, r, 1) == 1000 && b.n == 1, "merged, %u", b.n);
 	/* The retransmission of 1000..2000 arrives: una jumps to 6000, only its 1000 new. */
 	CHECK(mon_sacked_update(&b, base + 6000, NULL, 0) == 1000 && b.n == 0, "filled");
 	/* A D-SACK below una counts nothing. */
-	r[0] = (struct mon_range){ base + 1000, base + 2000 };
+	r[0] = (struct sack_block){ base + 1000, base + 2000 };
 	CHECK(mon_sacked_update(&b, base + 6000, r, 1) == 0, "dsack");
 	/* 17 islands: the 17th, above the rest with no room left, is not counted. */
 	{
 		uint32_t sum = 0;
 
 		for (int i = 0; i < 17; i++) {
-			r[0] = (struct mon_range){ base + 7000 + 2000 * i, base + 8000 + 2000 * i };
+			r[0] = (struct sack_block){ base + 7000 + 2000 * i, base + 8000 + 2000 * i };
 			sum += mon_sacked_update(&b, base + 6000, r, 1);
 		}
 		CHECK(sum == 16000 && b.n == MON_SACK_RANGES, "%u, %u", sum, b.n);
